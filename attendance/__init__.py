@@ -1,0 +1,1 @@
+"""Classroom attendance: configuration, database, face matching, services and the worker."""

@@ -1,0 +1,242 @@
+"""Settings: the only place that reads the environment or a configuration file.
+
+Every key can be given in a TOML file (``ATTENDANCE_CONFIG=/path/config.toml``, else
+``<instance>/config.toml`` when it exists) or as an environment variable named
+``ATTENDANCE_<KEY>`` in upper case; the environment wins. ``config.toml.example`` at the
+repository root documents every key. Unknown keys and invalid values stop the program at
+start-up with a message naming the setting.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+
+ENV_PREFIX = "ATTENDANCE_"
+DETECTORS = ("hog", "cnn", "haar")
+EMBEDDERS = ("dlib", "inhouse")
+FUSION_RULES = ("both", "either", "dlib", "inhouse")
+SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole configuration of one process. Build it with :func:`load_settings`."""
+
+    instance_path: Path = Path("instance")
+    #: SQLAlchemy URL; empty means a SQLite file ``attendance.sqlite3`` in the instance folder.
+    database_url: str = ""
+    #: Flask secret; empty means generated once and kept in ``<instance>/secret_key``.
+    secret_key: str = ""
+    #: IANA zone used for new courses when none is given.
+    timezone: str = "UTC"
+    #: ``hog`` (dlib HOG, default), ``cnn`` (dlib CNN, slow on CPU) or ``haar`` (OpenCV).
+    detector: str = "hog"
+    #: Frames whose longer side exceeds this many pixels are downscaled for detection.
+    detection_max_side: int = 1280
+    #: Embedding models used for enrollment and matching, in order.
+    embedders: tuple[str, ...] = ("dlib",)
+    #: dlib re-samples each face this many times; higher is slower and slightly more stable.
+    dlib_jitters: int = 1
+    #: Euclidean distance at or below which a dlib match is accepted (lower is stricter).
+    dlib_threshold: float = 0.5
+    #: Same for the in-house CNN.
+    inhouse_threshold: float = 0.8
+    #: Stricter thresholds for "this photo is already somebody else" at enrollment.
+    dlib_duplicate_threshold: float = 0.4
+    inhouse_duplicate_threshold: float = 0.6
+    #: How two models' decisions combine: both must agree, either suffices, or one alone.
+    fusion_rule: str = "both"
+    #: Enrollment quality checks.
+    min_face_pixels: int = 60
+    min_sharpness: float = 20.0
+    min_brightness: float = 40.0
+    max_brightness: float = 220.0
+    #: Keep enrollment photo files under ``<instance>/photos``.
+    keep_photos: bool = True
+    #: Upload limits for one image.
+    max_image_bytes: int = 15 * 1024 * 1024
+    max_image_pixels: int = 40_000_000
+    #: Worker: seconds between captured frames, sightings needed, minutes before start.
+    capture_interval_seconds: float = 5.0
+    min_sightings: int = 2
+    capture_grace_minutes: int = 10
+    #: Local port of the worker's Prometheus metrics; 0 turns them off.
+    metrics_port: int = 0
+    #: Keep face thumbnails of sightings, and for how many days.
+    keep_thumbnails: bool = False
+    thumbnail_retention_days: int = 30
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL, defaulting to the SQLite file in the instance folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.instance_path / 'attendance.sqlite3').resolve()}"
+
+    def threshold_for(self, model_name: str) -> float:
+        """Acceptance threshold (Euclidean distance) for ``model_name``."""
+        return float(getattr(self, f"{model_name}_threshold"))
+
+    def duplicate_threshold_for(self, model_name: str) -> float:
+        """Strict threshold used by the enrollment duplicate check for ``model_name``."""
+        return float(getattr(self, f"{model_name}_duplicate_threshold"))
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Build :class:`Settings` from file, environment and ``overrides`` (in rising priority).
+
+    Creates the instance folder and, when no secret key is configured, a random one kept in
+    ``<instance>/secret_key`` so sessions survive restarts. Raises :class:`ConfigError`.
+    """
+    env = os.environ if environ is None else environ
+    raw: dict[str, Any] = {}
+    path = config_file or (
+        Path(env[f"{ENV_PREFIX}CONFIG"]) if f"{ENV_PREFIX}CONFIG" in env else None
+    )
+    instance_hint = env.get(f"{ENV_PREFIX}INSTANCE_PATH") or (overrides or {}).get("instance_path")
+    if path is None:
+        candidate = Path(instance_hint or "instance") / "config.toml"
+        path = candidate if candidate.is_file() else None
+    if path is not None:
+        raw.update(_read_toml(path))
+    for key, value in env.items():
+        if key.startswith(ENV_PREFIX) and key != f"{ENV_PREFIX}CONFIG":
+            raw[key[len(ENV_PREFIX) :].lower()] = value
+    raw.update(overrides or {})
+
+    values = {name: _coerce(name, value) for name, value in raw.items()}
+    settings = Settings(**values)
+    _validate(settings)
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    if not settings.secret_key:
+        settings = dataclasses.replace(settings, secret_key=_stored_secret(settings.instance_path))
+    return settings
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"configuration file {path} does not exist") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from exc
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Turn a file or environment value into the field's type, or fail naming the setting."""
+    if name not in _FIELDS:
+        valid = ", ".join(sorted(_FIELDS))
+        raise ConfigError(f"unknown setting {name!r} ({ENV_PREFIX}{name.upper()}); valid: {valid}")
+    default = _FIELDS[name].default
+    try:
+        if isinstance(default, bool):
+            return _to_bool(value)
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+        if isinstance(default, Path):
+            return Path(value)
+        if isinstance(default, tuple):
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(str(item).strip() for item in items if str(item).strip())
+        if not isinstance(value, str):
+            raise TypeError(f"expected text, got {type(value).__name__}")
+        return value
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {name!r} has an invalid value {value!r}: {exc}") from exc
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("use true or false")
+
+
+def _validate(s: Settings) -> None:
+    def fail(name: str, why: str) -> None:
+        raise ConfigError(f"setting {name!r} ({ENV_PREFIX}{name.upper()}) {why}")
+
+    try:
+        ZoneInfo(s.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        fail("timezone", f"is not a known IANA time zone: {s.timezone!r}")
+    if s.detector not in DETECTORS:
+        fail("detector", f"must be one of {', '.join(DETECTORS)}, not {s.detector!r}")
+    if not s.embedders:
+        fail("embedders", "must name at least one model")
+    for name in s.embedders:
+        if name not in EMBEDDERS:
+            fail("embedders", f"names an unknown model {name!r}; valid: {', '.join(EMBEDDERS)}")
+    if len(set(s.embedders)) != len(s.embedders):
+        fail("embedders", "names a model twice")
+    if s.fusion_rule not in FUSION_RULES:
+        fail("fusion_rule", f"must be one of {', '.join(FUSION_RULES)}")
+    for name in (
+        "dlib_threshold",
+        "inhouse_threshold",
+        "dlib_duplicate_threshold",
+        "inhouse_duplicate_threshold",
+    ):
+        if not 0.0 < getattr(s, name) < 4.0:
+            fail(name, "must be a distance between 0 and 4")
+    positive = (
+        "detection_max_side",
+        "dlib_jitters",
+        "min_face_pixels",
+        "max_image_bytes",
+        "max_image_pixels",
+        "capture_interval_seconds",
+        "min_sightings",
+        "thumbnail_retention_days",
+    )
+    for name in positive:
+        if getattr(s, name) <= 0:
+            fail(name, "must be greater than 0")
+    if s.capture_grace_minutes < 0:
+        fail("capture_grace_minutes", "must not be negative")
+    if not 0 <= s.metrics_port <= 65535:
+        fail("metrics_port", "must be a TCP port (0 turns metrics off)")
+    if not 0 <= s.min_brightness < s.max_brightness <= 255:
+        fail("min_brightness", "and max_brightness must satisfy 0 <= min < max <= 255")
+    if s.database_url and "://" not in s.database_url:
+        fail("database_url", "must be a SQLAlchemy URL such as postgresql+psycopg://host/db")
+
+
+def _stored_secret(instance_path: Path) -> str:
+    """Read the instance's secret key, creating it (mode 0600) on first use."""
+    path = instance_path / SECRET_KEY_FILE
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(key)
+    return key
+
+
+__all__ = ["Settings", "load_settings"]

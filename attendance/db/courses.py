@@ -1,0 +1,85 @@
+"""Cameras, courses, their weekly schedule and their roster."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+
+
+class Camera(Base):
+    __tablename__ = "cameras"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    #: A device index ("0"), a video file path, or an rtsp:// / http(s):// URL.
+    source: Mapped[str] = mapped_column(String(1000))
+    last_heartbeat_at: Mapped[datetime | None]
+    last_frame_at: Mapped[datetime | None]
+    frames_processed: Mapped[int] = mapped_column(default=0)
+    faces_seen: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Course(Base):
+    __tablename__ = "courses"
+    __table_args__ = (CheckConstraint("late_after_minutes >= 0", name="late_after_nonneg"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: IANA time zone the weekly schedule is written in.
+    timezone: Mapped[str] = mapped_column(String(64))
+    #: A first sighting later than start + this many minutes counts as late.
+    late_after_minutes: Mapped[int] = mapped_column(default=10)
+    camera_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cameras.id", ondelete="SET NULL"), index=True
+    )
+    teacher_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    camera: Mapped[Camera | None] = relationship()
+    schedule: Mapped[list[CourseSchedule]] = relationship(
+        back_populates="course",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="(CourseSchedule.weekday, CourseSchedule.start_time)",
+    )
+
+
+class CourseSchedule(Base):
+    """One weekly slot, in the course's time zone. Weekday 0 is Monday."""
+
+    __tablename__ = "course_schedules"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("start_time < end_time", name="start_before_end"),
+        UniqueConstraint("course_id", "weekday", "start_time"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    weekday: Mapped[int]
+    start_time: Mapped[time]
+    end_time: Mapped[time]
+
+    course: Mapped[Course] = relationship(back_populates="schedule")
+
+
+class Enrollment(Base):
+    """The roster: which students belong to which course."""
+
+    __tablename__ = "enrollments"
+
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True
+    )
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("students.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,58 @@
+"""The one place that creates the database engine and the session factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..config import Settings
+
+#: Seconds a SQLite writer waits for a lock before giving up.
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
+def make_engine(settings_or_url: Settings | str, **kwargs: Any) -> Engine:
+    """Create the engine for ``settings`` (or a URL), with SQLite made safe for our use.
+
+    On SQLite: foreign keys are enforced, WAL journaling lets the dashboard read while a
+    worker writes, and pysqlite's own transaction handling is replaced by an explicit
+    ``BEGIN`` (the SQLAlchemy recipe) so SAVEPOINTs and ``BEGIN IMMEDIATE`` work.
+    """
+    url = (
+        settings_or_url.effective_database_url
+        if isinstance(settings_or_url, Settings)
+        else settings_or_url
+    )
+    if url.startswith("sqlite"):
+        connect_args = kwargs.pop("connect_args", {})
+        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_S)
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
+        _install_sqlite_hooks(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _install_sqlite_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout
+        # instead of failing later with "database is locked" on lock upgrade.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """One factory per process; sessions keep loaded values after commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False)

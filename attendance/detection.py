@@ -1,0 +1,170 @@
+"""Face detection: one interface over dlib HOG, dlib CNN and OpenCV's Haar cascade.
+
+Every detector returns plain :class:`DetectedFace` values: a (top, right, bottom, left) pixel
+box in the caller's image and five landmarks from ``models.five_point_landmarks`` (so the
+embedders can align a face the same way whichever detector found it). Large frames are
+downscaled for detection only; boxes are mapped back to the original pixels and clipped to it,
+and landmarks are located on the full-resolution image.
+
+Detector libraries are imported on first use and cached, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from models import Box, FaceInput
+from models.landmarks import five_point_landmarks
+
+from .config import DETECTORS
+
+logger = logging.getLogger(__name__)
+
+#: OpenCV's frontal-face cascade shipped in ``cv2.data.haarcascades``.
+HAAR_CASCADE_FILE = "haarcascade_frontalface_default.xml"
+
+
+@dataclass(frozen=True, eq=False)
+class DetectedFace:
+    """One face found in an image.
+
+    ``box`` is (top, right, bottom, left) in pixels of the image given to :func:`detect_faces`,
+    clipped to it (bottom and right are exclusive). ``landmarks`` is a (5, 2) float32 array of
+    (x, y) pixel positions in dlib's five-point order (eye corners, base of the nose).
+    """
+
+    box: Box
+    landmarks: NDArray[np.float32]
+
+    @property
+    def height(self) -> int:
+        """Height of the box, pixels."""
+        return self.box[2] - self.box[0]
+
+    @property
+    def width(self) -> int:
+        """Width of the box, pixels."""
+        return self.box[1] - self.box[3]
+
+
+def detect_faces(
+    image_rgb: NDArray[np.uint8],
+    *,
+    detector: str = "hog",
+    max_side: int = 1280,
+    upsample: int = 1,
+) -> list[DetectedFace]:
+    """Find the faces in an RGB image, largest first.
+
+    ``image_rgb`` is an (H, W, 3) uint8 RGB array (convert OpenCV's BGR frames with
+    :func:`bgr_to_rgb` first). ``detector`` is ``"hog"`` (dlib HOG: fast, frontal faces),
+    ``"cnn"`` (dlib's CNN: finds turned faces too, about 100x slower on a CPU) or ``"haar"``
+    (OpenCV's cascade: fastest, most false positives). When the longer side exceeds
+    ``max_side`` pixels the image is downscaled for detection. ``upsample`` is how many times
+    dlib doubles the image to find small faces (1 finds faces down to about 40 px; ignored by
+    ``haar``, which scans every scale).
+    """
+    if detector not in DETECTORS:
+        raise ValueError(f"unknown detector {detector!r}; valid: {', '.join(DETECTORS)}")
+    image = _as_rgb(image_rgb)
+    height, width = image.shape[:2]
+    scale = min(1.0, max_side / max(height, width))
+    small = _resize(image, scale) if scale < 1.0 else image
+    raw_boxes = _locate(small, detector, upsample)
+    boxes = [_map_back(box, scale, height, width) for box in raw_boxes]
+    boxes = [b for b in boxes if b[2] - b[0] >= 2 and b[1] - b[3] >= 2]
+    boxes.sort(key=lambda b: (b[2] - b[0]) * (b[1] - b[3]), reverse=True)
+    landmarks = five_point_landmarks(image, boxes) if boxes else []
+    logger.debug("%s found %d face(s) in a %dx%d image (scale %.3f)",
+                 detector, len(boxes), width, height, scale)
+    return [DetectedFace(box=b, landmarks=lm) for b, lm in zip(boxes, landmarks, strict=True)]
+
+
+def face_inputs(
+    image_rgb: NDArray[np.uint8], faces: Sequence[DetectedFace]
+) -> list[FaceInput]:
+    """The embedder inputs for ``faces`` found in ``image_rgb`` (the same image, unscaled)."""
+    image = _as_rgb(image_rgb)
+    return [FaceInput(image=image, box=f.box, landmarks=f.landmarks) for f in faces]
+
+
+def bgr_to_rgb(frame_bgr: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """An OpenCV BGR frame as a C-contiguous RGB array (dlib refuses reversed-stride views)."""
+    import cv2  # noqa: PLC0415 - heavy import, only when frames are converted
+
+    rgb: NDArray[np.uint8] = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
+    return np.ascontiguousarray(rgb)
+
+
+def _as_rgb(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
+    return np.ascontiguousarray(image)
+
+
+def _resize(image: NDArray[np.uint8], scale: float) -> NDArray[np.uint8]:
+    import cv2  # noqa: PLC0415 - heavy import, only when a frame is downscaled
+
+    height, width = image.shape[:2]
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    small: NDArray[np.uint8] = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(small)
+
+
+def _map_back(box: Box, scale: float, height: int, width: int) -> Box:
+    """Map a box found at ``scale`` back to full-size pixels, clipped to the image."""
+    top, right, bottom, left = (v / scale for v in box)
+    return (
+        max(0, min(height, round(top))),
+        max(0, min(width, round(right))),
+        max(0, min(height, round(bottom))),
+        max(0, min(width, round(left))),
+    )
+
+
+def _locate(image: NDArray[np.uint8], detector: str, upsample: int) -> list[Box]:
+    if detector == "haar":
+        return _locate_haar(image)
+    fr = _face_recognition()
+    found = fr.face_locations(image, number_of_times_to_upsample=upsample, model=detector)
+    return [(int(t), int(r), int(b), int(lf)) for t, r, b, lf in found]
+
+
+def _locate_haar(image: NDArray[np.uint8]) -> list[Box]:
+    import cv2  # noqa: PLC0415 - heavy import, only for the haar detector
+
+    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    found = _haar_cascade().detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5,
+                                             minSize=(30, 30))
+    return [(int(y), int(x + w), int(y + h), int(x)) for x, y, w, h in found]
+
+
+@cache
+def _face_recognition() -> Any:
+    """``face_recognition`` loads dlib's HOG and CNN detectors when imported: do it once."""
+    import face_recognition  # noqa: PLC0415 - heavy: loads dlib's models
+
+    logger.info("loaded dlib face detectors")
+    return face_recognition
+
+
+@cache
+def _haar_cascade() -> Any:
+    import cv2  # noqa: PLC0415 - heavy import, only for the haar detector
+
+    path = cv2.data.haarcascades + HAAR_CASCADE_FILE
+    cascade = cv2.CascadeClassifier(path)
+    if cascade.empty():
+        raise RuntimeError(f"OpenCV could not load its Haar cascade {path}")
+    logger.info("loaded OpenCV Haar cascade %s", path)
+    return cascade
+
+
+__all__ = ["DetectedFace", "bgr_to_rgb", "detect_faces", "face_inputs"]

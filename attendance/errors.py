@@ -1,0 +1,27 @@
+"""Domain errors. Messages are written for the person who has to act on them."""
+
+from __future__ import annotations
+
+
+class AttendanceError(Exception):
+    """Base class of every error the domain raises on purpose."""
+
+
+class ConfigError(AttendanceError):
+    """A setting is missing or invalid; the message names the setting."""
+
+
+class NotFound(AttendanceError):  # noqa: N818  (domain vocabulary, mapped to HTTP 404)
+    """Something asked for does not exist."""
+
+
+class Conflict(AttendanceError):
+    """The request contradicts what is already stored (duplicate, override, ...)."""
+
+
+class InvalidInput(AttendanceError):
+    """Input was refused; the message says what and why."""
+
+
+class CameraUnavailable(AttendanceError):
+    """A camera source could not be opened or stopped delivering frames."""

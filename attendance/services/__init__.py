@@ -1,0 +1,1 @@
+"""Domain services. Each takes the caller's ``Session`` first and never commits."""

@@ -1,0 +1,341 @@
+"""Courses, their weekly schedule, their roster, and the cameras they are filmed by.
+
+A course's weekly schedule is a list of :class:`Slot` written in the course's own IANA time
+zone (wall-clock times); :mod:`attendance.services.schedule` turns it into UTC class sessions.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ..db import Camera, Course, CourseSchedule, Enrollment, Student, User
+from ..errors import Conflict, InvalidInput, NotFound
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: Schemes a network camera source may use; anything else is a device index or a file path.
+CAMERA_SCHEMES = ("rtsp", "rtsps", "http", "https")
+_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$")
+_SLOT_RE = re.compile(
+    r"^\s*(?P<day>[A-Za-z]{3})[a-z]*\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})\s*$"
+)
+
+
+class _Unset(enum.Enum):
+    UNSET = 0
+
+
+#: Marks an optional argument of :func:`update_course` that was not given (None means "clear").
+UNSET = _Unset.UNSET
+
+
+@dataclass(frozen=True, order=True)
+class Slot:
+    """One weekly meeting: ``weekday`` 0=Monday..6=Sunday, wall-clock ``start`` < ``end``."""
+
+    weekday: int
+    start: time
+    end: time
+
+    def __str__(self) -> str:
+        return f"{WEEKDAYS[self.weekday]} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+def parse_slot(text: str) -> Slot:
+    """Parse ``"mon 09:00-10:30"`` (weekday name or 3-letter prefix, 24-hour times)."""
+    match = _SLOT_RE.match(text)
+    day = match["day"].lower() if match else ""
+    if not match or day not in WEEKDAYS:
+        raise InvalidInput(
+            f"slot {text!r} is not understood; write it like 'mon 09:00-10:30' "
+            f"(weekday one of {', '.join(WEEKDAYS)}, 24-hour times)"
+        )
+    try:
+        start = time.fromisoformat(match["start"].zfill(5))
+        end = time.fromisoformat(match["end"].zfill(5))
+    except ValueError as exc:
+        raise InvalidInput(f"slot {text!r} has an invalid time: {exc}") from exc
+    slot = Slot(WEEKDAYS.index(day), start, end)
+    validate_slots([slot])
+    return slot
+
+
+def validate_slots(slots: Sequence[Slot]) -> list[Slot]:
+    """Check each slot (weekday range, start < end) and that no two overlap on one weekday.
+
+    Slots that only touch (10:00-11:00 and 11:00-12:00) do not overlap. Returns them sorted.
+    """
+    ordered = sorted(slots)
+    for slot in ordered:
+        if not 0 <= slot.weekday <= 6:
+            raise InvalidInput(f"weekday {slot.weekday} is out of range; use 0 (Monday) to 6")
+        if not slot.start < slot.end:
+            raise InvalidInput(
+                f"slot {slot} ends before it starts; slots cannot cross midnight, "
+                "split them in two"
+            )
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        if before.weekday == after.weekday and after.start < before.end:
+            raise InvalidInput(f"slots {before} and {after} overlap; remove or shorten one")
+    return ordered
+
+
+def validate_timezone(name: str) -> str:
+    """Return ``name`` if it is a known IANA time zone such as ``Europe/Berlin``."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(
+            f"time zone {name!r} is unknown; use an IANA name such as 'Europe/Berlin' or 'UTC'"
+        ) from exc
+    return name
+
+
+def create_camera(session: Session, *, name: str, source: str) -> Camera:
+    """Register a camera. ``source`` is a device index (``"0"``), a video file path, or an
+    ``rtsp://``/``rtsps://``/``http(s)://`` URL; it is opened by the worker, not here."""
+    name = _clean_name(name, "camera name", 100)
+    source = _validate_source(source)
+    if session.scalar(select(Camera.id).where(Camera.name == name)) is not None:
+        raise Conflict(f"a camera named {name!r} already exists; choose another name")
+    camera = Camera(name=name, source=source)
+    session.add(camera)
+    session.flush()
+    return camera
+
+
+def get_camera(session: Session, name: str) -> Camera:
+    """The camera called ``name``, or :class:`NotFound`."""
+    camera = session.scalar(select(Camera).where(Camera.name == name))
+    if camera is None:
+        raise NotFound(f"no camera named {name!r}; add it first with 'attendance camera add'")
+    return camera
+
+
+def list_cameras(session: Session) -> list[Camera]:
+    """Every camera, by name."""
+    return list(session.scalars(select(Camera).order_by(Camera.name)))
+
+
+def create_course(
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    timezone: str,
+    late_after_minutes: int = 10,
+    slots: Sequence[Slot] = (),
+    camera_name: str | None = None,
+    teacher_id: int | None = None,
+) -> Course:
+    """Create a course with its weekly schedule (``slots`` in ``timezone`` wall-clock time).
+
+    ``late_after_minutes``: a first sighting later than start + this many minutes is late.
+    """
+    code = _validate_code(code)
+    if session.scalar(select(Course.id).where(Course.code == code)) is not None:
+        raise Conflict(f"a course with code {code!r} already exists; pick another code")
+    course = Course(
+        code=code,
+        name=_clean_name(name, "course name", 200),
+        timezone=validate_timezone(timezone),
+        late_after_minutes=_validate_late(late_after_minutes),
+        camera=get_camera(session, camera_name) if camera_name is not None else None,
+        teacher_id=_validate_teacher(session, teacher_id),
+    )
+    course.schedule = [
+        CourseSchedule(weekday=s.weekday, start_time=s.start, end_time=s.end)
+        for s in validate_slots(slots)
+    ]
+    session.add(course)
+    session.flush()
+    return course
+
+
+def update_course(
+    session: Session,
+    code: str,
+    *,
+    name: str | None = None,
+    timezone: str | None = None,
+    late_after_minutes: int | None = None,
+    slots: Sequence[Slot] | None = None,
+    camera_name: str | None | _Unset = UNSET,
+    teacher_id: int | None | _Unset = UNSET,
+) -> Course:
+    """Change the given fields of course ``code``; omitted fields stay as they are.
+
+    ``slots`` *replaces* the whole weekly schedule (slots kept unchanged keep their id, so
+    sessions already materialised from them stay linked). ``camera_name=None`` or
+    ``teacher_id=None`` detach the camera or teacher. Existing class sessions are not moved.
+    """
+    course = get_course(session, code)
+    if name is not None:
+        course.name = _clean_name(name, "course name", 200)
+    if timezone is not None:
+        course.timezone = validate_timezone(timezone)
+    if late_after_minutes is not None:
+        course.late_after_minutes = _validate_late(late_after_minutes)
+    if not isinstance(camera_name, _Unset):
+        course.camera = get_camera(session, camera_name) if camera_name is not None else None
+    if not isinstance(teacher_id, _Unset):
+        course.teacher_id = _validate_teacher(session, teacher_id)
+    if slots is not None:
+        _replace_schedule(course, validate_slots(slots))
+    session.flush()
+    return course
+
+
+def get_course(session: Session, code: str) -> Course:
+    """The course with ``code``, or :class:`NotFound`."""
+    course = session.scalar(select(Course).where(Course.code == code))
+    if course is None:
+        raise NotFound(f"no course with code {code!r}; see 'attendance course list'")
+    return course
+
+
+def list_courses(session: Session) -> list[Course]:
+    """Every course, by code."""
+    return list(session.scalars(select(Course).order_by(Course.code)))
+
+
+def add_to_roster(
+    session: Session,
+    course_id: int,
+    *,
+    student_ids: Iterable[int] = (),
+    student_numbers: Iterable[str] = (),
+) -> list[Student]:
+    """Put students on the course roster (idempotent); returns those newly added.
+
+    Students are named by database id or by student number; an unknown one raises
+    :class:`NotFound` before anything is added.
+    """
+    students = _resolve_students(session, student_ids, student_numbers)
+    present = set(session.scalars(
+        select(Enrollment.student_id).where(Enrollment.course_id == course_id)
+    ))
+    added = [s for s in students if s.id not in present]
+    session.add_all(Enrollment(course_id=course_id, student_id=s.id) for s in added)
+    session.flush()
+    return added
+
+
+def remove_from_roster(
+    session: Session,
+    course_id: int,
+    *,
+    student_ids: Iterable[int] = (),
+    student_numbers: Iterable[str] = (),
+) -> int:
+    """Take students off the roster (idempotent); returns how many were on it.
+
+    Their past attendance records are kept.
+    """
+    ids = [s.id for s in _resolve_students(session, student_ids, student_numbers)]
+    if not ids:
+        return 0
+    result = session.execute(
+        delete(Enrollment)
+        .where(Enrollment.course_id == course_id, Enrollment.student_id.in_(ids))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def roster(session: Session, course_id: int) -> list[Student]:
+    """The students on the course roster, by student number."""
+    return list(session.scalars(
+        select(Student)
+        .join(Enrollment, Enrollment.student_id == Student.id)
+        .where(Enrollment.course_id == course_id)
+        .order_by(Student.student_number)
+    ))
+
+
+def _replace_schedule(course: Course, slots: list[Slot]) -> None:
+    wanted = {(s.weekday, s.start): s for s in slots}
+    for row in list(course.schedule):
+        slot = wanted.pop((row.weekday, row.start_time), None)
+        if slot is None:
+            course.schedule.remove(row)  # delete-orphan removes the row
+        else:
+            row.end_time = slot.end
+    course.schedule.extend(
+        CourseSchedule(weekday=s.weekday, start_time=s.start, end_time=s.end)
+        for s in wanted.values()
+    )
+
+
+def _resolve_students(
+    session: Session, student_ids: Iterable[int], student_numbers: Iterable[str]
+) -> list[Student]:
+    ids, numbers = set(student_ids), {n.strip() for n in student_numbers}
+    found: dict[int, Student] = {}
+    if ids:
+        by_id = {s.id: s for s in session.scalars(select(Student).where(Student.id.in_(ids)))}
+        if missing := sorted(ids - by_id.keys()):
+            raise NotFound(f"no student with id {', '.join(map(str, missing))}")
+        found.update(by_id)
+    if numbers:
+        by_number = {s.student_number: s for s in session.scalars(
+            select(Student).where(Student.student_number.in_(numbers))
+        )}
+        if missing_numbers := sorted(numbers - by_number.keys()):
+            raise NotFound(
+                f"no student with number {', '.join(missing_numbers)}; enroll them first"
+            )
+        found.update((s.id, s) for s in by_number.values())
+    return [found[k] for k in sorted(found)]
+
+
+def _validate_code(code: str) -> str:
+    code = code.strip()
+    if not _CODE_RE.match(code):
+        raise InvalidInput(
+            f"course code {code!r} is invalid; use 1-50 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return code
+
+
+def _clean_name(value: str, what: str, max_length: int) -> str:
+    value = value.strip()
+    if not value or len(value) > max_length:
+        raise InvalidInput(f"{what} must be 1 to {max_length} characters long")
+    return value
+
+
+def _validate_late(minutes: int) -> int:
+    if minutes < 0:
+        raise InvalidInput(f"late-after minutes must be 0 or more, not {minutes}")
+    return minutes
+
+
+def _validate_teacher(session: Session, teacher_id: int | None) -> int | None:
+    if teacher_id is not None and session.get(User, teacher_id) is None:
+        raise NotFound(f"no user with id {teacher_id}; create the teacher's account first")
+    return teacher_id
+
+
+def _validate_source(source: str) -> str:
+    source = source.strip()
+    if not source or len(source) > 1000 or any(ord(c) < 32 for c in source):
+        raise InvalidInput(
+            "camera source must be a device index such as 0, a video file path, or an "
+            "rtsp:// or http(s):// URL (at most 1000 characters)"
+        )
+    scheme, sep, rest = source.partition("://")
+    if sep and (scheme.lower() not in CAMERA_SCHEMES or not rest):
+        raise InvalidInput(
+            f"camera URL {source!r} is not supported; use {', '.join(CAMERA_SCHEMES)} URLs, "
+            "a device index or a file path"
+        )
+    return source

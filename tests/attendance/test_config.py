@@ -1,0 +1,88 @@
+"""Settings: defaults, sources and their priority, and refusal of bad values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from attendance.config import load_settings
+from attendance.errors import ConfigError
+
+
+def test_defaults_use_sqlite_in_instance_and_generate_a_lasting_secret(tmp_path: Path) -> None:
+    instance = tmp_path / "inst"
+    first = load_settings({"instance_path": instance}, environ={})
+    assert (
+        first.effective_database_url == f"sqlite:///{(instance / 'attendance.sqlite3').resolve()}"
+    )
+    assert len(first.secret_key) == 64
+    assert (instance / "secret_key").stat().st_mode & 0o777 == 0o600
+    again = load_settings({"instance_path": instance}, environ={})
+    assert again.secret_key == first.secret_key
+
+
+def test_environment_overrides_file_and_types_are_parsed(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('detector = "haar"\nmin_sightings = 3\nembedders = ["dlib"]\n')
+    env = {
+        "ATTENDANCE_CONFIG": str(config),
+        "ATTENDANCE_INSTANCE_PATH": str(tmp_path / "i"),
+        "ATTENDANCE_MIN_SIGHTINGS": "4",
+        "ATTENDANCE_EMBEDDERS": "dlib, inhouse",
+        "ATTENDANCE_KEEP_PHOTOS": "off",
+        "ATTENDANCE_DLIB_THRESHOLD": "0.55",
+    }
+    s = load_settings(environ=env)
+    assert s.detector == "haar"
+    assert s.min_sightings == 4
+    assert s.embedders == ("dlib", "inhouse")
+    assert s.keep_photos is False
+    assert s.dlib_threshold == pytest.approx(0.55)
+    assert s.threshold_for("dlib") == pytest.approx(0.55)
+
+
+def test_instance_config_file_is_read_when_present(tmp_path: Path) -> None:
+    instance = tmp_path / "inst"
+    instance.mkdir()
+    (instance / "config.toml").write_text('timezone = "Europe/Berlin"\n')
+    s = load_settings(environ={"ATTENDANCE_INSTANCE_PATH": str(instance)})
+    assert s.timezone == "Europe/Berlin"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"ATTENDANCE_DETECTOR": "yolo"}, "detector"),
+        ({"ATTENDANCE_MIN_SIGHTINGS": "two"}, "min_sightings"),
+        ({"ATTENDANCE_MIN_SIGHTINGS": "0"}, "min_sightings"),
+        ({"ATTENDANCE_TIMEZONE": "Mars/Olympus"}, "timezone"),
+        ({"ATTENDANCE_EMBEDDERS": "dlib,facenet"}, "embedders"),
+        ({"ATTENDANCE_EMBEDDERS": ""}, "embedders"),
+        ({"ATTENDANCE_KEEP_PHOTOS": "maybe"}, "keep_photos"),
+        ({"ATTENDANCE_DLIB_THRESHOLD": "-1"}, "dlib_threshold"),
+        ({"ATTENDANCE_FUSION_RULE": "vote"}, "fusion_rule"),
+        ({"ATTENDANCE_METRICS_PORT": "70000"}, "metrics_port"),
+        ({"ATTENDANCE_DATABASE_URL": "attendance.db"}, "database_url"),
+        ({"ATTENDANCE_COLOUR": "blue"}, "colour"),
+    ],
+)
+def test_invalid_settings_fail_naming_the_setting(
+    env: dict[str, str], named: str, tmp_path: Path
+) -> None:
+    env = {**env, "ATTENDANCE_INSTANCE_PATH": str(tmp_path / "i")}
+    with pytest.raises(ConfigError, match=named):
+        load_settings(environ=env)
+
+
+def test_unknown_key_in_file_and_bad_toml_are_refused(tmp_path: Path) -> None:
+    bad_key = tmp_path / "a.toml"
+    bad_key.write_text("detectr = 'hog'\n")
+    with pytest.raises(ConfigError, match="detectr"):
+        load_settings(environ={}, config_file=bad_key)
+    bad_toml = tmp_path / "b.toml"
+    bad_toml.write_text("detector = \n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(environ={}, config_file=bad_toml)
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(environ={}, config_file=tmp_path / "missing.toml")
