@@ -14,7 +14,7 @@ import os
 import secrets
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,6 +25,9 @@ ENV_PREFIX = "ATTENDANCE_"
 DETECTORS = ("hog", "cnn", "haar")
 EMBEDDERS = ("dlib", "inhouse")
 FUSION_RULES = ("both", "either", "dlib", "inhouse")
+#: ``ATTENDANCE_*`` variables that are not settings: the config file's path, and locations
+#: read by tools and tests (LFW for benchmarks and training, the PostgreSQL test server).
+NOT_SETTINGS = frozenset({"CONFIG", "LFW_DIR", "TEST_POSTGRES_URL"})
 SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
 
 
@@ -36,7 +39,9 @@ class Settings:
     #: SQLAlchemy URL; empty means a SQLite file ``attendance.sqlite3`` in the instance folder.
     database_url: str = ""
     #: Flask secret; empty means generated once and kept in ``<instance>/secret_key``.
-    secret_key: str = ""
+    secret_key: str = field(default="", repr=False)
+    #: Send the dashboard's session cookie over HTTPS only; turn on behind a TLS proxy.
+    cookie_secure: bool = False
     #: IANA zone used for new courses when none is given.
     timezone: str = "UTC"
     #: ``hog`` (dlib HOG, default), ``cnn`` (dlib CNN, slow on CPU) or ``haar`` (OpenCV).
@@ -70,6 +75,14 @@ class Settings:
     capture_interval_seconds: float = 5.0
     min_sightings: int = 2
     capture_grace_minutes: int = 10
+    #: Worker: seconds between checks of the database for new or changed sessions (1-60).
+    worker_refresh_seconds: float = 30.0
+    #: Worker: a camera read taking longer than this many seconds counts as hung.
+    camera_read_timeout_seconds: float = 10.0
+    #: Worker: longest wait between camera reconnect attempts, seconds (doubling from 1 s).
+    camera_backoff_max_seconds: float = 60.0
+    #: Worker: sightings kept in memory while the database is unreachable (oldest dropped).
+    worker_spool_capacity: int = 10000
     #: Local port of the worker's Prometheus metrics; 0 turns them off.
     metrics_port: int = 0
     #: Keep face thumbnails of sightings, and for how many days.
@@ -118,7 +131,7 @@ def load_settings(
     if path is not None:
         raw.update(_read_toml(path))
     for key, value in env.items():
-        if key.startswith(ENV_PREFIX) and key != f"{ENV_PREFIX}CONFIG":
+        if key.startswith(ENV_PREFIX) and key[len(ENV_PREFIX) :] not in NOT_SETTINGS:
             raw[key[len(ENV_PREFIX) :].lower()] = value
     raw.update(overrides or {})
 
@@ -213,10 +226,15 @@ def _validate(s: Settings) -> None:
         "capture_interval_seconds",
         "min_sightings",
         "thumbnail_retention_days",
+        "camera_read_timeout_seconds",
+        "camera_backoff_max_seconds",
+        "worker_spool_capacity",
     )
     for name in positive:
         if getattr(s, name) <= 0:
             fail(name, "must be greater than 0")
+    if not 1.0 <= s.worker_refresh_seconds <= 60.0:
+        fail("worker_refresh_seconds", "must be between 1 and 60 seconds")
     if s.capture_grace_minutes < 0:
         fail("capture_grace_minutes", "must not be negative")
     if not 0 <= s.metrics_port <= 65535:

@@ -1,4 +1,4 @@
-"""Courses, their weekly schedule, their roster, and the cameras they are filmed by.
+"""Courses, their weekly schedule and their roster.
 
 A course's weekly schedule is a list of :class:`Slot` written in the course's own IANA time
 zone (wall-clock times); :mod:`attendance.services.schedule` turns it into UTC class sessions.
@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 
 from ..db import Camera, Course, CourseSchedule, Enrollment, Student, User
 from ..errors import Conflict, InvalidInput, NotFound
+from .cameras import create_camera as create_camera
+from .cameras import get_camera as get_camera
+from .cameras import list_cameras as list_cameras
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-#: Schemes a network camera source may use; anything else is a device index or a file path.
-CAMERA_SCHEMES = ("rtsp", "rtsps", "http", "https")
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$")
 _SLOT_RE = re.compile(
     r"^\s*(?P<day>[A-Za-z]{3})[a-z]*\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})\s*$"
@@ -78,8 +79,7 @@ def validate_slots(slots: Sequence[Slot]) -> list[Slot]:
             raise InvalidInput(f"weekday {slot.weekday} is out of range; use 0 (Monday) to 6")
         if not slot.start < slot.end:
             raise InvalidInput(
-                f"slot {slot} ends before it starts; slots cannot cross midnight, "
-                "split them in two"
+                f"slot {slot} ends before it starts; slots cannot cross midnight, split them in two"
             )
     for before, after in zip(ordered, ordered[1:], strict=False):
         if before.weekday == after.weekday and after.start < before.end:
@@ -98,32 +98,6 @@ def validate_timezone(name: str) -> str:
     return name
 
 
-def create_camera(session: Session, *, name: str, source: str) -> Camera:
-    """Register a camera. ``source`` is a device index (``"0"``), a video file path, or an
-    ``rtsp://``/``rtsps://``/``http(s)://`` URL; it is opened by the worker, not here."""
-    name = _clean_name(name, "camera name", 100)
-    source = _validate_source(source)
-    if session.scalar(select(Camera.id).where(Camera.name == name)) is not None:
-        raise Conflict(f"a camera named {name!r} already exists; choose another name")
-    camera = Camera(name=name, source=source)
-    session.add(camera)
-    session.flush()
-    return camera
-
-
-def get_camera(session: Session, name: str) -> Camera:
-    """The camera called ``name``, or :class:`NotFound`."""
-    camera = session.scalar(select(Camera).where(Camera.name == name))
-    if camera is None:
-        raise NotFound(f"no camera named {name!r}; add it first with 'attendance camera add'")
-    return camera
-
-
-def list_cameras(session: Session) -> list[Camera]:
-    """Every camera, by name."""
-    return list(session.scalars(select(Camera).order_by(Camera.name)))
-
-
 def create_course(
     session: Session,
     *,
@@ -139,20 +113,25 @@ def create_course(
 
     ``late_after_minutes``: a first sighting later than start + this many minutes is late.
     """
+    # Input is checked before anything that needs the database, so every mistake in the
+    # form is reported even when the code is also taken.
     code = _validate_code(code)
+    name = _clean_name(name, "course name", 200)
+    timezone = validate_timezone(timezone)
+    late_after_minutes = _validate_late(late_after_minutes)
+    ordered = validate_slots(slots)
     if session.scalar(select(Course.id).where(Course.code == code)) is not None:
         raise Conflict(f"a course with code {code!r} already exists; pick another code")
     course = Course(
         code=code,
-        name=_clean_name(name, "course name", 200),
-        timezone=validate_timezone(timezone),
-        late_after_minutes=_validate_late(late_after_minutes),
+        name=name,
+        timezone=timezone,
+        late_after_minutes=late_after_minutes,
         camera=get_camera(session, camera_name) if camera_name is not None else None,
         teacher_id=_validate_teacher(session, teacher_id),
     )
     course.schedule = [
-        CourseSchedule(weekday=s.weekday, start_time=s.start, end_time=s.end)
-        for s in validate_slots(slots)
+        CourseSchedule(weekday=s.weekday, start_time=s.start, end_time=s.end) for s in ordered
     ]
     session.add(course)
     session.flush()
@@ -176,19 +155,30 @@ def update_course(
     sessions already materialised from them stay linked). ``camera_name=None`` or
     ``teacher_id=None`` detach the camera or teacher. Existing class sessions are not moved.
     """
+    # Everything is checked before the course is touched: a refusal changes nothing.
     course = get_course(session, code)
-    if name is not None:
-        course.name = _clean_name(name, "course name", 200)
-    if timezone is not None:
-        course.timezone = validate_timezone(timezone)
-    if late_after_minutes is not None:
-        course.late_after_minutes = _validate_late(late_after_minutes)
+    name = _clean_name(name, "course name", 200) if name is not None else None
+    timezone = validate_timezone(timezone) if timezone is not None else None
+    late = _validate_late(late_after_minutes) if late_after_minutes is not None else None
+    ordered = validate_slots(slots) if slots is not None else None
+    camera: Camera | None | _Unset = UNSET
     if not isinstance(camera_name, _Unset):
-        course.camera = get_camera(session, camera_name) if camera_name is not None else None
+        camera = get_camera(session, camera_name) if camera_name is not None else None
     if not isinstance(teacher_id, _Unset):
-        course.teacher_id = _validate_teacher(session, teacher_id)
-    if slots is not None:
-        _replace_schedule(course, validate_slots(slots))
+        _validate_teacher(session, teacher_id)
+
+    if name is not None:
+        course.name = name
+    if timezone is not None:
+        course.timezone = timezone
+    if late is not None:
+        course.late_after_minutes = late
+    if not isinstance(camera, _Unset):
+        course.camera = camera
+    if not isinstance(teacher_id, _Unset):
+        course.teacher_id = teacher_id
+    if ordered is not None:
+        _replace_schedule(course, ordered)
     session.flush()
     return course
 
@@ -219,9 +209,9 @@ def add_to_roster(
     :class:`NotFound` before anything is added.
     """
     students = _resolve_students(session, student_ids, student_numbers)
-    present = set(session.scalars(
-        select(Enrollment.student_id).where(Enrollment.course_id == course_id)
-    ))
+    present = set(
+        session.scalars(select(Enrollment.student_id).where(Enrollment.course_id == course_id))
+    )
     added = [s for s in students if s.id not in present]
     session.add_all(Enrollment(course_id=course_id, student_id=s.id) for s in added)
     session.flush()
@@ -252,12 +242,14 @@ def remove_from_roster(
 
 def roster(session: Session, course_id: int) -> list[Student]:
     """The students on the course roster, by student number."""
-    return list(session.scalars(
-        select(Student)
-        .join(Enrollment, Enrollment.student_id == Student.id)
-        .where(Enrollment.course_id == course_id)
-        .order_by(Student.student_number)
-    ))
+    return list(
+        session.scalars(
+            select(Student)
+            .join(Enrollment, Enrollment.student_id == Student.id)
+            .where(Enrollment.course_id == course_id)
+            .order_by(Student.student_number)
+        )
+    )
 
 
 def _replace_schedule(course: Course, slots: list[Slot]) -> None:
@@ -285,9 +277,10 @@ def _resolve_students(
             raise NotFound(f"no student with id {', '.join(map(str, missing))}")
         found.update(by_id)
     if numbers:
-        by_number = {s.student_number: s for s in session.scalars(
-            select(Student).where(Student.student_number.in_(numbers))
-        )}
+        by_number = {
+            s.student_number: s
+            for s in session.scalars(select(Student).where(Student.student_number.in_(numbers)))
+        }
         if missing_numbers := sorted(numbers - by_number.keys()):
             raise NotFound(
                 f"no student with number {', '.join(missing_numbers)}; enroll them first"
@@ -323,19 +316,3 @@ def _validate_teacher(session: Session, teacher_id: int | None) -> int | None:
     if teacher_id is not None and session.get(User, teacher_id) is None:
         raise NotFound(f"no user with id {teacher_id}; create the teacher's account first")
     return teacher_id
-
-
-def _validate_source(source: str) -> str:
-    source = source.strip()
-    if not source or len(source) > 1000 or any(ord(c) < 32 for c in source):
-        raise InvalidInput(
-            "camera source must be a device index such as 0, a video file path, or an "
-            "rtsp:// or http(s):// URL (at most 1000 characters)"
-        )
-    scheme, sep, rest = source.partition("://")
-    if sep and (scheme.lower() not in CAMERA_SCHEMES or not rest):
-        raise InvalidInput(
-            f"camera URL {source!r} is not supported; use {', '.join(CAMERA_SCHEMES)} URLs, "
-            "a device index or a file path"
-        )
-    return source

@@ -86,3 +86,30 @@ def test_unknown_key_in_file_and_bad_toml_are_refused(tmp_path: Path) -> None:
         load_settings(environ={}, config_file=bad_toml)
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(environ={}, config_file=tmp_path / "missing.toml")
+
+
+def test_example_file_documents_every_setting_and_loads(tmp_path: Path) -> None:
+    import dataclasses
+    import tomllib
+
+    from attendance.config import Settings
+
+    example = Path(__file__).resolve().parents[2] / "config.toml.example"
+    keys = set(tomllib.loads(example.read_text()))
+    assert keys == {f.name for f in dataclasses.fields(Settings)}
+    s = load_settings({"instance_path": tmp_path / "i"}, environ={}, config_file=example)
+    assert s.detector == "hog"
+    assert "secret_key" not in repr(s)
+
+
+def test_tool_variables_are_not_settings(tmp_path: Path) -> None:
+    environ = {"ATTENDANCE_LFW_DIR": "/data/lfw", "ATTENDANCE_TEST_POSTGRES_URL": "postgresql://x"}
+    settings = load_settings({"instance_path": tmp_path / "i"}, environ=environ)
+    assert settings.timezone == "UTC"
+
+
+@pytest.mark.parametrize("value", ["0.5", "61"])
+def test_worker_refresh_must_be_between_1_and_60_seconds(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError, match="worker_refresh_seconds"):
+        load_settings({"instance_path": tmp_path / "i"},
+                      environ={"ATTENDANCE_WORKER_REFRESH_SECONDS": value})

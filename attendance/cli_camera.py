@@ -1,0 +1,41 @@
+"""``attendance camera``: register the classroom cameras workers read from."""
+
+from __future__ import annotations
+
+import click
+
+from .cli_support import cli_settings, cli_transaction, domain_errors_as_click
+from .services.cameras import create_camera, list_cameras
+
+
+@click.group()
+def camera() -> None:
+    """Manage classroom cameras."""
+
+
+@camera.command("add")
+@click.argument("name")
+@click.argument("source")
+@domain_errors_as_click
+def add(name: str, source: str) -> None:
+    """Register camera NAME reading SOURCE: a device index (0), a video file, or an
+    rtsp:// or http(s):// URL."""
+    with cli_transaction(cli_settings()) as session:
+        row = create_camera(session, name=name, source=source)
+        summary = f"Added camera {row.name!r} (id {row.id}) reading {row.source}."
+    click.echo(summary)
+
+
+@camera.command("list")
+@domain_errors_as_click
+def list_() -> None:
+    """List cameras with their source and last heartbeat (UTC)."""
+    with cli_transaction(cli_settings()) as session:
+        lines = [
+            f"{c.name}\t{c.source}\t"
+            f"{c.last_heartbeat_at.isoformat() if c.last_heartbeat_at else 'never seen'}"
+            for c in list_cameras(session)
+        ]
+    click.echo(
+        "\n".join(lines) if lines else "No cameras yet; add one with 'attendance camera add'."
+    )

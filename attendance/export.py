@@ -1,0 +1,76 @@
+"""Attendance reports as CSV that spreadsheets open safely.
+
+The bytes are UTF-8 with a byte-order mark (so Excel shows non-ASCII names correctly), comma
+separated, CRLF line ends (RFC 4180), one header row, then one row per student and session.
+
+Columns (times in the course's time zone, named in ``timezone``):
+
+==============  =================================================================
+course_code     the course's code
+course_name     the course's name
+session_date    local date the session starts, YYYY-MM-DD
+session_start   local start time, HH:MM
+session_end     local end time, HH:MM
+timezone        IANA time zone of the times in this row
+student_number  the student's number
+student_name    the student's display name
+status          present, late, absent or excused; empty while nothing is recorded
+first_seen      local time of the first sighting, YYYY-MM-DD HH:MM:SS; empty if never seen
+sightings       how many times the camera saw the student in that session
+source          auto (camera) or manual (a teacher's correction); empty with no record
+reason          the reason given for a manual correction
+==============  =================================================================
+
+Formula injection: a spreadsheet runs a cell starting with ``=``, ``+``, ``-``, ``@``, tab or
+carriage return as a formula, so such text cells are prefixed with an apostrophe (OWASP's
+advice); the apostrophe is shown but nothing runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+from .services.reports import ReportRow
+
+COLUMNS = (
+    "course_code", "course_name", "session_date", "session_start", "session_end", "timezone",
+    "student_number", "student_name", "status", "first_seen", "sightings", "source", "reason",
+)
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+
+
+def neutralise(cell: str) -> str:
+    """``cell`` made inert for spreadsheets: an apostrophe before a formula trigger."""
+    return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
+
+
+def row_cells(row: ReportRow) -> list[str]:
+    """The CSV cells of ``row``, in :data:`COLUMNS` order, already neutralised."""
+    cells = [
+        row.course_code,
+        row.course_name,
+        row.session_start.strftime("%Y-%m-%d"),
+        row.session_start.strftime("%H:%M"),
+        row.session_end.strftime("%H:%M"),
+        row.timezone,
+        row.student_number,
+        row.student_name,
+        row.status or "",
+        row.first_seen.strftime("%Y-%m-%d %H:%M:%S") if row.first_seen else "",
+        str(row.sightings),
+        row.source or "",
+        row.reason or "",
+    ]
+    return [neutralise(cell) for cell in cells]
+
+
+def report_csv(rows: Iterable[ReportRow]) -> bytes:
+    """The CSV file (bytes, UTF-8 with BOM) of report ``rows``, header first."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(row_cells(row) for row in rows)
+    return (BOM + buffer.getvalue()).encode("utf-8")

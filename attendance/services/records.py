@@ -1,0 +1,342 @@
+"""Attendance records: automatic marks from sightings, absences at the end, manual overrides.
+
+Rules (one record per class session and student):
+
+* every sighting of a rostered student counts once; the record's ``first_seen_at`` is the
+  earliest sighting time seen so far, whatever order sightings arrive in;
+* until ``min_sightings`` sightings are counted the record stays ``absent`` (unconfirmed);
+  from then on it is ``late`` if ``first_seen_at`` is later than the session start plus the
+  course's ``late_after_minutes``, else ``present``;
+* a record whose ``source`` is ``manual`` (a teacher's override) is never changed by
+  sightings or by :func:`finalize_session`.
+
+Concurrency: several workers may record the same (session, student) at once. The record is
+created with an INSERT that tolerates the unique constraint, then changed by one atomic
+UPDATE (``sightings_count = sightings_count + 1``) on a row locked with ``SELECT ... FOR
+UPDATE`` on PostgreSQL (SQLite serialises writers with ``BEGIN IMMEDIATE``): no duplicate
+record, no lost count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, literal, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..db import (
+    AttendanceRecord,
+    ClassSession,
+    Course,
+    Enrollment,
+    Sighting,
+    Source,
+    Status,
+    Student,
+)
+from ..db.base import UTCDateTime
+from ..errors import InvalidInput, NotFound
+from ._upsert import insert_ignoring_conflict
+from .audit import record_audit
+
+#: A face box in pixels, (top, right, bottom, left) as face_recognition orders it.
+Box = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class SightingOutcome:
+    """What :func:`record_sighting` did.
+
+    ``duplicate``: the dedupe key was seen before, nothing was written or counted.
+    ``record``: the student's attendance record after the update (None for unknown faces).
+    """
+
+    sighting: Sighting
+    duplicate: bool
+    record: AttendanceRecord | None
+
+
+def record_sighting(
+    session: Session,
+    *,
+    class_session_id: int,
+    student_id: int | None,
+    seen_at: datetime,
+    box: Box,
+    evidence: Mapping[str, Any],
+    camera_id: int | None = None,
+    dedupe_key: str | None = None,
+    min_sightings: int,
+) -> SightingOutcome:
+    """Store one sighting and, for a recognised student, count it towards attendance.
+
+    ``student_id`` None means an unknown face (stored as evidence only). ``evidence`` holds
+    per-model decision figures (distances, thresholds, versions). A ``dedupe_key`` already
+    stored makes the call a no-op, so a retried write neither duplicates nor counts twice.
+    A student who is not on the course roster is refused with :class:`InvalidInput`.
+    """
+    _check_aware(seen_at, "seen_at")
+    _class_session, course = _session_and_course(session, class_session_id)
+    if student_id is not None:
+        _require_on_roster(session, course, student_id)
+    if dedupe_key is not None and not 0 < len(dedupe_key) <= 64:
+        raise InvalidInput("dedupe_key must be 1 to 64 characters")
+    values = {
+        "class_session_id": class_session_id,
+        "camera_id": camera_id,
+        "seen_at": seen_at,
+        "student_id": student_id,
+        "evidence": dict(evidence),
+        "box_top": box[0],
+        "box_right": box[1],
+        "box_bottom": box[2],
+        "box_left": box[3],
+        "dedupe_key": dedupe_key,
+    }
+    if dedupe_key is None:
+        sighting = Sighting(**values)
+        session.add(sighting)
+        session.flush()
+        inserted = True
+    else:
+        inserted = insert_ignoring_conflict(session, Sighting.__table__, values, ["dedupe_key"])
+        sighting = session.execute(
+            select(Sighting).where(Sighting.dedupe_key == dedupe_key)
+        ).scalar_one()
+    if student_id is None:
+        return SightingOutcome(sighting, not inserted, None)
+    if not inserted:
+        current = session.scalar(
+            select(AttendanceRecord).where(
+                AttendanceRecord.class_session_id == class_session_id,
+                AttendanceRecord.student_id == student_id,
+            )
+        )
+        return SightingOutcome(sighting, True, current)
+    record = count_sighting(
+        session,
+        class_session_id=class_session_id,
+        student_id=student_id,
+        seen_at=seen_at,
+        min_sightings=min_sightings,
+    )
+    return SightingOutcome(sighting, False, record)
+
+
+def count_sighting(
+    session: Session,
+    *,
+    class_session_id: int,
+    student_id: int,
+    seen_at: datetime,
+    min_sightings: int,
+) -> AttendanceRecord:
+    """Count one sighting of ``student_id`` at ``seen_at`` in the student's record.
+
+    Creates the record if needed; ``min_sightings`` (>= 1) sightings confirm presence.
+    A manual record is returned unchanged.
+    """
+    _check_aware(seen_at, "seen_at")
+    if min_sightings < 1:
+        raise InvalidInput(f"min_sightings must be at least 1, not {min_sightings}")
+    class_session, course = _session_and_course(session, class_session_id)
+    _require_on_roster(session, course, student_id)
+    record = _lock_record(session, class_session_id, student_id)
+    if record.source == Source.MANUAL:
+        return record
+
+    table = AttendanceRecord
+    seen = literal(seen_at, UTCDateTime())
+    cutoff = literal(
+        class_session.starts_at + timedelta(minutes=course.late_after_minutes), UTCDateTime()
+    )
+    first = case(
+        (or_(table.first_seen_at.is_(None), table.first_seen_at > seen), seen),
+        else_=table.first_seen_at,
+    )
+    status = case(
+        (
+            table.sightings_count + 1 >= min_sightings,
+            case((first > cutoff, Status.LATE.value), else_=Status.PRESENT.value),
+        ),
+        else_=table.status,
+    )
+    session.execute(
+        update(table)
+        .where(table.id == record.id, table.source == Source.AUTO.value)
+        .values(sightings_count=table.sightings_count + 1, first_seen_at=first, status=status)
+        .execution_options(synchronize_session=False)
+    )
+    return _reload(session, record.id)
+
+
+def finalize_session(session: Session, class_session_id: int, now: datetime) -> int:
+    """Close a session: every active roster student without a record is marked absent, and
+    ``finalized_at`` is set to ``now`` (the first time only). Idempotent; returns the number
+    of absences created. Refused before the session has ended."""
+    _check_aware(now, "now")
+    class_session, course = _session_and_course(session, class_session_id)
+    if now < class_session.ends_at:
+        raise InvalidInput(
+            f"session {class_session_id} runs until {class_session.ends_at.isoformat()}; "
+            "finalize it after it has ended"
+        )
+    students = session.scalars(
+        select(Enrollment.student_id)
+        .join(Student, Student.id == Enrollment.student_id)
+        .where(Enrollment.course_id == course.id, Student.active.is_(True))
+        .order_by(Enrollment.student_id)
+    ).all()
+    created = 0
+    for student_id in students:
+        created += insert_ignoring_conflict(
+            session,
+            AttendanceRecord.__table__,
+            _new_record(class_session_id, student_id),
+            ["class_session_id", "student_id"],
+        )
+    if class_session.finalized_at is None:
+        class_session.finalized_at = now
+    session.flush()
+    return created
+
+
+def override_attendance(
+    session: Session,
+    *,
+    class_session_id: int,
+    student_id: int,
+    status: Status | str,
+    reason: str,
+    actor: str,
+    user_id: int | None = None,
+) -> AttendanceRecord:
+    """Set a student's status by hand (present/late/absent/excused), with a required reason.
+
+    The record becomes ``manual`` and automatic updates never touch it again. An audit entry
+    ``attendance.override`` keeps the old and new status, the reason and who did it.
+    """
+    try:
+        new_status = Status(status)
+    except ValueError as exc:
+        valid = ", ".join(s.value for s in Status)
+        raise InvalidInput(f"status {status!r} is not one of {valid}") from exc
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("a correction needs a reason; say why the mark is changed")
+    if not actor.strip():
+        raise InvalidInput("a correction needs an actor (who made it)")
+    _class_session, course = _session_and_course(session, class_session_id)
+    existing = _find_record(session, class_session_id, student_id)
+    if existing is None:
+        _require_on_roster(session, course, student_id)
+    record = _lock_record(session, class_session_id, student_id)
+    old_status, old_source = (None, None) if existing is None else (record.status, record.source)
+    record.status = new_status.value
+    record.source = Source.MANUAL.value
+    record.reason = reason
+    record.updated_by = actor
+    record_audit(
+        session,
+        actor=actor,
+        action="attendance.override",
+        target_type="attendance_record",
+        target_id=record.id,
+        user_id=user_id,
+        details={
+            "class_session_id": class_session_id,
+            "student_id": student_id,
+            "old_status": old_status,
+            "old_source": old_source,
+            "new_status": new_status.value,
+            "reason": reason,
+        },
+    )
+    session.flush()
+    return record
+
+
+def records_for_session(session: Session, class_session_id: int) -> list[AttendanceRecord]:
+    """Every attendance record of a class session, by student id."""
+    return list(
+        session.scalars(
+            select(AttendanceRecord)
+            .where(AttendanceRecord.class_session_id == class_session_id)
+            .order_by(AttendanceRecord.student_id)
+        )
+    )
+
+
+def _lock_record(session: Session, class_session_id: int, student_id: int) -> AttendanceRecord:
+    """Make sure the record exists, then load it locked (FOR UPDATE; ignored by SQLite)."""
+    insert_ignoring_conflict(
+        session,
+        AttendanceRecord.__table__,
+        _new_record(class_session_id, student_id),
+        ["class_session_id", "student_id"],
+    )
+    query = (
+        select(AttendanceRecord)
+        .where(
+            and_(
+                AttendanceRecord.class_session_id == class_session_id,
+                AttendanceRecord.student_id == student_id,
+            )
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.execute(query).scalar_one()
+
+
+def _reload(session: Session, record_id: int) -> AttendanceRecord:
+    query = (
+        select(AttendanceRecord)
+        .where(AttendanceRecord.id == record_id)
+        .execution_options(populate_existing=True)
+    )
+    return session.execute(query).scalar_one()
+
+
+def _find_record(
+    session: Session, class_session_id: int, student_id: int
+) -> AttendanceRecord | None:
+    return session.scalar(
+        select(AttendanceRecord).where(
+            AttendanceRecord.class_session_id == class_session_id,
+            AttendanceRecord.student_id == student_id,
+        )
+    )
+
+
+def _new_record(class_session_id: int, student_id: int) -> dict[str, Any]:
+    return {
+        "class_session_id": class_session_id,
+        "student_id": student_id,
+        "status": Status.ABSENT.value,
+        "source": Source.AUTO.value,
+        "sightings_count": 0,
+    }
+
+
+def _session_and_course(session: Session, class_session_id: int) -> tuple[ClassSession, Course]:
+    class_session = session.get(ClassSession, class_session_id)
+    if class_session is None:
+        raise NotFound(f"no class session with id {class_session_id}")
+    return class_session, class_session.course
+
+
+def _require_on_roster(session: Session, course: Course, student_id: int) -> None:
+    if session.get(Enrollment, (course.id, student_id)) is None:
+        raise InvalidInput(
+            f"student {student_id} is not on the roster of course {course.code}; "
+            "add them to the roster first"
+        )
+
+
+def _check_aware(value: datetime, name: str) -> None:
+    if value.tzinfo is None:
+        raise InvalidInput(f"{name} needs a time zone (UTC)")

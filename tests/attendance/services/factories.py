@@ -1,0 +1,42 @@
+"""Small builders for service tests: rows the services under test need to exist."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from attendance.db import ClassSession, Course, Enrollment, Student
+
+
+def add_student(session: Session, number: str, name: str | None = None) -> Student:
+    """A student with ``number``, flushed so it has an id."""
+    student = Student(student_number=number, display_name=name or f"Student {number}")
+    session.add(student)
+    session.flush()
+    return student
+
+
+def add_course_with_session(
+    session: Session,
+    *,
+    code: str = "CS101",
+    late_after_minutes: int = 10,
+    starts_at: datetime = datetime(2024, 3, 4, 8, 0, tzinfo=UTC),
+    minutes: int = 90,
+    students: int = 0,
+) -> tuple[Course, ClassSession, list[Student]]:
+    """A course (UTC zone) with one ad-hoc session and ``students`` rostered students."""
+    course = Course(
+        code=code, name=f"Course {code}", timezone="UTC", late_after_minutes=late_after_minutes
+    )
+    session.add(course)
+    session.flush()
+    class_session = ClassSession(
+        course_id=course.id, starts_at=starts_at, ends_at=starts_at + timedelta(minutes=minutes)
+    )
+    session.add(class_session)
+    roster = [add_student(session, f"{code}-{i:03d}") for i in range(students)]
+    session.add_all(Enrollment(course_id=course.id, student_id=s.id) for s in roster)
+    session.flush()
+    return course, class_session, roster

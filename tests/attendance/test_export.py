@@ -1,0 +1,72 @@
+"""The CSV export against its golden file, and the formula-injection guard."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from attendance.export import COLUMNS, neutralise, report_csv
+from attendance.services.reports import ReportRow
+
+GOLDEN = Path(__file__).with_name("expected_export.csv")
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def _row(number: str, name: str, **changes: object) -> ReportRow:
+    values: dict[str, object] = {
+        "course_code": "BIO101", "course_name": "Biology, advanced", "timezone": "Europe/Berlin",
+        "session_id": 7, "session_start": datetime(2026, 3, 2, 9, 0, tzinfo=BERLIN),
+        "session_end": datetime(2026, 3, 2, 10, 30, tzinfo=BERLIN), "student_id": 1,
+        "student_number": number, "student_name": name, "status": "present",
+        "first_seen": datetime(2026, 3, 2, 9, 4, 12, tzinfo=BERLIN), "sightings": 3,
+        "source": "auto", "reason": None,
+    }
+    values.update(changes)
+    return ReportRow(**values)  # type: ignore[arg-type]
+
+
+ROWS = [
+    _row("S001", "Zoë Ångström"),
+    _row("S002", "李伟", status="late", first_seen=datetime(2026, 3, 2, 9, 15, tzinfo=BERLIN)),
+    _row("S003", "=HYPERLINK(\"http://x\")", status="excused", first_seen=None, sightings=0,
+         source="manual", reason='ill, "doctor\'s note"'),
+    _row("+S004", "-minus", status="absent", first_seen=None, sightings=0, source="manual",
+         reason="@SUM(A1)"),
+    _row("S005", "\tTabbed\rName", status=None, first_seen=None, sightings=0, source=None),
+]
+
+
+def test_matches_golden_file() -> None:
+    assert report_csv(ROWS) == GOLDEN.read_bytes()
+
+
+def test_is_utf8_with_bom_and_parses_back() -> None:
+    data = report_csv(ROWS)
+    assert data.startswith(b"\xef\xbb\xbf")
+    parsed = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert tuple(parsed[0]) == COLUMNS
+    assert parsed[1][7] == "Zoë Ångström"
+    assert parsed[3][7] == "'=HYPERLINK(\"http://x\")"
+    assert parsed[3][12] == 'ill, "doctor\'s note"'
+    assert parsed[4][6] == "'+S004"
+    assert parsed[4][12] == "'@SUM(A1)"
+    assert parsed[5][8] == ""  # nothing recorded yet
+
+
+@pytest.mark.parametrize("trigger", ["=", "+", "-", "@", "\t", "\r"])
+def test_neutralise_formula_triggers(trigger: str) -> None:
+    assert neutralise(f"{trigger}1+1") == f"'{trigger}1+1"
+
+
+@pytest.mark.parametrize("text", ["", "Anna", "2026-03-02", "a=b", "'quoted"])
+def test_neutralise_leaves_plain_text(text: str) -> None:
+    assert neutralise(text) == text
+
+
+def test_empty_report_is_header_only() -> None:
+    assert report_csv([]) == ("\ufeff" + ",".join(COLUMNS) + "\r\n").encode("utf-8")

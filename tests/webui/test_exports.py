@@ -1,0 +1,78 @@
+"""CSV downloads of one session and of a course over a date range."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from attendance.db import ClassSession, Student
+from attendance.export import COLUMNS
+from attendance.services.courses import add_to_roster
+
+from .conftest import AuthActions, Classroom
+
+
+def _parse(data: bytes) -> list[list[str]]:
+    assert data.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def test_session_csv(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom,
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory.begin() as session:
+        evil = Student(student_number="S003", display_name="=cmd|' /C calc'!A0")
+        session.add(evil)
+        session.flush()
+        add_to_roster(session, classroom.course_id, student_ids=[evil.id])
+    auth.login("alice")
+    response = client.get(f"/sessions/{classroom.session_id}/export.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="BIO101_2026-03-02.csv"')
+    rows = _parse(response.data)
+    assert tuple(rows[0]) == COLUMNS
+    assert [r[6] for r in rows[1:]] == ["S001", "S002", "S003"]
+    assert rows[1][2:6] == ["2026-03-02", "09:00", "10:30", "Europe/Berlin"]
+    assert rows[1][7] == "Zoë Ångström"
+    assert rows[3][7] == "'=cmd|' /C calc'!A0"
+
+
+def test_course_csv_over_a_date_range(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom,
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory.begin() as session:
+        session.add(ClassSession(course_id=classroom.course_id,
+                                 starts_at=datetime(2026, 3, 9, 8, tzinfo=UTC),
+                                 ends_at=datetime(2026, 3, 9, 9, 30, tzinfo=UTC)))
+    auth.login("alice")
+    url = f"/courses/{classroom.course_id}/export"
+    form = client.get(url)
+    assert form.status_code == 200
+    assert 'name="date_from"' in form.get_data(as_text=True)
+    response = client.get(url, query_string={"date_from": "2026-03-01", "date_to": "2026-03-09"})
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="BIO101_2026-03-01_2026-03-09.csv"')
+    assert [r[2] for r in _parse(response.data)[1:]] == ["2026-03-02"] * 2 + ["2026-03-09"] * 2
+    only_first = client.get(url, query_string={"date_from": "2026-03-02", "date_to": "2026-03-08"})
+    assert len(_parse(only_first.data)) == 3
+
+
+def test_course_csv_refuses_a_bad_range(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom
+) -> None:
+    auth.login("alice")
+    url = f"/courses/{classroom.course_id}/export"
+    backwards = client.get(url, query_string={"date_from": "2026-03-09", "date_to": "2026-03-01"})
+    assert backwards.status_code == 400
+    assert "Must not be before the start date." in backwards.get_data(as_text=True)
+    too_long = client.get(url, query_string={"date_from": "2020-01-01", "date_to": "2026-03-01"})
+    assert too_long.status_code == 400
+    assert "longer than" in too_long.get_data(as_text=True)

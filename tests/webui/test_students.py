@@ -1,0 +1,120 @@
+"""Students: search, enrollment through the form, deletion by an admin."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from attendance.db import AuditLog, Student
+from enrollment import EnrollmentResult, Outcome, PhotoOutcome
+from webui.students import views
+
+from .conftest import AuthActions, Classroom, FakeEmbedder
+
+
+def _enroll_data(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "student_number": "S100", "display_name": "Ada Lovelace", "email": "",
+        "consent": "y", "photos": [(io.BytesIO(b"not an image"), "ada.jpg")],
+    }
+    data.update(changes)
+    return data
+
+
+def test_list_and_search(client: FlaskClient, auth: AuthActions, classroom: Classroom) -> None:
+    auth.login("alice")
+    page = client.get("/students/").get_data(as_text=True)
+    assert "Zoë Ångström" in page
+    assert "Li Wei" in page
+    found = client.get("/students/", query_string={"q": "wei"}).get_data(as_text=True)
+    assert "Li Wei" in found
+    assert "Zoë" not in found
+    assert "No student matches" in client.get("/students/?q=%25").get_data(as_text=True)
+
+
+def test_enroll_form_validation(client: FlaskClient, auth: AuthActions) -> None:
+    auth.login("alice")
+    page = client.get("/students/enroll").get_data(as_text=True)
+    assert 'type="file"' in page
+    assert "allow_duplicate" not in page  # admins only
+    response = client.post("/students/enroll", data=_enroll_data(consent="", photos=[],
+                                                                 email="nope"))
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "Enrollment needs the student&#39;s recorded consent." in text
+    assert "Choose at least one photo." in text
+    assert "Enter an address like name@school.edu." in text
+
+
+def test_enroll_needs_a_name_for_a_new_student(client: FlaskClient, auth: AuthActions) -> None:
+    auth.login("alice")
+    response = client.post("/students/enroll", data=_enroll_data(display_name=""),
+                           content_type="multipart/form-data")
+    assert "student S100 is new: a name is required" in response.get_data(as_text=True)
+
+
+def test_enroll_shows_why_a_photo_was_refused(
+    client: FlaskClient, auth: AuthActions, session_factory: sessionmaker[Session]
+) -> None:
+    auth.login("alice")
+    response = client.post("/students/enroll", data=_enroll_data(),
+                           content_type="multipart/form-data")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Nothing was stored for S100" in text
+    assert '<li class="refused">' in text
+    assert "ada.jpg" in text
+    with session_factory() as session:
+        assert session.scalar(select(Student).where(Student.student_number == "S100")) is None
+
+
+def test_enroll_calls_the_service_and_shows_each_photo(
+    client: FlaskClient, auth: AuthActions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[dict[str, Any]] = []
+
+    def fake_enroll(session: Session, settings: Any, embedders: Any, **kwargs: Any) -> Any:
+        calls.append({"embedders": embedders, **kwargs})
+        return EnrollmentResult("S100", 42, True, (
+            PhotoOutcome("a.jpg", Outcome.ACCEPTED, "a.jpg: accepted", "h1"),
+            PhotoOutcome("b.jpg", Outcome.REJECTED, "b.jpg: 2 faces found; use a photo of one",
+                         "h2", reason="several_faces"),
+        ))
+
+    monkeypatch.setattr(views, "enroll_student", fake_enroll)
+    auth.login("alice")
+    photos = [(io.BytesIO(b"1"), "a.jpg"), (io.BytesIO(b"2"), "b.jpg")]
+    response = client.post("/students/enroll", data=_enroll_data(photos=photos),
+                           content_type="multipart/form-data")
+    text = response.get_data(as_text=True)
+    assert "Student S100 enrolled: 1 photo(s) accepted, 1 refused" in text
+    assert "b.jpg: 2 faces found; use a photo of one" in text
+    (call,) = calls
+    assert isinstance(call["embedders"][0], FakeEmbedder)
+    assert call["consent_by"] == "alice"
+    assert call["actor"] == "alice"
+    assert call["allow_duplicate"] is False
+    assert [p.data for p in call["photos"]] == [b"1", b"2"]
+
+
+def test_only_an_admin_deletes_and_it_is_audited(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom,
+    session_factory: sessionmaker[Session],
+) -> None:
+    student = classroom.student_ids[0]
+    auth.login("alice")
+    assert client.post(f"/students/{student}/delete").status_code == 403
+    client.post("/auth/logout")
+    auth.login("admin")
+    response = client.post(f"/students/{student}/delete", follow_redirects=True)
+    assert "Student S001 and their face data were deleted." in response.get_data(as_text=True)
+    with session_factory() as session:
+        assert session.get(Student, student) is None
+        audit = session.scalars(select(AuditLog).where(AuditLog.action == "student.delete")).one()
+    assert audit.actor == "admin"
+    assert audit.details["student_number"] == "S001"

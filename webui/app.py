@@ -1,0 +1,113 @@
+"""The application factory: one named step per concern (newdle's ``create_app``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, redirect, url_for
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.wrappers import Response
+
+from attendance.config import Settings, load_settings
+from attendance.db import make_engine, make_session_factory
+
+from . import db, errors, security
+from .auth.identity import load_identity
+from .auth.throttle import LoginThrottle
+from .auth.views import bp as auth_bp
+from .courses.views import bp as courses_bp
+from .embedders import init_app as init_embedders
+from .exports.views import bp as exports_bp
+from .extensions import csrf, login_manager
+from .formatting import register_filters
+from .sessions.views import bp as sessions_bp
+from .students.views import bp as students_bp
+
+#: How many photos of the largest allowed size one enrollment upload may carry.
+MAX_PHOTOS_PER_UPLOAD = 5
+#: Room for the form fields and multipart framing around the photos, bytes.
+_FORM_OVERHEAD_BYTES = 1024 * 1024
+
+#: ``overrides`` keys that are not Flask config: the database and the face models to use.
+SESSION_FACTORY_KEY = "SESSION_FACTORY"
+EMBEDDERS_KEY = "EMBEDDERS"
+
+
+def create_app(
+    settings: Settings | None = None, overrides: Mapping[str, Any] | None = None
+) -> Flask:
+    """Build the dashboard for ``settings`` (default: :func:`load_settings`).
+
+    ``overrides`` are Flask config values applied last (flaskr's ``test_config``), plus two
+    injection points for tests and embedding: ``SESSION_FACTORY`` (a ``sessionmaker`` to use
+    instead of one on ``settings.database_url``) and ``EMBEDDERS`` (a list of embedders used by
+    the enrollment form instead of loading the configured models).
+    """
+    settings = settings if settings is not None else load_settings()
+    extra = dict(overrides or {})
+    factory: sessionmaker[Session] | None = extra.pop(SESSION_FACTORY_KEY, None)
+    embedders = extra.pop(EMBEDDERS_KEY, None)
+
+    app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
+    _configure_app(app, settings, extra)
+    _configure_database(app, settings, factory)
+    _configure_extensions(app)
+    init_embedders(app, settings, embedders)
+    security.init_app(app)
+    errors.init_app(app)
+    register_filters(app)
+    _register_blueprints(app)
+    return app
+
+
+def _configure_app(app: Flask, settings: Settings, overrides: Mapping[str, Any]) -> None:
+    app.config.from_mapping(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.cookie_secure,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        MAX_CONTENT_LENGTH=settings.max_image_bytes * MAX_PHOTOS_PER_UPLOAD
+        + _FORM_OVERHEAD_BYTES,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+    )
+    app.config.from_mapping(overrides)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.extensions["attendance.settings"] = settings
+
+
+def _configure_database(
+    app: Flask, settings: Settings, factory: sessionmaker[Session] | None
+) -> None:
+    if factory is None:
+        engine = make_engine(settings)
+        app.extensions["attendance.engine"] = engine
+        factory = make_session_factory(engine)
+    db.init_app(app, factory)
+
+
+def _configure_extensions(app: Flask) -> None:
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_identity)
+    app.extensions["attendance.login_throttle"] = LoginThrottle()
+
+
+def _register_blueprints(app: Flask) -> None:
+    for blueprint in (auth_bp, courses_bp, sessions_bp, students_bp, exports_bp):
+        app.register_blueprint(blueprint)
+
+    def index() -> Response:
+        return redirect(url_for("courses.index"))
+
+    app.add_url_rule("/", "index", index)

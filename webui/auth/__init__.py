@@ -1,0 +1,1 @@
+"""Auth pages of the dashboard."""

@@ -1,0 +1,1 @@
+"""Courses pages of the dashboard."""

@@ -1,0 +1,205 @@
+"""Courses: list, create, edit, and the roster."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from attendance.db import Course, Role, User
+from attendance.services.audit import record_audit
+from attendance.services.cameras import list_cameras
+from attendance.services.courses import (
+    add_to_roster,
+    create_course,
+    remove_from_roster,
+    roster,
+    update_course,
+)
+
+from ..access import course_or_404, visible_courses
+from ..auth.identity import Identity, current_identity
+from ..choices import select_choices
+from ..db import get_session
+from ..errors import FORM_ERRORS, flash_error
+from .forms import (
+    BLANK_SLOT_ROWS,
+    CourseForm,
+    NewCourseForm,
+    RosterAddForm,
+    RosterRemoveForm,
+    timezone_choices,
+)
+
+bp = Blueprint("courses", __name__, url_prefix="/courses")
+
+
+@bp.get("/")
+def index() -> str:
+    identity = current_identity()
+    session = get_session()
+    courses = visible_courses(session, identity)
+    teachers = _teacher_names(session)
+    return render_template("courses/index.html", courses=courses, teachers=teachers)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new() -> Response | str:
+    identity = current_identity()
+    session = get_session()
+    form = NewCourseForm()
+    _fill_choices(form, session, identity)
+    if not form.is_submitted():
+        form.timezone.data = current_app.extensions["attendance.settings"].timezone
+        _add_blank_rows(form)
+    elif form.validate():
+        try:
+            course = create_course(
+                session, code=form.code.data or "", name=form.name.data or "",
+                timezone=form.timezone.data or "",
+                late_after_minutes=form.late_after_minutes.data or 0,
+                slots=form.schedule(), camera_name=form.camera.data or None,
+                teacher_id=_chosen_teacher(form, identity),
+            )
+            _audit(session, identity, "course.create", course, {"code": course.code})
+            session.commit()
+        except FORM_ERRORS as exc:
+            flash_error(exc)
+        else:
+            flash(f"Course {course.code} created.", "success")
+            return redirect(url_for("courses.show", course_id=course.id))
+    return render_template("courses/form.html", form=form, course=None)
+
+
+@bp.get("/<int:course_id>")
+def show(course_id: int) -> str:
+    session = get_session()
+    course = course_or_404(session, current_identity(), course_id)
+    return render_template(
+        "courses/show.html", course=course, students=roster(session, course.id),
+        teachers=_teacher_names(session), add_form=RosterAddForm(),
+    )
+
+
+@bp.route("/<int:course_id>/edit", methods=["GET", "POST"])
+def edit(course_id: int) -> Response | str:
+    identity = current_identity()
+    session = get_session()
+    course = course_or_404(session, identity, course_id)
+    form = CourseForm(data=None if request.method == "POST" else _course_data(course))
+    _fill_choices(form, session, identity)
+    if not form.is_submitted():
+        _add_blank_rows(form)
+    elif form.validate():
+        try:
+            update_course(
+                session, course.code, name=form.name.data, timezone=form.timezone.data,
+                late_after_minutes=form.late_after_minutes.data, slots=form.schedule(),
+                camera_name=form.camera.data or None,
+                **({"teacher_id": _chosen_teacher(form, identity)} if identity.is_admin else {}),
+            )
+            _audit(session, identity, "course.update", course, {"code": course.code})
+            session.commit()
+        except FORM_ERRORS as exc:
+            flash_error(exc)
+        else:
+            flash(f"Course {course.code} saved.", "success")
+            return redirect(url_for("courses.show", course_id=course.id))
+    return render_template("courses/form.html", form=form, course=course)
+
+
+@bp.post("/<int:course_id>/roster")
+def roster_add(course_id: int) -> Response:
+    identity = current_identity()
+    session = get_session()
+    course = course_or_404(session, identity, course_id)
+    form = RosterAddForm()
+    if not form.validate():
+        for errors in form.errors.values():
+            flash(" ".join(str(e) for e in errors), "error")
+    else:
+        try:
+            added = add_to_roster(session, course.id, student_numbers=form.numbers())
+            _audit(session, identity, "roster.add", course,
+                   {"student_numbers": [s.student_number for s in added]})
+            session.commit()
+        except FORM_ERRORS as exc:
+            flash_error(exc)
+        else:
+            flash(f"{len(added)} student(s) added to the roster.", "success")
+    return redirect(url_for("courses.show", course_id=course.id))
+
+
+@bp.post("/<int:course_id>/roster/<int:student_id>/remove")
+def roster_remove(course_id: int, student_id: int) -> Response:
+    identity = current_identity()
+    session = get_session()
+    course = course_or_404(session, identity, course_id)
+    if RosterRemoveForm().validate():
+        try:
+            removed = remove_from_roster(session, course.id, student_ids=[student_id])
+            _audit(session, identity, "roster.remove", course, {"student_id": student_id})
+            session.commit()
+        except FORM_ERRORS as exc:
+            flash_error(exc)
+        else:
+            flash("Student removed from the roster." if removed else "Not on the roster.", "info")
+    return redirect(url_for("courses.show", course_id=course.id))
+
+
+def _course_data(course: Course) -> dict[str, object]:
+    return {
+        "name": course.name,
+        "timezone": course.timezone,
+        "late_after_minutes": course.late_after_minutes,
+        "camera": course.camera.name if course.camera else "",
+        "teacher": str(course.teacher_id or ""),
+        "slots": [
+            {"weekday": str(s.weekday), "start": s.start_time, "end": s.end_time}
+            for s in course.schedule
+        ],
+    }
+
+
+def _fill_choices(form: CourseForm, session: Session, identity: Identity) -> None:
+    form.timezone.choices = timezone_choices()
+    cameras = [(c.name, c.name) for c in list_cameras(session)]
+    form.camera.choices = select_choices([("", "No camera"), *cameras])
+    if identity.is_admin:
+        teachers = [(str(i), n) for i, n in _teacher_names(session).items()]
+        form.teacher.choices = select_choices([("", "Nobody"), *teachers])
+    else:
+        del form.teacher  # only an admin assigns courses
+
+
+def _add_blank_rows(form: CourseForm) -> None:
+    if len(form.slots) == 1 and form.slots[0].form.is_blank():
+        form.slots.pop_entry()
+    for _ in range(BLANK_SLOT_ROWS):
+        form.slots.append_entry()
+
+
+def _chosen_teacher(form: CourseForm, identity: Identity) -> int | None:
+    """The admin's choice; a teacher's new course is always their own."""
+    if not identity.is_admin:
+        return identity.id
+    return int(form.teacher.data) if form.teacher.data else None
+
+
+def _teacher_names(session: Session) -> dict[int, str]:
+    """Accounts that can teach, id -> username."""
+    rows = session.execute(
+        select(User.id, User.username)
+        .where(User.role.in_([Role.TEACHER.value, Role.ADMIN.value]))
+        .order_by(User.username)
+    )
+    return {user_id: name for user_id, name in rows}
+
+
+def _audit(
+    session: Session, identity: Identity, action: str, course: Course, details: dict[str, object]
+) -> None:
+    record_audit(session, actor=identity.username, action=action, target_type="course",
+                 target_id=course.id, details=dict(details), user_id=identity.id)
+

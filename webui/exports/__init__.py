@@ -1,0 +1,1 @@
+"""Exports pages of the dashboard."""

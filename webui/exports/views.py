@@ -1,0 +1,60 @@
+"""CSV downloads: one session, or a course over a range of dates."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, render_template, request
+
+from attendance.db import utcnow
+from attendance.export import report_csv
+from attendance.services.reports import ReportRow, course_report, session_report
+
+from ..access import class_session_or_404, course_or_404
+from ..auth.identity import current_identity
+from ..db import get_session
+from ..errors import FORM_ERRORS, flash_error
+from .forms import DateRangeForm
+
+bp = Blueprint("exports", __name__)
+
+
+@bp.get("/sessions/<int:session_id>/export.csv")
+def session_csv(session_id: int) -> Response:
+    session = get_session()
+    class_session = class_session_or_404(session, current_identity(), session_id)
+    course = class_session.course
+    day = class_session.starts_at.astimezone(ZoneInfo(course.timezone)).date()
+    return _csv_response(session_report(session, class_session.id),
+                         f"{course.code}_{day:%Y-%m-%d}.csv")
+
+
+@bp.get("/courses/<int:course_id>/export")
+def course_form(course_id: int) -> Response | str | tuple[str, int]:
+    """The date-range form; with valid ``date_from`` and ``date_to`` it sends the CSV."""
+    session = get_session()
+    course = course_or_404(session, current_identity(), course_id)
+    form = DateRangeForm(formdata=request.args if request.args else None)
+    if not request.args:
+        today = utcnow().astimezone(ZoneInfo(course.timezone)).date()
+        form.date_from.data, form.date_to.data = today - timedelta(days=27), today
+        return render_template("exports/course.html", course=course, form=form)
+    if not form.validate():
+        return render_template("exports/course.html", course=course, form=form), 400
+    first: date = form.date_from.data
+    last: date = form.date_to.data
+    try:
+        rows = course_report(session, course.id, first, last)
+    except FORM_ERRORS as exc:
+        flash_error(exc)
+        return render_template("exports/course.html", course=course, form=form), 400
+    return _csv_response(rows, f"{course.code}_{first:%Y-%m-%d}_{last:%Y-%m-%d}.csv")
+
+
+def _csv_response(rows: list[ReportRow], filename: str) -> Response:
+    # Course codes are restricted to letters, digits, '.', '_' and '-', so the name is safe.
+    return Response(
+        report_csv(rows), mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

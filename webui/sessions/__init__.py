@@ -1,0 +1,1 @@
+"""Sessions pages of the dashboard."""

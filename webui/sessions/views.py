@@ -1,0 +1,99 @@
+"""Class sessions of a course: the list with counts, one session's marks, and corrections."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from attendance.db import ClassSession, utcnow
+from attendance.services.audit import record_audit
+from attendance.services.records import override_attendance
+from attendance.services.reports import session_report, session_summaries
+from attendance.services.schedule import materialize_sessions
+
+from ..access import class_session_or_404, course_or_404
+from ..auth.identity import current_identity
+from ..db import get_session
+from ..errors import FORM_ERRORS, flash_error
+from .forms import MaterializeForm, OverrideForm, override_form
+
+bp = Blueprint("sessions", __name__)
+
+
+@bp.get("/courses/<int:course_id>/sessions")
+def index(course_id: int) -> str:
+    session = get_session()
+    course = course_or_404(session, current_identity(), course_id)
+    return render_template(
+        "sessions/index.html", course=course, sessions=session_summaries(session, course.id),
+        form=MaterializeForm(), now=utcnow(),
+    )
+
+
+@bp.post("/courses/<int:course_id>/sessions/materialize")
+def materialize(course_id: int) -> Response:
+    identity = current_identity()
+    session = get_session()
+    course = course_or_404(session, identity, course_id)
+    form = MaterializeForm()
+    if not form.validate():
+        for errors in form.errors.values():
+            flash(" ".join(str(e) for e in errors), "error")
+        return redirect(url_for("sessions.index", course_id=course.id))
+    weeks = form.weeks.data or 1
+    today = datetime.now(ZoneInfo(course.timezone)).date()
+    last = today + timedelta(days=7 * weeks - 1)
+    try:
+        created = materialize_sessions(session, course.id, today, last)
+        record_audit(session, actor=identity.username, action="session.materialize",
+                     target_type="course", target_id=course.id, user_id=identity.id,
+                     details={"from": today.isoformat(), "to": last.isoformat(),
+                              "created": len(created)})
+        session.commit()
+    except FORM_ERRORS as exc:
+        flash_error(exc)
+    else:
+        flash(f"{len(created)} session(s) created from {today} to {last}.", "success")
+    return redirect(url_for("sessions.index", course_id=course.id))
+
+
+@bp.get("/sessions/<int:session_id>")
+def show(session_id: int) -> str:
+    class_session = class_session_or_404(get_session(), current_identity(), session_id)
+    return _render_show(class_session, {})
+
+
+@bp.post("/sessions/<int:session_id>/students/<int:student_id>/override")
+def override(session_id: int, student_id: int) -> Response | tuple[str, int]:
+    identity = current_identity()
+    session = get_session()
+    class_session = class_session_or_404(session, identity, session_id)
+    form = override_form(student_id)
+    if not form.validate():
+        return _render_show(class_session, {student_id: form}), 400
+    try:
+        override_attendance(
+            session, class_session_id=class_session.id, student_id=student_id,
+            status=form.status.data or "", reason=form.reason.data or "",
+            actor=identity.username, user_id=identity.id,
+        )
+        session.commit()
+    except FORM_ERRORS as exc:
+        flash_error(exc)
+    else:
+        flash("Mark corrected; the camera will not change it again.", "success")
+    return redirect(url_for("sessions.show", session_id=class_session.id))
+
+
+def _render_show(class_session: ClassSession, failed: dict[int, OverrideForm]) -> str:
+    rows = session_report(get_session(), class_session.id)
+    forms = {row.student_id: failed.get(row.student_id) or override_form(row.student_id)
+             for row in rows}
+    for row in rows:
+        if row.student_id not in failed and row.status:
+            forms[row.student_id].status.data = row.status
+    return render_template("sessions/show.html", class_session=class_session,
+                           course=class_session.course, rows=rows, forms=forms)

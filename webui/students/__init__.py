@@ -1,0 +1,1 @@
+"""Students pages of the dashboard."""

@@ -1,0 +1,35 @@
+"""Student search and the enrollment form."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileRequired, MultipleFileField
+from wtforms import BooleanField, EmailField, StringField
+from wtforms.validators import InputRequired, Length, Optional, Regexp
+
+#: Deliberately loose: the address is only shown to teachers, never mailed by this program.
+_EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an address like name@school.edu.")
+
+
+class EnrollForm(FlaskForm):
+    student_number = StringField("Student number", validators=[InputRequired(), Length(max=64)])
+    #: Optional so photos can be added to an enrolled student; the service asks for it when new.
+    display_name = StringField("Name (needed for a new student)",
+                               validators=[Optional(), Length(max=200)])
+    email = EmailField("Email (optional)", validators=[Optional(), Length(max=254), _EMAIL])
+    consent = BooleanField(
+        "The student (or a guardian) agreed to face recognition for attendance.",
+        validators=[InputRequired(message="Enrollment needs the student's recorded consent.")],
+    )
+    photos = MultipleFileField(
+        "Photos", validators=[FileRequired(message="Choose at least one photo.")],
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+        description="One face per photo, looking at the camera, in good light. JPEG, PNG or WebP.",
+    )
+    allow_duplicate = BooleanField(
+        "Enroll even if a photo looks like another enrolled student (admins only; audited)."
+    )
+
+
+class DeleteForm(FlaskForm):
+    """Only a CSRF token; the student is in the URL."""
