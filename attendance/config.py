@@ -28,6 +28,10 @@ FUSION_RULES = ("both", "either", "dlib", "inhouse")
 #: ``ATTENDANCE_*`` variables that are not settings: the config file's path, and locations
 #: read by tools and tests (LFW for benchmarks and training, the PostgreSQL test server).
 NOT_SETTINGS = frozenset({"CONFIG", "LFW_DIR", "TEST_POSTGRES_URL"})
+#: ATTENDANCE_* variables that are not settings: the config file's path, and the locations
+#: the tests, benchmarks and training read (LFW, the test PostgreSQL, screenshot folders).
+NON_SETTING_VARIABLES = frozenset({"CONFIG", "LFW_DIR", "SCREENSHOT_DIR"})
+NON_SETTING_PREFIXES = ("TEST_", "BENCH_")
 SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
 
 
@@ -57,7 +61,7 @@ class Settings:
     #: Same for the in-house CNN.
     inhouse_threshold: float = 0.8
     #: Stricter thresholds for "this photo is already somebody else" at enrollment.
-    dlib_duplicate_threshold: float = 0.4
+    dlib_duplicate_threshold: float = 0.35
     inhouse_duplicate_threshold: float = 0.6
     #: How two models' decisions combine: both must agree, either suffices, or one alone.
     fusion_rule: str = "both"

@@ -12,6 +12,7 @@ Detector libraries are imported on first use and cached, so importing this modul
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -36,8 +37,9 @@ class DetectedFace:
     """One face found in an image.
 
     ``box`` is (top, right, bottom, left) in pixels of the image given to :func:`detect_faces`,
-    clipped to it (bottom and right are exclusive). ``landmarks`` is a (5, 2) float32 array of
-    (x, y) pixel positions in dlib's five-point order (eye corners, base of the nose).
+    clipped to it, so ``image[top:bottom, left:right]`` is the face. ``landmarks`` is a (5, 2)
+    float32 array of (x, y) pixel positions in dlib's five-point order (eye corners, base of
+    the nose).
     """
 
     box: Box
@@ -99,8 +101,8 @@ def bgr_to_rgb(frame_bgr: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """An OpenCV BGR frame as a C-contiguous RGB array (dlib refuses reversed-stride views)."""
     import cv2  # noqa: PLC0415 - heavy import, only when frames are converted
 
-    rgb: NDArray[np.uint8] = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
-    return np.ascontiguousarray(rgb)
+    rgb = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
+    return np.ascontiguousarray(rgb, dtype=np.uint8)
 
 
 def _as_rgb(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
@@ -114,8 +116,8 @@ def _resize(image: NDArray[np.uint8], scale: float) -> NDArray[np.uint8]:
 
     height, width = image.shape[:2]
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small: NDArray[np.uint8] = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-    return np.ascontiguousarray(small)
+    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(small, dtype=np.uint8)
 
 
 def _map_back(box: Box, scale: float, height: int, width: int) -> Box:
@@ -149,8 +151,17 @@ def _locate_haar(image: NDArray[np.uint8]) -> list[Box]:
 @cache
 def _face_recognition() -> Any:
     """``face_recognition`` loads dlib's HOG and CNN detectors when imported: do it once."""
-    import face_recognition  # noqa: PLC0415 - heavy: loads dlib's models
+    from PIL import ImageFile  # noqa: PLC0415
 
+    with warnings.catch_warnings():
+        # face_recognition_models still imports pkg_resources, which warns on import; the
+        # warning is the dependency's, not ours, and must not fail a `-W error` run.
+        warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+        import face_recognition  # noqa: PLC0415 - heavy: loads dlib's models
+
+    # face_recognition turns on Pillow's "load truncated images" for the whole process when
+    # imported; put Pillow's safe default back (enrollment must refuse truncated uploads).
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     logger.info("loaded dlib face detectors")
     return face_recognition
 
@@ -159,7 +170,8 @@ def _face_recognition() -> Any:
 def _haar_cascade() -> Any:
     import cv2  # noqa: PLC0415 - heavy import, only for the haar detector
 
-    path = cv2.data.haarcascades + HAAR_CASCADE_FILE
+    # cv2's bundled stubs omit the ``cv2.data`` submodule that the wheels ship.
+    path = cv2.data.haarcascades + HAAR_CASCADE_FILE  # type: ignore[attr-defined]
     cascade = cv2.CascadeClassifier(path)
     if cascade.empty():
         raise RuntimeError(f"OpenCV could not load its Haar cascade {path}")

@@ -32,6 +32,9 @@ def test_environment_overrides_file_and_types_are_parsed(tmp_path: Path) -> None
         "ATTENDANCE_EMBEDDERS": "dlib, inhouse",
         "ATTENDANCE_KEEP_PHOTOS": "off",
         "ATTENDANCE_DLIB_THRESHOLD": "0.55",
+        # Not settings: read by tests and tools, ignored here.
+        "ATTENDANCE_LFW_DIR": "/data/lfw",
+        "ATTENDANCE_TEST_POSTGRES_URL": "postgresql://x/y",
     }
     s = load_settings(environ=env)
     assert s.detector == "haar"

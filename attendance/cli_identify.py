@@ -1,0 +1,85 @@
+"""``attendance identify IMAGE``: who does the system see in this photo, and how sure is it?"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import select
+
+from models import ModelError, load_embedders
+
+from .cli_support import cli_settings, cli_transaction, domain_errors_as_click
+from .db import Enrollment, Student
+from .detection import detect_faces, face_inputs
+from .errors import InvalidInput
+from .matching import Decision, decide_faces, load_gallery
+from .services.courses import get_course
+
+
+@click.command()
+@click.argument("image", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--course", "course_code", metavar="CODE",
+              help="Match against this course's roster only (default: every active student).")
+@domain_errors_as_click
+def identify(image: Path, course_code: str | None) -> None:
+    """Find the faces in IMAGE and print each one's box, best match, distances and decision."""
+    settings = cli_settings()
+    pixels = _read_rgb(image)
+    faces = detect_faces(pixels, detector=settings.detector,
+                         max_side=settings.detection_max_side)
+    if not faces:
+        click.echo(f"no face found in {image} (detector {settings.detector})")
+        return
+    embedders = load_embedders(settings.embedders, dlib_jitters=settings.dlib_jitters)
+    inputs = face_inputs(pixels, faces)
+    try:
+        embeddings = {e.name: e.embed(inputs) for e in embedders}
+        versions = {e.name: e.version for e in embedders}
+    except ModelError as exc:  # e.g. the in-house weights are missing
+        raise click.ClickException(str(exc)) from exc
+    with cli_transaction(settings) as session:
+        student_ids: list[int] | None = None
+        if course_code is not None:
+            course = get_course(session, course_code)
+            student_ids = list(session.scalars(
+                select(Enrollment.student_id).where(Enrollment.course_id == course.id)))
+        galleries = load_gallery(session, student_ids, versions)
+        thresholds = {e.name: settings.threshold_for(e.name) for e in embedders}
+        decisions = decide_faces(galleries, embeddings, thresholds, settings.fusion_rule)
+        named = {m.student_id for d in decisions for m in d.matches.values()} - {None}
+        names = {s.id: f"{s.student_number} {s.display_name}"
+                 for s in session.scalars(select(Student).where(Student.id.in_(named)))}
+    scope = f"roster of {course_code}" if course_code else "every active student"
+    click.echo(f"{len(faces)} face(s) in {image}, matched against {scope} "
+               f"(fusion rule {settings.fusion_rule}):")
+    for number, (face, decision) in enumerate(zip(faces, decisions, strict=True), start=1):
+        top, right, bottom, left = face.box
+        click.echo(f"face {number}: box top={top} right={right} bottom={bottom} left={left}")
+        for line in _match_lines(decision, names):
+            click.echo(f"  {line}")
+
+
+def _match_lines(decision: Decision, names: dict[int, str]) -> list[str]:
+    lines = []
+    for name, match in decision.matches.items():
+        who = names.get(match.student_id, "-") if match.student_id is not None else "-"
+        verdict = "accepts" if match.accepted else "rejects"
+        lines.append(f"{name}: nearest {who}, distance {match.distance:.3f} "
+                     f"(threshold {match.threshold:.3f}) -> {verdict}")
+    outcome = names.get(decision.student_id, "?") if decision.student_id is not None else "unknown"
+    lines.append(f"decision: {outcome} ({decision.reason})")
+    return lines
+
+
+def _read_rgb(path: Path) -> NDArray[np.uint8]:
+    from PIL import Image, ImageOps, UnidentifiedImageError  # noqa: PLC0415 - CLI only
+
+    try:
+        with Image.open(path) as img:
+            upright = ImageOps.exif_transpose(img)
+            return np.ascontiguousarray(np.asarray(upright.convert("RGB"), dtype=np.uint8))
+    except (UnidentifiedImageError, OSError) as exc:
+        raise InvalidInput(f"{path} cannot be read as an image: {exc}") from exc

@@ -1,0 +1,108 @@
+"""The in-memory gallery a roster is matched against: every stored embedding of its students.
+
+A course roster (tens to hundreds of students, a few photos each) fits in a few hundred
+kilobytes per model, so it is loaded once per class session and searched with numpy.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..db import FaceEmbedding, Student, vector_from_bytes
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class Gallery:
+    """All embeddings of one model version for a set of students.
+
+    ``vectors`` is (N, dimension) float32, one row per stored photo; ``student_ids`` (N,)
+    names each row's student. Rows are kept sorted by student so per-student minima are one
+    ``np.minimum.reduceat``; a student with several photos owns several rows.
+    """
+
+    model_name: str
+    model_version: str
+    dimension: int
+    vectors: NDArray[np.float32]
+    student_ids: NDArray[np.int64]
+    #: The distinct students, ascending, and the first row of each in ``vectors``.
+    students: NDArray[np.int64] = field(init=False)
+    starts: NDArray[np.intp] = field(init=False)
+    #: Squared norms of the rows, cached for the distance computation.
+    sq_norms: NDArray[np.float32] = field(init=False)
+
+    def __post_init__(self) -> None:
+        ids = np.asarray(self.student_ids, dtype=np.int64).reshape(-1)
+        vectors = np.asarray(self.vectors, dtype=np.float32)
+        if vectors.size != len(ids) * self.dimension:
+            raise ValueError(f"{vectors.shape} vectors do not fit {len(ids)} student ids "
+                             f"of dimension {self.dimension}")
+        vectors = vectors.reshape(len(ids), self.dimension)
+        order = np.argsort(ids, kind="stable")
+        vectors, ids = np.ascontiguousarray(vectors[order]), ids[order]
+        students, starts = np.unique(ids, return_index=True)
+        object.__setattr__(self, "vectors", vectors)
+        object.__setattr__(self, "student_ids", ids)
+        object.__setattr__(self, "students", students.astype(np.int64))
+        object.__setattr__(self, "starts", starts.astype(np.intp))
+        object.__setattr__(self, "sq_norms", np.einsum("ij,ij->i", vectors, vectors))
+
+    def __len__(self) -> int:
+        return len(self.student_ids)
+
+    @classmethod
+    def empty(cls, model_name: str, model_version: str, dimension: int) -> Gallery:
+        return cls(model_name, model_version, dimension,
+                   np.zeros((0, dimension), np.float32), np.zeros(0, np.int64))
+
+
+def load_gallery(
+    session: Session,
+    student_ids: Collection[int] | None,
+    model_versions: Mapping[str, str],
+    *,
+    active_only: bool = True,
+) -> dict[str, Gallery]:
+    """Load the galleries of ``student_ids`` (``None``: every student), one per model name.
+
+    ``model_versions`` maps each model name to the version whose embeddings are wanted;
+    embeddings of other versions are never mixed in. ``active_only`` leaves out students
+    marked inactive. A model without any stored embedding gets an empty gallery.
+    """
+    galleries: dict[str, Gallery] = {}
+    for name, version in model_versions.items():
+        query = (
+            select(FaceEmbedding.student_id, FaceEmbedding.dimension, FaceEmbedding.vector)
+            .join(Student, Student.id == FaceEmbedding.student_id)
+            .where(FaceEmbedding.model_name == name, FaceEmbedding.model_version == version)
+        )
+        if student_ids is not None:
+            query = query.where(FaceEmbedding.student_id.in_(list(student_ids)))
+        if active_only:
+            query = query.where(Student.active.is_(True))
+        rows = session.execute(query).all()
+        dimensions = {row.dimension for row in rows}
+        if len(dimensions) > 1:
+            raise ValueError(f"{name} {version} embeddings have mixed dimensions {dimensions}")
+        if not rows:
+            galleries[name] = Gallery.empty(name, version, 0)
+            continue
+        dimension = dimensions.pop()
+        vectors = np.stack([vector_from_bytes(row.vector, dimension) for row in rows])
+        ids = np.fromiter((row.student_id for row in rows), dtype=np.int64, count=len(rows))
+        galleries[name] = Gallery(name, version, dimension, vectors, ids)
+        logger.debug("gallery %s %s: %d vectors of %d students", name, version,
+                     len(ids), len(galleries[name].students))
+    return galleries
+
+
+__all__ = ["Gallery", "load_gallery"]

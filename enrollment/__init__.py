@@ -1,0 +1,15 @@
+"""Enrollment: turning photos into an enrolled student. Callers use only these names."""
+
+from .decoding import DecodedImage as DecodedImage
+from .decoding import decode_image as decode_image
+from .errors import PhotoRejected as PhotoRejected
+from .folder import FolderSummary as FolderSummary
+from .folder import StudentBatch as StudentBatch
+from .folder import enroll_folder as enroll_folder
+from .folder import plan_folder as plan_folder
+from .quality import QualityReport as QualityReport
+from .service import EnrollmentResult as EnrollmentResult
+from .service import Outcome as Outcome
+from .service import PhotoOutcome as PhotoOutcome
+from .service import PhotoUpload as PhotoUpload
+from .service import enroll_student as enroll_student

@@ -1,0 +1,184 @@
+"""Bulk enrollment from a folder of photos, one transaction per student.
+
+Two layouts are read:
+
+- **one sub-folder per student**, named ``<student number> <name>``, e.g.
+  ``photos/20231234 Ada Lovelace/front.jpg``. The number is everything before the first space,
+  the name everything after it (a folder named only ``<student number>`` reuses the stored
+  name of a known student). Files ending in .jpg, .jpeg, .png, .webp, .bmp, .tif, .tiff or
+  .gif are read, in name order; hidden files are ignored.
+- **a CSV manifest** with the header ``student_number,name,image_path``, one row per photo;
+  relative image paths are taken from the enrolled folder.
+
+Every student is enrolled in a transaction of their own: a rejected photo or a refused student
+is reported and the run goes on, and running it again only skips what is already stored.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from attendance.config import Settings
+from attendance.errors import InvalidInput
+from models import Embedder
+
+from .service import EnrollmentResult, PhotoUpload, enroll_student
+
+logger = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
+MANIFEST_COLUMNS = ("student_number", "name", "image_path")
+
+
+@dataclass(frozen=True)
+class StudentBatch:
+    """The photos found for one student; ``name`` is None when the layout gives none."""
+
+    student_number: str
+    name: str | None
+    paths: tuple[Path, ...]
+
+
+@dataclass
+class FolderSummary:
+    """The outcome of :func:`enroll_folder`."""
+
+    results: list[EnrollmentResult] = field(default_factory=list)
+    #: Students refused as a whole, or files that could not be read: (student number, why).
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def students_enrolled(self) -> int:
+        """Students with at least one photo accepted in this run."""
+        return sum(1 for r in self.results if r.accepted)
+
+    @property
+    def photos_accepted(self) -> int:
+        return sum(r.accepted for r in self.results)
+
+    @property
+    def photos_skipped(self) -> int:
+        return sum(r.skipped for r in self.results)
+
+    @property
+    def photos_rejected(self) -> int:
+        return sum(r.rejected for r in self.results)
+
+
+def plan_folder(directory: Path, manifest: Path | None = None) -> list[StudentBatch]:
+    """List the students and photo paths in ``directory`` (or in ``manifest``)."""
+    if not directory.is_dir():
+        raise InvalidInput(f"{directory} is not a folder")
+    if manifest is not None:
+        return _plan_manifest(directory, manifest)
+    batches = []
+    for sub in sorted(p for p in directory.iterdir() if p.is_dir()):
+        if sub.name.startswith("."):
+            continue
+        number, _, name = sub.name.strip().partition(" ")
+        paths = tuple(sorted(
+            p for p in sub.iterdir()
+            if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES
+        ))
+        batches.append(StudentBatch(number, name.strip() or None, paths))
+    return batches
+
+
+def _plan_manifest(directory: Path, manifest: Path) -> list[StudentBatch]:
+    try:
+        with manifest.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            missing = set(MANIFEST_COLUMNS) - set(reader.fieldnames or ())
+            if missing:
+                raise InvalidInput(
+                    f"{manifest}: the header must be {','.join(MANIFEST_COLUMNS)}; "
+                    f"missing {', '.join(sorted(missing))}"
+                )
+            rows = [(r["student_number"].strip(), (r["name"] or "").strip(),
+                     (r["image_path"] or "").strip()) for r in reader]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InvalidInput(f"cannot read the manifest {manifest}: {exc}") from exc
+    names: dict[str, str | None] = {}
+    paths: dict[str, list[Path]] = {}
+    for number, name, image in rows:
+        names.setdefault(number, None)
+        if name and names[number] is None:
+            names[number] = name
+        if image:
+            paths.setdefault(number, []).append(directory / image)
+    return [StudentBatch(n, names[n], tuple(paths.get(n, []))) for n in names]
+
+
+def enroll_folder(
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    embedders: Sequence[Embedder],
+    directory: Path,
+    *,
+    manifest: Path | None = None,
+    consent_by: str,
+    allow_duplicate: bool = False,
+    actor: str = "cli",
+    after_student: Callable[[Session, EnrollmentResult], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> FolderSummary:
+    """Enroll every student in ``directory`` (layouts: see the module docstring).
+
+    Each student is enrolled in its own transaction, committed before the next one starts.
+    ``consent_by`` is recorded for every student (the operator asserts consent was given).
+    ``after_student`` runs inside a student's transaction once they are stored (e.g. to put
+    them on a course roster); ``progress(done, total)`` is called before the first and after
+    each student.
+    """
+    batches = plan_folder(directory, manifest)
+    summary = FolderSummary()
+    if progress is not None:
+        progress(0, len(batches))
+    for done, batch in enumerate(batches, start=1):
+        uploads, unreadable = _read(batch.paths, settings.max_image_bytes)
+        summary.errors.extend((batch.student_number, why) for why in unreadable)
+        try:
+            with session_factory.begin() as session:
+                result = enroll_student(
+                    session, settings, embedders, student_number=batch.student_number,
+                    display_name=batch.name, consent_by=consent_by, photos=uploads,
+                    allow_duplicate=allow_duplicate, actor=actor,
+                )
+                if after_student is not None and result.student_id is not None:
+                    after_student(session, result)
+            summary.results.append(result)
+        except InvalidInput as exc:
+            logger.warning("student %s refused: %s", batch.student_number, exc)
+            summary.errors.append((batch.student_number, str(exc)))
+        if progress is not None:
+            progress(done, len(batches))
+    return summary
+
+
+def _read(paths: Sequence[Path], max_bytes: int) -> tuple[list[PhotoUpload], list[str]]:
+    """Read each file, at most ``max_bytes + 1`` bytes (enough for the size check to refuse)."""
+    uploads, errors = [], []
+    for path in paths:
+        try:
+            with path.open("rb") as fh:
+                uploads.append(PhotoUpload(path.name, fh.read(max_bytes + 1)))
+        except OSError as exc:
+            errors.append(f"{path}: cannot be read ({exc.strerror or exc})")
+    return uploads, errors
+
+
+def iter_rejections(summary: FolderSummary) -> Iterator[tuple[str, str]]:
+    """(student number, message) of every rejected photo, in run order."""
+    for result in summary.results:
+        for photo in result.photos:
+            if photo.reason is not None:
+                yield result.student_number, photo.message
+
+
+__all__ = ["FolderSummary", "StudentBatch", "enroll_folder", "iter_rejections", "plan_folder"]

@@ -1,0 +1,291 @@
+"""Enrolling one student from a few photos: the one service behind the web form and the CLI.
+
+Each photo goes through: content hash (a photo already stored for this student is skipped),
+safe decoding, exactly-one-face and quality checks, embedding with every configured model,
+and the duplicate check against every other enrolled student. Accepted photos are stored with
+their quality figures and one embedding row per model; the image itself is kept under the
+instance folder when ``settings.keep_photos`` is on.
+
+The caller owns the transaction: this module only adds and flushes. If anything fails
+half-way the caller rolls back and nothing remains, not even photo files (see ``storage``).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from attendance.config import Settings
+from attendance.db import FaceEmbedding, FacePhoto, Student, utcnow, vector_to_bytes
+from attendance.detection import face_inputs
+from attendance.errors import InvalidInput
+from attendance.services.audit import record_audit
+from models import Embedder
+
+from .decoding import DecodedImage, decode_image
+from .duplicates import DuplicateIndex, DuplicateMatch
+from .errors import PhotoRejected
+from .quality import QualityReport, assess_photo
+from .storage import write_photo
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PhotoUpload:
+    """One uploaded photo. ``filename`` is only shown in messages, never used as a path."""
+
+    filename: str
+    data: bytes
+
+
+class Outcome(enum.StrEnum):
+    ACCEPTED = "accepted"
+    SKIPPED = "skipped"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class PhotoOutcome:
+    """What happened to one photo; ``reason`` is a :class:`PhotoRejected` code or None."""
+
+    filename: str
+    outcome: Outcome
+    message: str
+    content_hash: str
+    reason: str | None = None
+    photo_id: int | None = None
+    #: Set when the photo was accepted although it looks like this other student.
+    duplicate_of: str | None = None
+
+
+@dataclass(frozen=True)
+class EnrollmentResult:
+    """The outcome of :func:`enroll_student`; ``student_id`` is None if nothing was stored."""
+
+    student_number: str
+    student_id: int | None
+    created: bool
+    photos: tuple[PhotoOutcome, ...] = field(default_factory=tuple)
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for p in self.photos if p.outcome is outcome)
+
+    @property
+    def accepted(self) -> int:
+        return self.count(Outcome.ACCEPTED)
+
+    @property
+    def skipped(self) -> int:
+        return self.count(Outcome.SKIPPED)
+
+    @property
+    def rejected(self) -> int:
+        return self.count(Outcome.REJECTED)
+
+
+@dataclass(frozen=True, eq=False)
+class _Prepared:
+    upload: PhotoUpload
+    content_hash: str
+    image: DecodedImage
+    quality: QualityReport
+    vectors: dict[str, NDArray[np.float32]]
+    duplicate: DuplicateMatch | None
+
+
+def enroll_student(
+    session: Session,
+    settings: Settings,
+    embedders: Sequence[Embedder],
+    *,
+    student_number: str,
+    display_name: str | None = None,
+    email: str | None = None,
+    consent_by: str,
+    photos: Sequence[PhotoUpload],
+    allow_duplicate: bool = False,
+    actor: str = "cli",
+) -> EnrollmentResult:
+    """Enroll (or add photos to) the student ``student_number``.
+
+    ``consent_by`` names who recorded the student's consent; without it nothing is stored.
+    A new student needs ``display_name``; for a known one a given name or email replaces the
+    stored one. ``allow_duplicate`` is the operator's override of the duplicate check (the
+    override is audited). Raises :class:`InvalidInput` for a missing consent, number or name;
+    per-photo refusals are reported in the result, not raised.
+    """
+    number = student_number.strip()
+    if not number or len(number) > 64:
+        raise InvalidInput("a student number of 1 to 64 characters is required")
+    consent = consent_by.strip()
+    if not consent:
+        raise InvalidInput(
+            f"student {number} cannot be enrolled without consent: record who gave it (consent_by)"
+        )
+    if not embedders:
+        raise InvalidInput("no embedding model is configured (setting 'embedders')")
+    name = (display_name or "").strip() or None
+    student = session.scalar(select(Student).where(Student.student_number == number))
+    if student is None and name is None:
+        raise InvalidInput(f"student {number} is new: a name is required")
+
+    known: dict[str, FacePhoto | None] = {}
+    if student is not None:
+        known = {p.content_hash: p for p in session.scalars(
+            select(FacePhoto).where(FacePhoto.student_id == student.id))}
+    versions = {e.name: e.version for e in embedders}
+    duplicates = DuplicateIndex.load(session, settings, versions,
+                                     exclude_student_id=student.id if student else None)
+    outcomes: list[PhotoOutcome | _Prepared] = []
+    for upload in photos:
+        digest = hashlib.sha256(upload.data).hexdigest()
+        if digest in known:
+            stored = known[digest]
+            added = _backfill(session, settings, stored, upload, embedders) if stored else []
+            note = f"; added {', '.join(added)} embedding" if added else ""
+            outcomes.append(PhotoOutcome(upload.filename, Outcome.SKIPPED,
+                                         f"{upload.filename}: already stored for {number}{note}",
+                                         digest))
+            continue
+        known[digest] = None
+        outcomes.append(_prepare(upload, digest, settings, embedders, duplicates,
+                                 allow_duplicate))
+
+    created = False
+    if any(isinstance(o, _Prepared) for o in outcomes):
+        if student is None:
+            student = Student(student_number=number, display_name=name or number, email=email)
+            session.add(student)
+            created = True
+        _update_student(student, name, email, consent)
+        session.flush()
+    elif student is not None:
+        _update_student(student, name, email, consent)
+
+    final = [o if isinstance(o, PhotoOutcome) else _store(session, settings, student, o, embedders)
+             for o in outcomes]
+    result = EnrollmentResult(number, student.id if student else None, created, tuple(final))
+    if student is not None:
+        _audit(session, actor, student, result)
+    session.flush()
+    logger.info("enrolled %s: %d accepted, %d skipped, %d rejected",
+                number, result.accepted, result.skipped, result.rejected)
+    return result
+
+
+def _prepare(upload: PhotoUpload, digest: str, settings: Settings,
+             embedders: Sequence[Embedder], duplicates: DuplicateIndex,
+             allow_duplicate: bool) -> PhotoOutcome | _Prepared:
+    try:
+        image = decode_image(upload.data, filename=upload.filename,
+                             max_bytes=settings.max_image_bytes,
+                             max_pixels=settings.max_image_pixels)
+        quality = assess_photo(image.pixels, settings, filename=upload.filename)
+    except PhotoRejected as exc:
+        return PhotoOutcome(upload.filename, Outcome.REJECTED, exc.message, digest, exc.reason)
+    inputs = face_inputs(image.pixels, [quality.face])
+    vectors = {e.name: np.asarray(e.embed(inputs), dtype=np.float32)[0] for e in embedders}
+    duplicate = duplicates.nearest(vectors)
+    if duplicate is not None and not allow_duplicate:
+        message = (f"{upload.filename}: {duplicate.describe()}; if this really is another "
+                   "person, enroll again allowing duplicates")
+        return PhotoOutcome(upload.filename, Outcome.REJECTED, message, digest, "duplicate")
+    return _Prepared(upload, digest, image, quality, vectors, duplicate)
+
+
+def _backfill(session: Session, settings: Settings, photo: FacePhoto, upload: PhotoUpload,
+              embedders: Sequence[Embedder]) -> list[str]:
+    """Embed an already stored photo with models enabled since it was stored; their names."""
+    have = {(e.model_name, e.model_version) for e in photo.embeddings}
+    missing = [e for e in embedders if (e.name, e.version) not in have]
+    if not missing:
+        return []
+    try:
+        image = decode_image(upload.data, filename=upload.filename,
+                             max_bytes=settings.max_image_bytes,
+                             max_pixels=settings.max_image_pixels)
+        quality = assess_photo(image.pixels, settings, filename=upload.filename)
+    except PhotoRejected as exc:  # limits were tightened since: leave the photo as it is
+        logger.info("not re-embedding %s: %s", upload.filename, exc)
+        return []
+    inputs = face_inputs(image.pixels, [quality.face])
+    for embedder in missing:
+        vector = np.asarray(embedder.embed(inputs), dtype=np.float32)[0]
+        session.add(FaceEmbedding(
+            student_id=photo.student_id, photo=photo, model_name=embedder.name,
+            model_version=embedder.version, dimension=int(vector.shape[0]),
+            vector=vector_to_bytes(vector),
+        ))
+    return [e.name for e in missing]
+
+
+def _update_student(student: Student, name: str | None, email: str | None, consent: str) -> None:
+    if name is not None:
+        student.display_name = name
+    if email is not None:
+        student.email = email.strip() or None
+    if student.consent_given_at is None:
+        student.consent_given_at = utcnow()
+        student.consent_given_by = consent
+
+
+def _store(session: Session, settings: Settings, student: Student | None, item: _Prepared,
+           embedders: Sequence[Embedder]) -> PhotoOutcome:
+    assert student is not None  # created above whenever a photo was prepared
+    file_path = None
+    if settings.keep_photos:
+        file_path = write_photo(session, settings.instance_path,
+                                student_number=student.student_number,
+                                content_hash=item.content_hash, pixels=item.image.pixels)
+    photo = FacePhoto(
+        student=student, content_hash=item.content_hash, file_path=file_path,
+        width=item.image.width, height=item.image.height,
+        face_pixels=item.quality.face_pixels, sharpness=item.quality.sharpness,
+        brightness=item.quality.brightness,
+    )
+    session.add(photo)
+    for embedder in embedders:
+        vector = item.vectors[embedder.name]
+        session.add(FaceEmbedding(
+            student=student, photo=photo, model_name=embedder.name,
+            model_version=embedder.version, dimension=int(vector.shape[0]),
+            vector=vector_to_bytes(vector),
+        ))
+    session.flush()
+    duplicate_of = item.duplicate.student_number if item.duplicate else None
+    message = f"{item.upload.filename}: accepted"
+    if item.duplicate is not None:
+        message += f" although it {item.duplicate.describe()} (duplicate check overridden)"
+    return PhotoOutcome(item.upload.filename, Outcome.ACCEPTED, message, item.content_hash,
+                        photo_id=photo.id, duplicate_of=duplicate_of)
+
+
+def _audit(session: Session, actor: str, student: Student, result: EnrollmentResult) -> None:
+    details = {
+        "student_number": student.student_number,
+        "created": result.created,
+        "accepted": [p.content_hash for p in result.photos if p.outcome is Outcome.ACCEPTED],
+        "skipped": result.skipped,
+        "rejected": [{"file": p.filename, "reason": p.reason}
+                     for p in result.photos if p.outcome is Outcome.REJECTED],
+    }
+    record_audit(session, actor=actor, action="student.enroll", target_type="student",
+                 target_id=student.id, details=details)
+    for p in result.photos:
+        if p.duplicate_of is not None:
+            record_audit(session, actor=actor, action="student.enroll.duplicate_override",
+                         target_type="student", target_id=student.id,
+                         details={"photo_id": p.photo_id, "looks_like": p.duplicate_of,
+                                  "message": p.message})
+
+
+__all__ = ["EnrollmentResult", "Outcome", "PhotoOutcome", "PhotoUpload", "enroll_student"]
