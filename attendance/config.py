@@ -25,9 +25,6 @@ ENV_PREFIX = "ATTENDANCE_"
 DETECTORS = ("hog", "cnn", "haar")
 EMBEDDERS = ("dlib", "inhouse")
 FUSION_RULES = ("both", "either", "dlib", "inhouse")
-#: ``ATTENDANCE_*`` variables that are not settings: the config file's path, and locations
-#: read by tools and tests (LFW for benchmarks and training, the PostgreSQL test server).
-NOT_SETTINGS = frozenset({"CONFIG", "LFW_DIR", "TEST_POSTGRES_URL"})
 #: ATTENDANCE_* variables that are not settings: the config file's path, and the locations
 #: the tests, benchmarks and training read (LFW, the test PostgreSQL, screenshot folders).
 NON_SETTING_VARIABLES = frozenset({"CONFIG", "LFW_DIR", "SCREENSHOT_DIR"})
@@ -135,8 +132,11 @@ def load_settings(
     if path is not None:
         raw.update(_read_toml(path))
     for key, value in env.items():
-        if key.startswith(ENV_PREFIX) and key[len(ENV_PREFIX) :] not in NOT_SETTINGS:
-            raw[key[len(ENV_PREFIX) :].lower()] = value
+        name = key[len(ENV_PREFIX) :]
+        if not key.startswith(ENV_PREFIX) or name in NON_SETTING_VARIABLES:
+            continue
+        if not name.startswith(NON_SETTING_PREFIXES):
+            raw[name.lower()] = value
     raw.update(overrides or {})
 
     values = {name: _coerce(name, value) for name, value in raw.items()}

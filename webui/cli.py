@@ -12,6 +12,7 @@ from attendance import migrate
 from attendance.cli_support import cli_settings
 from attendance.config import Settings
 from attendance.db import make_engine
+from attendance.worker import start_embedded
 
 from .app import create_app
 
@@ -21,8 +22,7 @@ logger = logging.getLogger(__name__)
 SERVER_THREADS = 8
 
 #: Hook for running the camera worker next to the dashboard: called with the settings before
-#: the server starts, it starts the worker and returns a function that stops it. None until the
-#: embedded worker exists; ``serve`` then says so instead of pretending to run one.
+#: the server starts, it starts the worker and returns a function that stops it.
 EmbeddedWorker = Callable[[Settings], Callable[[], None]]
 
 
@@ -31,7 +31,7 @@ EmbeddedWorker = Callable[[Settings], Callable[[], None]]
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
     "--worker/--no-worker", "with_worker", default=True, show_default=True,
-    help="Also run the camera worker in this process (once available).",
+    help="Also run the camera worker for every camera with a course, in this process.",
 )
 def serve(host: str, port: int, with_worker: bool) -> None:
     """Run the teacher dashboard."""
@@ -56,9 +56,12 @@ def _require_migrated(settings: Settings) -> None:
         )
 
 
-def _embedded_worker() -> EmbeddedWorker | None:
-    """The embedded worker's starter; not built yet (see the module's ``EmbeddedWorker``)."""
-    return None
+def _embedded_worker() -> EmbeddedWorker:
+    """The embedded worker's starter: the one-machine default runs cameras in this process.
+
+    A campus runs ``attendance worker --camera NAME`` per classroom instead (``--no-worker``).
+    """
+    return start_embedded
 
 
 def run_server(

@@ -1,0 +1,34 @@
+"""``attendance worker --camera NAME``: the classroom camera worker process."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+import click
+
+from .cli_support import cli_settings, domain_errors_as_click
+from .worker import run_worker
+
+
+@click.command("worker")
+@click.option("--camera", "camera_name", required=True,
+              help="Name of the camera (see 'attendance camera list') this worker films.")
+@domain_errors_as_click
+def worker(camera_name: str) -> None:
+    """Capture and recognise faces during every class session held at CAMERA's room.
+
+    Runs until interrupted (Ctrl-C or SIGTERM); sessions added or moved in the dashboard
+    are picked up within ``worker_refresh_seconds``.
+    """
+    settings = cli_settings()
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        click.echo(f"Signal {signum}: stopping after the current frame...", err=True)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    run_worker(settings, camera_name, stop)

@@ -1,0 +1,223 @@
+"""One frame in, one decision per face out: detect, embed with every model, match, fuse.
+
+Nothing here touches the frame store (there is none: frames are never kept) or writes to the
+database; the roster's gallery is loaded through :class:`GalleryCache`, once per class
+session and again only when the roster or its embeddings change.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Box, Embedder
+
+from ..config import Settings
+from ..db import ClassSession, Enrollment, FaceEmbedding
+from ..detection import DetectedFace, bgr_to_rgb, detect_faces, face_inputs
+from ..matching import Decision, Gallery, decide_faces, load_gallery
+
+logger = logging.getLogger(__name__)
+
+Detector = Callable[[NDArray[np.uint8]], list[DetectedFace]]
+
+#: dlib's detectors and networks are process-wide objects that are not safe to call from two
+#: threads at once (the dashboard's embedded worker runs one thread per camera).
+_MODELS_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class FaceResult:
+    """One face of a frame: its box (top, right, bottom, left, pixels), the student or None
+    (unknown), and per-model evidence as stored on the Sighting."""
+
+    box: Box
+    student_id: int | None
+    evidence: dict[str, Any]
+
+
+@dataclass
+class StageTimes:
+    """Seconds spent per stage on one frame."""
+
+    detect: float = 0.0
+    embed: float = 0.0
+    match: float = 0.0
+    write: float = 0.0
+
+
+@dataclass(frozen=True)
+class FrameAnalysis:
+    faces: list[FaceResult]
+    times: StageTimes = field(default_factory=StageTimes)
+
+
+def settings_detector(settings: Settings) -> Detector:
+    """``detect_faces`` with the detector and downscale limit of ``settings``."""
+
+    def detect(image_rgb: NDArray[np.uint8]) -> list[DetectedFace]:
+        return detect_faces(
+            image_rgb, detector=settings.detector, max_side=settings.detection_max_side
+        )
+
+    return detect
+
+
+class Recognizer:
+    """Turns BGR frames into :class:`FaceResult` lists for a given gallery.
+
+    ``embedders`` are the enabled models in configuration order; ``thresholds`` their
+    acceptance distances by name; ``rule`` the fusion rule (``settings.fusion_rule``).
+    """
+
+    def __init__(
+        self,
+        embedders: Sequence[Embedder],
+        *,
+        detector: Detector,
+        thresholds: Mapping[str, float],
+        rule: str,
+    ) -> None:
+        if not embedders:
+            raise ValueError("the recognizer needs at least one embedder")
+        self.embedders = list(embedders)
+        self.detector = detector
+        self.thresholds = dict(thresholds)
+        self.rule = rule
+
+    @classmethod
+    def from_settings(cls, settings: Settings, embedders: Sequence[Embedder]) -> Recognizer:
+        return cls(
+            embedders,
+            detector=settings_detector(settings),
+            thresholds={e.name: settings.threshold_for(e.name) for e in embedders},
+            rule=settings.fusion_rule,
+        )
+
+    @property
+    def model_versions(self) -> dict[str, str]:
+        return {e.name: e.version for e in self.embedders}
+
+    def analyse(self, frame_bgr: NDArray[np.uint8], galleries: Mapping[str, Gallery]) -> (
+        FrameAnalysis
+    ):
+        """Detect, embed and identify every face of one BGR frame (H, W, 3 uint8)."""
+        times = StageTimes()
+        started = time.perf_counter()
+        rgb = bgr_to_rgb(frame_bgr)
+        with _MODELS_LOCK:
+            faces = self.detector(rgb)
+            times.detect = time.perf_counter() - started
+            if not faces:
+                return FrameAnalysis([], times)
+            started = time.perf_counter()
+            inputs = face_inputs(rgb, faces)
+            embeddings = {e.name: e.embed(inputs) for e in self.embedders}
+            times.embed = time.perf_counter() - started
+        started = time.perf_counter()
+        usable = {
+            name: galleries.get(name) or Gallery.empty(name, self.model_versions[name], 0)
+            for name in embeddings
+        }
+        for name, vectors in embeddings.items():
+            if len(usable[name]) == 0 or usable[name].dimension != vectors.shape[1]:
+                usable[name] = Gallery.empty(name, self.model_versions[name], vectors.shape[1])
+        decisions = decide_faces(usable, embeddings, self.thresholds, self.rule)
+        results = [
+            FaceResult(face.box, decision.student_id, evidence_of(decision))
+            for face, decision in zip(faces, decisions, strict=True)
+        ]
+        times.match = time.perf_counter() - started
+        return FrameAnalysis(results, times)
+
+
+def evidence_of(decision: Decision) -> dict[str, Any]:
+    """Per model: distance to the nearest student (None when the gallery is empty), the
+    threshold, the model version and the nearest student's id (the candidate)."""
+    evidence: dict[str, Any] = {}
+    for name, match in decision.matches.items():
+        evidence[name] = {
+            "distance": round(match.distance, 6) if math.isfinite(match.distance) else None,
+            "threshold": match.threshold,
+            "version": match.model_version,
+            "candidate": match.student_id,
+            "accepted": match.accepted,
+        }
+    return evidence
+
+
+class GalleryCache:
+    """The roster gallery of each class session, reloaded only when the roster changes.
+
+    The change check is one small query per call (roster ids, count and newest id of their
+    embeddings); when the database is unreachable the cached gallery keeps serving.
+    """
+
+    def __init__(self, model_versions: Mapping[str, str]) -> None:
+        self._versions = dict(model_versions)
+        self._cache: dict[int, tuple[tuple[Any, ...], dict[str, Gallery]]] = {}
+        self._lock = threading.Lock()
+        self.loads = 0
+
+    def get(self, session: Session, class_session_id: int) -> dict[str, Gallery]:
+        """The galleries (by model name) of the session's roster, loading them if needed."""
+        signature = self._signature(session, class_session_id)
+        with self._lock:
+            cached = self._cache.get(class_session_id)
+            if cached is not None and cached[0] == signature:
+                return cached[1]
+        roster = list(signature[0])
+        galleries = load_gallery(session, roster, self._versions)
+        self.loads += 1
+        logger.info("loaded gallery of class session %d: %d students", class_session_id,
+                    len(roster))
+        with self._lock:
+            self._cache[class_session_id] = (signature, galleries)
+        return galleries
+
+    def cached(self, class_session_id: int) -> dict[str, Gallery] | None:
+        """The last gallery loaded for the session, without asking the database."""
+        with self._lock:
+            entry = self._cache.get(class_session_id)
+        return None if entry is None else entry[1]
+
+    def forget(self, class_session_id: int) -> None:
+        with self._lock:
+            self._cache.pop(class_session_id, None)
+
+    def _signature(self, session: Session, class_session_id: int) -> tuple[Any, ...]:
+        course_id = session.scalar(
+            select(ClassSession.course_id).where(ClassSession.id == class_session_id)
+        )
+        roster = tuple(sorted(session.scalars(
+            select(Enrollment.student_id).where(Enrollment.course_id == course_id)
+        )))
+        stats = session.execute(
+            select(func.count(FaceEmbedding.id), func.max(FaceEmbedding.id)).where(
+                FaceEmbedding.student_id.in_(roster),
+                FaceEmbedding.model_name.in_(list(self._versions)),
+            )
+        ).one()
+        return (roster, int(stats[0] or 0), stats[1])
+
+
+__all__ = [
+    "Detector",
+    "FaceResult",
+    "FrameAnalysis",
+    "GalleryCache",
+    "Recognizer",
+    "StageTimes",
+    "evidence_of",
+    "settings_detector",
+]

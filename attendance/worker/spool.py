@@ -1,0 +1,186 @@
+"""A bounded in-memory spool of sightings waiting to be written.
+
+Every sighting gets a ``dedupe_key`` (a UUID) when it is made, so writing it again after a
+lost commit acknowledgement is a no-op in :func:`attendance.services.records.record_sighting`.
+When the database is unreachable the spool keeps the sightings (oldest dropped first when
+full, with a warning) and the next flush writes them, in order, in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import Box
+
+from ..errors import AttendanceError
+from ..services.records import record_sighting
+
+logger = logging.getLogger(__name__)
+
+#: Sightings written per transaction when catching up after an outage.
+FLUSH_BATCH = 500
+
+
+@dataclass(frozen=True)
+class PendingSighting:
+    """A sighting made by the worker and not yet stored."""
+
+    class_session_id: int
+    student_id: int | None
+    seen_at: datetime
+    box: Box
+    evidence: dict[str, Any]
+    camera_id: int | None
+    dedupe_key: str
+
+
+def new_dedupe_key() -> str:
+    """A fresh idempotency key (32 hex characters)."""
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class FlushResult:
+    written: int
+    duplicates: int
+    dropped: int
+    pending: int
+    #: Why the database could not be reached, or None when the flush got through.
+    db_error: str | None
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """True for failures that mean "database unreachable, try again later"."""
+    if isinstance(exc, OperationalError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+class SightingSpool:
+    """FIFO of :class:`PendingSighting`, at most ``capacity`` long; thread-safe."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        if capacity < 1:
+            raise ValueError("spool capacity must be at least 1")
+        self._items: deque[PendingSighting] = deque()
+        self._capacity = capacity
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self.dropped_total = 0
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def add(self, item: PendingSighting) -> None:
+        """Queue ``item``; when full the oldest sighting is dropped (and counted)."""
+        with self._lock:
+            if len(self._items) >= self._capacity:
+                lost = self._items.popleft()
+                self.dropped_total += 1
+                logger.warning("sighting spool full (%d): dropped sighting %s of %s",
+                               self._capacity, lost.dedupe_key, lost.seen_at.isoformat())
+            self._items.append(item)
+
+    def flush(
+        self,
+        factory: sessionmaker[Session] | Callable[[], Session],
+        *,
+        min_sightings: int,
+        on_written: Callable[[PendingSighting, bool], None] | None = None,
+    ) -> FlushResult:
+        """Write queued sightings, ``FLUSH_BATCH`` per transaction, until empty or the
+        database fails. ``on_written(item, duplicate)`` is called after each commit."""
+        written = duplicates = dropped = 0
+        size = FLUSH_BATCH
+        with self._flush_lock:
+            while True:
+                with self._lock:
+                    batch = list(self._items)[:size]
+                if not batch:
+                    return FlushResult(written, duplicates, dropped, 0, None)
+                try:
+                    outcomes = _write_batch(factory, batch, min_sightings)
+                except Exception as exc:
+                    if is_connection_error(exc):
+                        logger.warning("database unreachable, %d sighting(s) kept in the "
+                                       "spool: %s", len(self), _short(exc))
+                        return FlushResult(written, duplicates, dropped, len(self), _short(exc))
+                    if len(batch) > 1:  # find the poisoned one: retry one per transaction
+                        size = 1
+                        continue
+                    logger.exception("sighting %s cannot be stored, dropped", batch[0].dedupe_key)
+                    outcomes = [None]
+                self._remove(batch)
+                for item, outcome in zip(batch, outcomes, strict=True):
+                    if outcome is None:
+                        dropped += 1
+                        continue
+                    written += not outcome
+                    duplicates += outcome
+                    if on_written is not None:
+                        on_written(item, outcome)
+
+    def _remove(self, batch: list[PendingSighting]) -> None:
+        with self._lock:
+            for item in batch:
+                if self._items and self._items[0] is item:
+                    self._items.popleft()
+
+
+def _write_batch(
+    factory: sessionmaker[Session] | Callable[[], Session],
+    batch: list[PendingSighting],
+    min_sightings: int,
+) -> list[bool | None]:
+    """Write ``batch`` in one transaction. Per item: False written, True already stored,
+    None refused (a domain error such as a student taken off the roster: logged, dropped)."""
+    outcomes: list[bool | None] = []
+    session = factory()
+    try:
+        with session.begin():
+            for item in batch:
+                try:
+                    with session.begin_nested():
+                        outcome = record_sighting(
+                            session,
+                            class_session_id=item.class_session_id,
+                            student_id=item.student_id,
+                            seen_at=item.seen_at,
+                            box=item.box,
+                            evidence=item.evidence,
+                            camera_id=item.camera_id,
+                            dedupe_key=item.dedupe_key,
+                            min_sightings=min_sightings,
+                        )
+                    outcomes.append(outcome.duplicate)
+                except AttendanceError as exc:
+                    logger.warning("sighting %s refused, dropped: %s", item.dedupe_key, exc)
+                    outcomes.append(None)
+    finally:
+        session.close()
+    return outcomes
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:500]
+
+
+__all__ = [
+    "FlushResult",
+    "PendingSighting",
+    "SightingSpool",
+    "is_connection_error",
+    "new_dedupe_key",
+]

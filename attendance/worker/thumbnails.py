@@ -1,0 +1,86 @@
+"""Optional face thumbnails of sightings (``keep_thumbnails``), and their expiry.
+
+Only the face (its box plus a small margin, at most :data:`THUMBNAIL_SIDE` pixels) is kept,
+never the frame, as ``<instance>/thumbnails/<YYYY-MM-DD>/<dedupe_key>.jpg`` (UTC date of the
+sighting), so the dashboard finds a sighting's thumbnail from its ``dedupe_key`` and
+``seen_at``. Folders older than ``thumbnail_retention_days`` are deleted by :func:`purge`.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from models import Box
+
+logger = logging.getLogger(__name__)
+
+#: Longest side of a stored thumbnail, pixels.
+THUMBNAIL_SIDE = 96
+#: Margin added around the face box on each side, as a fraction of its size.
+MARGIN = 0.15
+FOLDER = "thumbnails"
+
+
+def thumbnail_path(instance_path: Path, seen_at: datetime, dedupe_key: str) -> Path:
+    """Where the thumbnail of the sighting ``dedupe_key`` seen at ``seen_at`` is kept."""
+    return instance_path / FOLDER / seen_at.date().isoformat() / f"{dedupe_key}.jpg"
+
+
+def save_thumbnail(
+    instance_path: Path, seen_at: datetime, dedupe_key: str, frame_bgr: NDArray[np.uint8],
+    box: Box,
+) -> Path | None:
+    """Store the face in ``box`` (top, right, bottom, left) of ``frame_bgr`` as a small JPEG;
+    returns its path, or None when the box is empty or writing failed (logged)."""
+    import cv2  # noqa: PLC0415 - heavy import, only when thumbnails are kept
+
+    top, right, bottom, left = box
+    pad_y, pad_x = int((bottom - top) * MARGIN), int((right - left) * MARGIN)
+    height, width = frame_bgr.shape[:2]
+    crop = frame_bgr[max(0, top - pad_y):min(height, bottom + pad_y),
+                     max(0, left - pad_x):min(width, right + pad_x)]
+    if crop.size == 0:
+        return None
+    scale = min(1.0, THUMBNAIL_SIDE / max(crop.shape[:2]))
+    if scale < 1.0:
+        size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+        crop = np.asarray(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    path = thumbnail_path(instance_path, seen_at, dedupe_key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not cv2.imwrite(str(path), crop, [cv2.IMWRITE_JPEG_QUALITY, 80]):
+            raise OSError(f"OpenCV could not write {path}")
+    except OSError:
+        logger.exception("thumbnail %s not stored", path)
+        return None
+    return path
+
+
+def purge(instance_path: Path, today: date, retention_days: int) -> int:
+    """Delete the thumbnail folders of days before ``today - retention_days``; returns how
+    many folders were removed."""
+    root = instance_path / FOLDER
+    if not root.is_dir():
+        return 0
+    oldest_kept = today - timedelta(days=retention_days)
+    removed = 0
+    for folder in root.iterdir():
+        try:
+            day = date.fromisoformat(folder.name)
+        except ValueError:
+            continue  # not ours
+        if folder.is_dir() and day < oldest_kept:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    if removed:
+        logger.info("removed %d day(s) of thumbnails older than %s", removed, oldest_kept)
+    return removed
+
+
+__all__ = ["purge", "save_thumbnail", "thumbnail_path"]
