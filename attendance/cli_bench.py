@@ -13,3 +13,9 @@ def bench() -> None:
 
 
 bench.add_command(worker)
+
+# Classroom simulation and speed figures (attendance/bench/).
+from .bench.commands import classroom, speed  # noqa: E402 - appended after the group on purpose
+
+bench.add_command(classroom)
+bench.add_command(speed)

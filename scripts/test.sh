@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+scripts/ensure_chromium.sh   # Debian's Chromium for the Playwright browser tests
 export PATH="$PWD/.venv/bin:$PATH"
 
 echo "==> ruff";          ruff check .

@@ -10,7 +10,7 @@ from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from attendance.db import ClassSession, Course
+from attendance.db import AttendanceRecord, ClassSession, Course, Enrollment, Student
 
 from .auth.identity import Identity
 
@@ -39,3 +39,24 @@ def class_session_or_404(session: Session, identity: Identity, session_id: int) 
     if class_session is None or not can_see(identity, class_session.course):
         abort(404)
     return class_session
+
+
+def student_scope_or_404(session: Session, identity: Identity, student_id: int) -> list[int] | None:
+    """The course ids whose data about the student ``identity`` may see: None (all) for an
+    admin; for a teacher their courses where the student is on the roster or has a record.
+    404 when the student does not exist or a teacher has no such course."""
+    if session.get(Student, student_id) is None:
+        abort(404)
+    if identity.is_admin:
+        return None
+    mine = select(Course.id).where(Course.teacher_id == identity.id)
+    rostered = select(Enrollment.course_id).where(
+        Enrollment.student_id == student_id, Enrollment.course_id.in_(mine))
+    recorded = (select(ClassSession.course_id)
+                .join(AttendanceRecord, AttendanceRecord.class_session_id == ClassSession.id)
+                .where(AttendanceRecord.student_id == student_id,
+                       ClassSession.course_id.in_(mine)))
+    ids = sorted(set(session.scalars(rostered)) | set(session.scalars(recorded)))
+    if not ids:
+        abort(404)
+    return ids

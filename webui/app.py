@@ -17,11 +17,15 @@ from . import db, errors, security
 from .auth.identity import load_identity
 from .auth.throttle import LoginThrottle
 from .auth.views import bp as auth_bp
+from .cameras.views import bp as cameras_bp
 from .courses.views import bp as courses_bp
 from .embedders import init_app as init_embedders
 from .exports.views import bp as exports_bp
 from .extensions import csrf, login_manager
 from .formatting import register_filters
+from .history.views import bp as history_bp
+from .review.views import bp as review_bp
+from .roster_import.views import bp as roster_import_bp
 from .sessions.views import bp as sessions_bp
 from .students.views import bp as students_bp
 
@@ -29,6 +33,10 @@ from .students.views import bp as students_bp
 MAX_PHOTOS_PER_UPLOAD = 5
 #: Room for the form fields and multipart framing around the photos, bytes.
 _FORM_OVERHEAD_BYTES = 1024 * 1024
+
+#: Every feature's blueprint, registered in this order.
+BLUEPRINTS = (auth_bp, courses_bp, sessions_bp, students_bp, roster_import_bp, exports_bp,
+              cameras_bp, history_bp, review_bp)
 
 #: ``overrides`` keys that are not Flask config: the database and the face models to use.
 SESSION_FACTORY_KEY = "SESSION_FACTORY"
@@ -104,7 +112,7 @@ def _configure_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    for blueprint in (auth_bp, courses_bp, sessions_bp, students_bp, exports_bp):
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 
     def index() -> Response:

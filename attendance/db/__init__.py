@@ -1,9 +1,11 @@
 """Database: engine, session factory and the ORM tables (the schema's source of truth)."""
 
 from .attendance import AttendanceRecord as AttendanceRecord
+from .attendance import ReviewDecision as ReviewDecision
 from .attendance import Sighting as Sighting
 from .attendance import Source as Source
 from .attendance import Status as Status
+from .attendance import Verdict as Verdict
 from .base import Base as Base
 from .base import utcnow as utcnow
 from .base import vector_from_bytes as vector_from_bytes

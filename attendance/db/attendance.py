@@ -73,3 +73,36 @@ class AttendanceRecord(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class Verdict(enum.StrEnum):
+    """A teacher's verdict on one sighting's candidate student."""
+
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+class ReviewDecision(Base):
+    """A teacher's "yes, this is X" or "not X" for an unsure sighting; one per sighting.
+
+    Rejections are remembered so the worker can stop counting unsure sightings of X in that
+    session (``attendance.services.review.suppressed_students``).
+    """
+
+    __tablename__ = "review_decisions"
+    __table_args__ = (
+        UniqueConstraint("sighting_id"),
+        CheckConstraint("decision IN ('confirmed', 'rejected')", name="decision_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sighting_id: Mapped[int] = mapped_column(ForeignKey("sightings.id", ondelete="CASCADE"))
+    #: The candidate the verdict is about (the student the sighting was shown as).
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("students.id", ondelete="CASCADE"), index=True
+    )
+    decision: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: Readable actor (a username), kept when the account is deleted.
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

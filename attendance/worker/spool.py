@@ -24,6 +24,7 @@ from models import Box
 
 from ..errors import AttendanceError
 from ..services.records import record_sighting
+from ..services.review import model_evidence, suppressed_students, unsure
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +89,12 @@ class SightingSpool:
             if len(self._items) >= self._capacity:
                 lost = self._items.popleft()
                 self.dropped_total += 1
-                logger.warning("sighting spool full (%d): dropped sighting %s of %s",
-                               self._capacity, lost.dedupe_key, lost.seen_at.isoformat())
+                logger.warning(
+                    "sighting spool full (%d): dropped sighting %s of %s",
+                    self._capacity,
+                    lost.dedupe_key,
+                    lost.seen_at.isoformat(),
+                )
             self._items.append(item)
 
     def flush(
@@ -113,8 +118,11 @@ class SightingSpool:
                     outcomes = _write_batch(factory, batch, min_sightings)
                 except Exception as exc:
                     if is_connection_error(exc):
-                        logger.warning("database unreachable, %d sighting(s) kept in the "
-                                       "spool: %s", len(self), _short(exc))
+                        logger.warning(
+                            "database unreachable, %d sighting(s) kept in the spool: %s",
+                            len(self),
+                            _short(exc),
+                        )
                         return FlushResult(written, duplicates, dropped, len(self), _short(exc))
                     if len(batch) > 1:  # find the poisoned one: retry one per transaction
                         size = 1
@@ -146,6 +154,7 @@ def _write_batch(
     """Write ``batch`` in one transaction. Per item: False written, True already stored,
     None refused (a domain error such as a student taken off the roster: logged, dropped)."""
     outcomes: list[bool | None] = []
+    suppressed: dict[int, frozenset[int]] = {}
     session = factory()
     try:
         with session.begin():
@@ -155,7 +164,7 @@ def _write_batch(
                         outcome = record_sighting(
                             session,
                             class_session_id=item.class_session_id,
-                            student_id=item.student_id,
+                            student_id=_counted_student(session, item, suppressed),
                             seen_at=item.seen_at,
                             box=item.box,
                             evidence=item.evidence,
@@ -170,6 +179,22 @@ def _write_batch(
     finally:
         session.close()
     return outcomes
+
+
+def _counted_student(
+    session: Session, item: PendingSighting, cache: dict[int, frozenset[int]]
+) -> int | None:
+    """The student the sighting counts for: None when a teacher said "not X" for this
+    session and the recogniser was unsure again (it then waits in the review queue)."""
+    if item.student_id is None:
+        return None
+    if item.class_session_id not in cache:
+        cache[item.class_session_id] = suppressed_students(session, item.class_session_id)
+    if item.student_id in cache[item.class_session_id] and unsure(
+        model_evidence(item.evidence), item.student_id
+    ):
+        return None
+    return item.student_id
 
 
 def _short(exc: BaseException) -> str:

@@ -6,11 +6,13 @@ import csv
 import io
 from datetime import UTC, datetime
 
+import openpyxl
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.db import ClassSession, Student
 from attendance.export import COLUMNS
+from attendance.export_xlsx import MIME_TYPE as XLSX_MIME_TYPE
 from attendance.services.courses import add_to_roster
 
 from .conftest import AuthActions, Classroom
@@ -76,3 +78,53 @@ def test_course_csv_refuses_a_bad_range(
     too_long = client.get(url, query_string={"date_from": "2020-01-01", "date_to": "2026-03-01"})
     assert too_long.status_code == 400
     assert "longer than" in too_long.get_data(as_text=True)
+
+
+def _sheet(data: bytes) -> list[list[object]]:
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    try:
+        sheet = workbook["Attendance"]
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def test_session_xlsx_has_the_csv_table(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom,
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory.begin() as session:
+        evil = Student(student_number="S003", display_name="=HYPERLINK(\"http://x\")")
+        session.add(evil)
+        session.flush()
+        add_to_roster(session, classroom.course_id, student_ids=[evil.id])
+    auth.login("alice")
+    response = client.get(f"/sessions/{classroom.session_id}/export.xlsx")
+    assert response.status_code == 200
+    assert response.mimetype == XLSX_MIME_TYPE
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="BIO101_2026-03-02.xlsx"')
+    sheet = _sheet(response.data)
+    csv_rows = _parse(client.get(f"/sessions/{classroom.session_id}/export.csv").data)
+    assert tuple(sheet[0]) == COLUMNS
+    assert [[str(c) if c is not None else "" for c in row] for row in sheet] == csv_rows
+    assert sheet[3][7] == "'=HYPERLINK(\"http://x\")"  # text, not a formula
+    assert sheet[1][10] == 0  # sightings is a number
+
+
+def test_course_xlsx_over_a_date_range(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom
+) -> None:
+    auth.login("alice")
+    url = f"/courses/{classroom.course_id}/export"
+    assert 'value="xlsx"' in client.get(url).get_data(as_text=True)
+    response = client.get(url, query_string={"date_from": "2026-03-01", "date_to": "2026-03-09",
+                                             "format": "xlsx"})
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="BIO101_2026-03-01_2026-03-09.xlsx"')
+    assert [row[6] for row in _sheet(response.data)[1:]] == ["S001", "S002"]
+    client.post("/auth/logout")
+    auth.login("bob")
+    assert client.get(f"/sessions/{classroom.session_id}/export.xlsx").status_code == 404
+    assert client.get(url, query_string={"date_from": "2026-03-01", "date_to": "2026-03-09",
+                                         "format": "xlsx"}).status_code == 404

@@ -106,3 +106,25 @@ def test_not_found_page(client: FlaskClient, auth: AuthActions, url: str) -> Non
     response = client.get(url)
     assert response.status_code == 404
     assert b"not yours to see" in response.data
+
+
+def test_every_post_route_needs_the_csrf_token(
+    settings: Settings, session_factory: sessionmaker[Session], classroom: Classroom
+) -> None:
+    """Signed in as the admin (who passes every scope check), a POST without the token to
+    any route is refused before the view runs, whatever the route."""
+    app = create_app(settings, overrides={"TESTING": True, "SESSION_FACTORY": session_factory})
+    client = app.test_client()
+    token = _token(client.get("/auth/login").get_data(as_text=True))
+    client.post("/auth/login", data={"username": "admin", "password": PASSWORD,
+                                     "csrf_token": token})
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "POST" not in (rule.methods or set()) or rule.endpoint == "auth.login":
+            continue
+        url = re.sub(r"<(?:\w+:)?\w+>", "1", rule.rule)
+        response = client.post(url, data={"student_id": "1", "name": "x", "source": "0"})
+        assert response.status_code == 400, url
+        assert b"The form expired" in response.data, url
+        checked += 1
+    assert checked >= 12

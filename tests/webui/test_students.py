@@ -118,3 +118,18 @@ def test_only_an_admin_deletes_and_it_is_audited(
         audit = session.scalars(select(AuditLog).where(AuditLog.action == "student.delete")).one()
     assert audit.actor == "admin"
     assert audit.details["student_number"] == "S001"
+
+
+def test_enroll_page_offers_webcam_capture_from_a_local_script(
+    client: FlaskClient, auth: AuthActions
+) -> None:
+    auth.login("alice")
+    page = client.get("/students/enroll").get_data(as_text=True)
+    assert '<script src="/static/webcam.js" defer></script>' in page
+    # Hidden until the script finds a camera API; the upload works without it.
+    assert '<section id="webcam" class="webcam" data-input="photos"' in page
+    assert "hidden>" in page
+    script = client.get("/static/webcam.js")
+    assert script.mimetype in {"text/javascript", "application/javascript"}
+    assert b"DataTransfer" in script.data
+    script.close()

@@ -1,4 +1,4 @@
-"""CSV downloads: one session, or a course over a range of dates."""
+"""CSV and XLSX downloads: one session, or a course over a range of dates."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from flask import Blueprint, Response, render_template, request
 
 from attendance.db import utcnow
 from attendance.export import report_csv
+from attendance.export_xlsx import MIME_TYPE as XLSX_MIME_TYPE
+from attendance.export_xlsx import report_xlsx
 from attendance.services.reports import ReportRow, course_report, session_report
 
 from ..access import class_session_or_404, course_or_404
@@ -30,9 +32,20 @@ def session_csv(session_id: int) -> Response:
                          f"{course.code}_{day:%Y-%m-%d}.csv")
 
 
+@bp.get("/sessions/<int:session_id>/export.xlsx")
+def session_xlsx(session_id: int) -> Response:
+    session = get_session()
+    class_session = class_session_or_404(session, current_identity(), session_id)
+    course = class_session.course
+    day = class_session.starts_at.astimezone(ZoneInfo(course.timezone)).date()
+    return _xlsx_response(session_report(session, class_session.id),
+                          f"{course.code}_{day:%Y-%m-%d}.xlsx")
+
+
 @bp.get("/courses/<int:course_id>/export")
 def course_form(course_id: int) -> Response | str | tuple[str, int]:
-    """The date-range form; with valid ``date_from`` and ``date_to`` it sends the CSV."""
+    """The date-range form; with valid ``date_from`` and ``date_to`` it sends the file, as
+    CSV or, with ``format=xlsx``, as XLSX."""
     session = get_session()
     course = course_or_404(session, current_identity(), course_id)
     form = DateRangeForm(formdata=request.args if request.args else None)
@@ -49,12 +62,22 @@ def course_form(course_id: int) -> Response | str | tuple[str, int]:
     except FORM_ERRORS as exc:
         flash_error(exc)
         return render_template("exports/course.html", course=course, form=form), 400
-    return _csv_response(rows, f"{course.code}_{first:%Y-%m-%d}_{last:%Y-%m-%d}.csv")
+    stem = f"{course.code}_{first:%Y-%m-%d}_{last:%Y-%m-%d}"
+    if request.args.get("format") == "xlsx":
+        return _xlsx_response(rows, f"{stem}.xlsx")
+    return _csv_response(rows, f"{stem}.csv")
 
 
 def _csv_response(rows: list[ReportRow], filename: str) -> Response:
     # Course codes are restricted to letters, digits, '.', '_' and '-', so the name is safe.
     return Response(
         report_csv(rows), mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _xlsx_response(rows: list[ReportRow], filename: str) -> Response:
+    return Response(
+        report_xlsx(rows), mimetype=XLSX_MIME_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

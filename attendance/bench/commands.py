@@ -1,0 +1,209 @@
+"""``attendance bench classroom`` and ``attendance bench speed``: argument parsing only."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from ..db import make_engine, make_session_factory
+from .cohort import LfwMissingError, fold_cohort, pairs_file
+from .report import demote, update_docs
+from .setup import (
+    DEFAULT_CACHE_DIR,
+    DEFAULT_CROSS_FOLD_DIR,
+    bench_settings,
+    build_embedders,
+    choose_weights,
+    command_line,
+    lfw_images,
+    prepare_database,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Sessions start on this (fixed) day, one a day, so runs are reproducible.
+FIRST_SESSION = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+DEFAULT_DOCS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
+
+_lfw_option = click.option(
+    "--lfw-dir", type=click.Path(file_okay=False, path_type=Path), envvar="ATTENDANCE_LFW_DIR",
+    help="LFW: folder holding lfw-deepfunneled.tgz (or lfw-deepfunneled/) and pairs.txt, or "
+         "the images folder itself [env ATTENDANCE_LFW_DIR; default ../shared/datasets/lfw].")
+_cache_option = click.option(
+    "--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_CACHE_DIR,
+    show_default=True, help="Where the LFW archive is unpacked (once).")
+_out_option = click.option(
+    "--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder: report, PNGs, frames, database.")
+_docs_option = click.option(
+    "--docs", "docs", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DOCS,
+    show_default=True, help="benchmarks page whose section is regenerated.")
+_no_docs_option = click.option("--no-docs", is_flag=True, help="Leave the docs page alone.")
+
+
+@click.command("classroom")
+@_lfw_option
+@click.option("--pairs", type=click.Path(dir_okay=False, path_type=Path),
+              help="pairs.txt [default: next to the images or in --lfw-dir].")
+@_cache_option
+@_out_option
+@click.option("--sessions", default=20, show_default=True, type=click.IntRange(1, 500))
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--roster-size", default=30, show_default=True, type=click.IntRange(1, 200))
+@click.option("--frames", "frames_per_session", default=5, show_default=True,
+              type=click.IntRange(1, 60), help="Frames per session.")
+@click.option("--walk-ins", default=3, show_default=True, type=click.IntRange(0, 50),
+              help="Non-roster people per session.")
+@click.option("--weights", type=click.Path(dir_okay=False, path_type=Path),
+              envvar="ATTENDANCE_BENCH_WEIGHTS",
+              help="In-house .keras weights [default: the cross-fold model, else shipped].")
+@click.option("--cross-fold-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_CROSS_FOLD_DIR, show_default=True,
+              help="Folder of the model trained without folds 1-5.")
+@click.option("--database-url", help="SQLAlchemy URL of an empty database "
+                                     "[default: a new SQLite file in --out].")
+@click.option("--save-frames/--no-save-frames", default=True, show_default=True)
+@_docs_option
+@_no_docs_option
+def classroom(
+    lfw_dir: Path | None, pairs: Path | None, cache_dir: Path, out: Path, sessions: int,
+    seed: int, roster_size: int, frames_per_session: int, walk_ins: int,
+    weights: Path | None, cross_fold_dir: Path, database_url: str | None,
+    save_frames: bool, docs: Path, no_docs: bool,
+) -> None:
+    """Simulated class sessions from LFW through the real pipeline, per configuration."""
+    from .classroom import run_classroom  # noqa: PLC0415 - heavy imports only when run
+    from .classroom_report import classroom_markdown  # noqa: PLC0415
+    from .enrolling import real_enroller  # noqa: PLC0415
+    from .plan import plan_classroom  # noqa: PLC0415
+    from .plots import plot_det  # noqa: PLC0415
+
+    command = command_line()
+    images = lfw_images(lfw_dir, cache_dir)
+    try:
+        cohort = fold_cohort(images, pairs_file(lfw_dir or images, pairs))
+        plan = plan_classroom(cohort, sessions=sessions, roster_size=roster_size,
+                              frames_per_session=frames_per_session, walk_ins=walk_ins,
+                              seed=seed)
+    except (LfwMissingError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    out.mkdir(parents=True, exist_ok=True)
+    choice = choose_weights(weights, cross_fold_dir)
+    if choice.path is None or "Warning" in choice.note:
+        click.echo(choice.note.replace("**", ""), err=True)
+    models = ("dlib", "inhouse") if choice.path is not None else ("dlib",)
+    settings = bench_settings(out, database_url, models)
+    prepare_database(settings)
+    engine = make_engine(settings)
+    try:
+        result = run_classroom(plan, settings, build_embedders(settings, choice.path),
+                               make_session_factory(engine), real_enroller(),
+                               start=FIRST_SESSION,
+                               frames_dir=out / "frames" if save_frames else None)
+    finally:
+        engine.dispose()
+    plot_det(result.scores, out / "classroom_det.png",
+             f"Open-set identification, {len(plan.sessions)} sessions (seed {seed})")
+    date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    markdown = classroom_markdown(result, command=command, date=date, weights_note=choice.note,
+                                  det_png="classroom_det.png")
+    (out / "classroom.md").write_text(markdown, encoding="utf-8")
+    click.echo(markdown)
+    if not no_docs:
+        _publish(docs, "classroom", markdown, out / "classroom_det.png")
+
+
+def _publish(docs: Path, name: str, markdown: str, *pngs: Path) -> None:
+    """Copy the report's PNGs next to ``docs`` and regenerate its section."""
+    import shutil  # noqa: PLC0415
+
+    target_dir = docs.parent / "benchmarks"
+    target_dir.mkdir(parents=True, exist_ok=True)
+    for png in pngs:
+        if png.is_file():
+            shutil.copyfile(png, target_dir / png.name)
+            markdown = markdown.replace(f"]({png.name})", f"](benchmarks/{png.name})")
+    update_docs(docs, name, demote(markdown))
+    click.echo(f"updated {docs} ({name} section)")
+
+
+
+
+
+@click.command("speed")
+@_lfw_option
+@_cache_option
+@_out_option
+@click.option("--repeats", default=5, show_default=True, type=click.IntRange(1, 100),
+              help="Repeats per worker figure (matching uses 4x as many).")
+@click.option("--faces", "face_counts", default="1,10,30", show_default=True,
+              help="Faces per frame, comma-separated.")
+@click.option("--gallery-sizes", default="100,10000,100000,1000000", show_default=True,
+              help="Matching gallery sizes, comma-separated.")
+@click.option("--enroll-photos", default=10, show_default=True, type=click.IntRange(0, 200),
+              help="Photos enrolled (one student each) for the enrollment figure.")
+@click.option("--weights", type=click.Path(dir_okay=False, path_type=Path),
+              envvar="ATTENDANCE_BENCH_WEIGHTS",
+              help="In-house .keras weights [default: the cross-fold model, else shipped].")
+@click.option("--cross-fold-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_CROSS_FOLD_DIR, show_default=True)
+@click.option("--database-url", help="SQLAlchemy URL of an empty database "
+                                     "[default: a new SQLite file in --out].")
+@_docs_option
+@_no_docs_option
+def speed(
+    lfw_dir: Path | None, cache_dir: Path, out: Path, repeats: int, face_counts: str,
+    gallery_sizes: str, enroll_photos: int, weights: Path | None, cross_fold_dir: Path,
+    database_url: str | None, docs: Path, no_docs: bool,
+) -> None:
+    """Seconds per enrolled photo, per-frame worker latency by stage, per-query matching."""
+    from .cohort import cohort_of  # noqa: PLC0415 - heavy imports only when run
+    from .enrolling import real_enroller  # noqa: PLC0415
+    from .speed import SpeedResult, time_enrollment, time_matching, time_worker  # noqa: PLC0415
+    from .speed_report import speed_markdown  # noqa: PLC0415
+
+    command = command_line()
+    try:
+        counts = [int(c) for c in face_counts.split(",") if c.strip()]
+        sizes = [int(c) for c in gallery_sizes.split(",") if c.strip()]
+    except ValueError as exc:
+        raise click.ClickException(f"bad --faces or --gallery-sizes: {exc}") from exc
+    images = lfw_images(lfw_dir, cache_dir)
+    needed = max([*counts, enroll_photos + 1])
+    names = sorted(p.name for p in images.iterdir() if p.is_dir())[: needed * 2]
+    found = cohort_of(images, names)
+    people = sorted([*found.students, *found.walk_ins], key=lambda p: p.name)
+    if len(people) < needed:
+        raise click.ClickException(f"{images} holds only {len(people)} people; need {needed}")
+    out.mkdir(parents=True, exist_ok=True)
+    choice = choose_weights(weights, cross_fold_dir)
+    models = ("dlib", "inhouse") if choice.path is not None else ("dlib",)
+    settings = bench_settings(out, database_url, models)
+    prepare_database(settings)
+    embedders = build_embedders(settings, choice.path)
+    result = SpeedResult(enroll_models=models)
+    engine = make_engine(settings)
+    try:
+        factory = make_session_factory(engine)
+        if enroll_photos:
+            click.echo(f"enrollment: {enroll_photos} photos ...")
+            result.enroll = time_enrollment(people[:enroll_photos + 1], settings, embedders,
+                                            factory, real_enroller())
+        click.echo(f"worker: frames of {face_counts} faces x {repeats} ...")
+        result.worker = time_worker(people, counts, repeats, settings, embedders, factory,
+                                    FIRST_SESSION)
+    finally:
+        engine.dispose()
+    click.echo(f"matching: galleries of {gallery_sizes} ...")
+    result.matching = time_matching(sizes, repeats * 4)
+    date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    markdown = speed_markdown(result, command=command, date=date, weights_note=choice.note,
+                              detector=settings.detector)
+    (out / "speed.md").write_text(markdown, encoding="utf-8")
+    click.echo(markdown)
+    if not no_docs:
+        _publish(docs, "speed", markdown)
+__all__ = ["classroom", "speed"]

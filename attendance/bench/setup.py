@@ -1,0 +1,137 @@
+"""What both benchmark commands need: LFW located, settings, database, embedders, weights."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from models import Embedder, load_embedders
+
+from ..config import Settings, load_settings
+from ..db import Base, Student, make_engine
+from ..errors import AttendanceError
+from .cohort import LfwMissingError, images_dir
+
+#: Where `--lfw-dir` points by default: the shared data set next to the repository.
+DEFAULT_LFW_DIR = Path("../shared/datasets/lfw")
+#: Where the cross-fold model A (trained without folds 1-5) is looked for by default.
+DEFAULT_CROSS_FOLD_DIR = Path("../cache/runs/A")
+DEFAULT_CACHE_DIR = Path("../cache")
+
+
+def lfw_images(lfw_dir: Path | None, cache_dir: Path) -> Path:
+    """The LFW images folder, or a ClickException saying what is missing."""
+    try:
+        return images_dir(lfw_dir or DEFAULT_LFW_DIR, cache_dir)
+    except LfwMissingError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class WeightsChoice:
+    """The in-house weights to measure (None: unavailable) and what the report says."""
+
+    path: Path | None
+    note: str
+
+
+def choose_weights(explicit: Path | None, cross_fold_dir: Path) -> WeightsChoice:
+    """``explicit``, else the one ``.keras`` file of the cross-fold model, else the shipped
+    weights (with a warning: the shipped model saw every LFW person in training)."""
+    from models.cnn.embedder import DEFAULT_WEIGHTS  # noqa: PLC0415 - no keras import
+
+    if explicit is not None:
+        if not explicit.is_file():
+            raise click.ClickException(f"--weights {explicit} does not exist")
+        return WeightsChoice(explicit, f"In-house weights: `{explicit}` (given on the "
+                                       "command line).")
+    found = sorted(cross_fold_dir.glob("*.keras")) if cross_fold_dir.is_dir() else []
+    if found:
+        return WeightsChoice(found[0], f"In-house weights: cross-fold model `{found[0]}`, "
+                                       "trained without the people of folds 1-5 (none of "
+                                       "the people here were seen in training).")
+    if DEFAULT_WEIGHTS.is_file():
+        return WeightsChoice(DEFAULT_WEIGHTS, (
+            f"**Warning:** no cross-fold model in `{cross_fold_dir}`; measured the shipped "
+            f"weights `{DEFAULT_WEIGHTS.name}`, trained on all of LFW, so its figures here are "
+            "optimistic (it has seen these people)."))
+    return WeightsChoice(None, (
+        f"**Warning:** no in-house weights (neither `{cross_fold_dir}/*.keras` nor the "
+        "shipped file): only dlib was measured."))
+
+
+def build_embedders(settings: Settings, weights: Path | None) -> list[Embedder]:
+    """dlib, plus the in-house CNN with ``weights`` when given."""
+    embedders = load_embedders(["dlib"], dlib_jitters=settings.dlib_jitters)
+    if weights is not None:
+        from models.cnn.embedder import KerasCnnEmbedder  # noqa: PLC0415 - loads lazily
+
+        embedders.append(KerasCnnEmbedder(weights))
+    return embedders
+
+
+def bench_settings(out: Path, database_url: str | None, models: tuple[str, ...]) -> Settings:
+    """Settings for a run writing into ``out``; the database defaults to a new SQLite file
+    there (an existing one is replaced, so runs never mix)."""
+    url = database_url
+    if url is None:
+        target = (out / "bench.sqlite3").resolve()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{target}"
+    try:
+        return load_settings({"instance_path": out / "instance", "database_url": url,
+                              "embedders": ",".join(models), "keep_photos": False})
+    except AttendanceError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def prepare_database(settings: Settings) -> None:
+    """Create the schema; refuse a database that already holds students."""
+    from sqlalchemy import func, select  # noqa: PLC0415
+
+    engine = make_engine(settings)
+    try:
+        Base.metadata.create_all(engine)
+        with engine.connect() as conn:
+            count = conn.execute(select(func.count(Student.id))).scalar_one()
+    finally:
+        engine.dispose()
+    if count:
+        raise click.ClickException(
+            f"the database {settings.effective_database_url} already holds {count} students; "
+            "give --database-url an empty database (the benchmark enrolls its own)")
+
+
+def command_line(argv: list[str] | None = None) -> str:
+    """The command as typed, for the report (``attendance`` plus its arguments), with any
+    password in a database URL replaced by ``***``."""
+    import re  # noqa: PLC0415
+    import shlex  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    args = sys.argv[1:] if argv is None else argv
+    text = shlex.join(["attendance", *args])
+    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
+
+
+def cpu_count() -> int:
+    return os.cpu_count() or 1
+
+
+__all__ = [
+    "DEFAULT_CACHE_DIR",
+    "DEFAULT_CROSS_FOLD_DIR",
+    "DEFAULT_LFW_DIR",
+    "WeightsChoice",
+    "bench_settings",
+    "build_embedders",
+    "choose_weights",
+    "command_line",
+    "cpu_count",
+    "lfw_images",
+    "prepare_database",
+]

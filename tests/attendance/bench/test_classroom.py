@@ -1,0 +1,67 @@
+"""A tiny classroom run through the real pipeline (LFW, dlib; skipped without LFW)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from attendance.bench.classroom import run_classroom
+from attendance.bench.classroom_report import classroom_markdown
+from attendance.bench.cohort import cohort_of
+from attendance.bench.enrolling import real_enroller
+from attendance.bench.plan import plan_classroom
+from attendance.bench.plots import plot_det
+from attendance.cli import main
+from attendance.db import Base, make_engine, make_session_factory
+from models.dlib_resnet import DlibResNetEmbedder
+from tests.conftest import make_settings
+from tests.lfw_faces import PEOPLE, CachingEmbedder, lfw_root
+
+
+@pytest.fixture(scope="module")
+def lfw_images(request: pytest.FixtureRequest) -> Path:
+    return lfw_root(request.config.cache)
+
+
+def test_tiny_classroom_run(lfw_images: Path, tmp_path: Path) -> None:
+    cohort = cohort_of(lfw_images, PEOPLE)
+    plan = plan_classroom(cohort, sessions=1, roster_size=4, frames_per_session=2,
+                          walk_ins=2, attend_rate=0.75, seed=1)
+    settings = make_settings(tmp_path, embedders="dlib", keep_photos=False)
+    engine = make_engine(f"sqlite:///{tmp_path / 'bench.sqlite3'}")
+    Base.metadata.create_all(engine)
+    try:
+        result = run_classroom(plan, settings, [CachingEmbedder(DlibResNetEmbedder())],
+                               make_session_factory(engine), real_enroller(),
+                               start=datetime(2026, 1, 5, 9, tzinfo=UTC),
+                               frames_dir=tmp_path / "frames")
+    finally:
+        engine.dispose()
+    assert result.enrollment.students == 4
+    assert [o.config.name for o in result.outcomes] == ["dlib"]
+    counts = result.outcomes[0].counts
+    session = plan.sessions[0]
+    assert (counts.attending, counts.absent) == (len(session.attending), len(session.absent))
+    assert counts.false_presence == 0
+    assert result.frames == 2
+    assert len(list((tmp_path / "frames").glob("*.jpg"))) == 2
+    assert result.truth_faces == sum(len(f.appearances) for f in session.frames)
+    assert result.detector_misses <= 1
+    mated, non_mated = result.scores["dlib"]
+    assert len(mated) + len(non_mated) == result.truth_faces - result.detector_misses
+    png = plot_det(result.scores, tmp_path / "det.png", "tiny")
+    assert png.read_bytes().startswith(b"\x89PNG")
+    report = classroom_markdown(result, command="attendance bench classroom", date="today",
+                                weights_note="dlib only", det_png="det.png")
+    assert "| dlib |" in report
+    assert "## Targets" in report
+
+
+def test_missing_lfw_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["bench", "classroom", "--lfw-dir",
+                                       str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert "LFW not found" in result.output

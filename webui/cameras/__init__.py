@@ -1,0 +1,1 @@
+"""Cameras page of the dashboard."""

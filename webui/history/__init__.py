@@ -1,0 +1,1 @@
+"""Attendance history pages of the dashboard."""

@@ -1,0 +1,1 @@
+"""Review queue pages of the dashboard."""

@@ -1,0 +1,81 @@
+"""Roster import: upload a CSV, preview every row with its errors, confirm to write.
+
+Nothing is written before the confirmation. A teacher may only name their own courses; any
+other course is reported as unknown.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from attendance.services.roster_import import (
+    apply_roster_import,
+    plan_roster_import,
+    read_roster_csv,
+)
+
+from ..access import visible_courses
+from ..auth.identity import Identity, current_identity
+from ..db import get_session
+from ..errors import FORM_ERRORS, flash_error
+from .forms import ConfirmForm, UploadForm
+from .token import ExpiredPreview, dump_rows, load_rows
+
+bp = Blueprint("roster_import", __name__, url_prefix="/students/import")
+
+EXPIRED = "The preview expired or was changed. Upload the file again."
+
+
+@bp.get("/")
+def upload() -> str:
+    return render_template("roster_import/upload.html", form=UploadForm())
+
+
+@bp.post("/")
+def preview() -> str | tuple[str, int]:
+    identity = current_identity()
+    form = UploadForm()
+    if not form.validate():
+        return render_template("roster_import/upload.html", form=form), 400
+    try:
+        rows = read_roster_csv(form.file.data.read())
+    except FORM_ERRORS as exc:
+        flash_error(exc)
+        return render_template("roster_import/upload.html", form=form), 400
+    plan = plan_roster_import(get_session(), rows, course_ids=_scope(identity))
+    confirm = ConfirmForm()
+    confirm.token.data = dump_rows(rows, identity.id) if plan.ok else ""
+    return render_template("roster_import/preview.html", plan=plan, confirm=confirm,
+                           form=UploadForm(formdata=None))
+
+
+@bp.post("/confirm")
+def confirm() -> Response:
+    identity = current_identity()
+    form = ConfirmForm()
+    if not form.validate():
+        flash(EXPIRED, "error")
+        return redirect(url_for("roster_import.upload"))
+    try:
+        rows = load_rows(form.token.data or "", identity.id)
+    except ExpiredPreview:
+        flash(EXPIRED, "error")
+        return redirect(url_for("roster_import.upload"))
+    session = get_session()
+    try:
+        summary = apply_roster_import(session, rows, actor=identity.username,
+                                      user_id=identity.id, course_ids=_scope(identity))
+        session.commit()
+    except FORM_ERRORS as exc:
+        flash_error(exc)
+        return redirect(url_for("roster_import.upload"))
+    flash(f"Imported: {summary.students_created} new student(s), {summary.roster_additions} "
+          f"roster addition(s) in {', '.join(summary.courses)}.", "success")
+    return redirect(url_for("students.index"))
+
+
+def _scope(identity: Identity) -> list[int] | None:
+    if identity.is_admin:
+        return None
+    return [c.id for c in visible_courses(get_session(), identity)]
