@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .cli_support import cli_settings, cli_transaction, domain_errors_as_click
-from .services.cameras import create_camera, list_cameras
+from .services.cameras import create_camera, issue_camera_token, list_cameras
 
 
 @click.group()
@@ -24,6 +24,21 @@ def add(name: str, source: str) -> None:
         row = create_camera(session, name=name, source=source)
         summary = f"Added camera {row.name!r} (id {row.id}) reading {row.source}."
     click.echo(summary)
+
+
+@camera.command("token")
+@click.argument("name")
+@domain_errors_as_click
+def token(name: str) -> None:
+    """Print a new worker token for camera NAME, once; any older token stops working.
+
+    Give it to that classroom's 'attendance worker --camera NAME' as ATTENDANCE_WORKER_TOKEN
+    or in a file passed with --token-file (readable only by the worker's user).
+    """
+    with cli_transaction(cli_settings()) as session:
+        secret = issue_camera_token(session, name)
+    click.echo(secret)
+    click.echo(f"New worker token for camera {name!r} (shown only now).", err=True)
 
 
 @camera.command("list")

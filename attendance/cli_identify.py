@@ -12,6 +12,7 @@ from sqlalchemy import select
 from models import ModelError, load_embedders
 
 from .cli_support import cli_settings, cli_transaction, domain_errors_as_click
+from .crypto import TemplateCipher
 from .db import Enrollment, Student
 from .detection import detect_faces, face_inputs
 from .errors import InvalidInput
@@ -42,17 +43,20 @@ def identify(image: Path, course_code: str | None) -> None:
         raise click.ClickException(str(exc)) from exc
     with cli_transaction(settings) as session:
         student_ids: list[int] | None = None
+        course_id: int | None = None
         if course_code is not None:
-            course = get_course(session, course_code)
+            course_id = get_course(session, course_code).id
             student_ids = list(session.scalars(
-                select(Enrollment.student_id).where(Enrollment.course_id == course.id)))
-        galleries = load_gallery(session, student_ids, versions)
+                select(Enrollment.student_id).where(Enrollment.course_id == course_id)))
+        galleries = load_gallery(session, student_ids, versions, course_id=course_id,
+                                 cipher=TemplateCipher.from_settings(settings))
         thresholds = {e.name: settings.threshold_for(e.name) for e in embedders}
         decisions = decide_faces(galleries, embeddings, thresholds, settings.fusion_rule)
         named = {m.student_id for d in decisions for m in d.matches.values()} - {None}
         names = {s.id: f"{s.student_number} {s.display_name}"
                  for s in session.scalars(select(Student).where(Student.id.in_(named)))}
-    scope = f"roster of {course_code}" if course_code else "every active student"
+    scope = (f"consenting roster of {course_code}" if course_code
+             else "every active, consenting student")
     click.echo(f"{len(faces)} face(s) in {image}, matched against {scope} "
                f"(fusion rule {settings.fusion_rule}):")
     for number, (face, decision) in enumerate(zip(faces, decisions, strict=True), start=1):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import threading
+from pathlib import Path
 from types import FrameType
 
 import click
@@ -15,14 +17,21 @@ from .worker import run_worker
 @click.command("worker")
 @click.option("--camera", "camera_name", required=True,
               help="Name of the camera (see 'attendance camera list') this worker films.")
+@click.option("--token-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="File holding the camera's worker token (else ATTENDANCE_WORKER_TOKEN).")
 @domain_errors_as_click
-def worker(camera_name: str) -> None:
+def worker(camera_name: str, token_file: Path | None) -> None:
     """Capture and recognise faces during every class session held at CAMERA's room.
 
     Runs until interrupted (Ctrl-C or SIGTERM); sessions added or moved in the dashboard
-    are picked up within ``worker_refresh_seconds``.
+    are picked up within ``worker_refresh_seconds``. The camera's token (printed by
+    'attendance camera token NAME') is required and checked against the database at start.
     """
     settings = cli_settings()
+    if token_file is not None:
+        settings = dataclasses.replace(
+            settings, worker_token=token_file.read_text(encoding="utf-8").strip()
+        )
     stop = threading.Event()
 
     def _stop(signum: int, _frame: FrameType | None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import secrets
 import tomllib
 from collections.abc import Mapping
@@ -25,10 +26,13 @@ ENV_PREFIX = "ATTENDANCE_"
 DETECTORS = ("hog", "cnn", "haar")
 EMBEDDERS = ("dlib", "inhouse")
 FUSION_RULES = ("both", "either", "dlib", "inhouse")
+ENVIRONMENTS = ("production", "development")
 #: ATTENDANCE_* variables that are not settings: the config file's path, and the locations
 #: the tests, benchmarks and training read (LFW, the test PostgreSQL, screenshot folders).
 NON_SETTING_VARIABLES = frozenset({"CONFIG", "LFW_DIR", "SCREENSHOT_DIR"})
 NON_SETTING_PREFIXES = ("TEST_", "BENCH_")
+#: The audit log is kept at least this many days (6 months), whatever the setting says.
+MIN_AUDIT_RETENTION_DAYS = 180
 SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
 
 
@@ -43,6 +47,19 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     #: Send the dashboard's session cookie over HTTPS only; turn on behind a TLS proxy.
     cookie_secure: bool = False
+    #: ``production`` (default) refuses to serve with a weak secret key or debug mode on;
+    #: ``development`` only warns.
+    environment: str = "production"
+    #: Reverse proxies in front of the dashboard whose X-Forwarded-For/-Proto are trusted
+    #: (0: none). Needed behind a TLS proxy for client addresses and HTTPS detection.
+    trusted_proxies: int = 0
+    #: A signed-in session ends after this many minutes without a request.
+    session_idle_minutes: int = 30
+    #: ... and at the latest this many hours after signing in, active or not.
+    session_absolute_hours: int = 12
+    #: The camera worker's token (``attendance camera token NAME``); ``attendance worker``
+    #: refuses to start without the right one for its camera.
+    worker_token: str = field(default="", repr=False)
     #: IANA zone used for new courses when none is given.
     timezone: str = "UTC"
     #: ``hog`` (dlib HOG, default), ``cnn`` (dlib CNN, slow on CPU) or ``haar`` (OpenCV).
@@ -80,15 +97,47 @@ class Settings:
     worker_refresh_seconds: float = 30.0
     #: Worker: a camera read taking longer than this many seconds counts as hung.
     camera_read_timeout_seconds: float = 10.0
+    #: Worker: a picture identical (byte for byte) for this many seconds counts as a frozen
+    #: camera and is reconnected.
+    camera_frozen_seconds: float = 15.0
     #: Worker: longest wait between camera reconnect attempts, seconds (doubling from 1 s).
     camera_backoff_max_seconds: float = 60.0
     #: Worker: sightings kept in memory while the database is unreachable (oldest dropped).
     worker_spool_capacity: int = 10000
+    #: Worker: a finished session whose camera delivered analysed frames for less than this
+    #: share (0-1) of its capture ticks is flagged incomplete and nobody is marked absent.
+    min_frame_coverage: float = 0.9
+    #: Minutes a session's check-in code (the non-biometric path) stays valid (1-240).
+    checkin_code_minutes: int = 10
+    #: Id of the key that encrypts new face templates and face images (AES-256-GCM). Keys
+    #: live in ``<template_key_dir>/<id>.key`` (created, mode 0600, on first use); older
+    #: ids stay readable there, so keys rotate with ``attendance keys rotate``.
+    template_key_id: str = "k1"
+    #: Folder of the template keys; empty means ``<instance>/keys``. Keep it out of backups
+    #: of the database (a dump alone then reveals no template).
+    template_key_dir: str = ""
+    #: The current key itself (base64 of 32 bytes, e.g. ATTENDANCE_TEMPLATE_KEY from a
+    #: secret store); empty means read or create the key file.
+    template_key: str = field(default="", repr=False)
+    #: Read embedding rows stored in plain form before encryption existed. Turn off once
+    #: ``attendance keys rotate`` has encrypted them: a plain row is then refused, so nobody
+    #: can plant a vector by writing to the database.
+    template_plaintext_readable: bool = True
     #: Local port of the worker's Prometheus metrics; 0 turns them off.
     metrics_port: int = 0
     #: Keep face thumbnails of sightings, and for how many days.
     keep_thumbnails: bool = False
     thumbnail_retention_days: int = 30
+    #: Days a thumbnail of an unknown face (no student matched) is kept; at most
+    #: ``thumbnail_retention_days``.
+    unknown_thumbnail_retention_days: int = 1
+    #: Days sightings (what the camera saw, with its evidence) are kept; attendance records
+    #: are not affected.
+    sighting_retention_days: int = 365
+    #: Days audit-log entries are kept before the purge removes them (at least 180).
+    audit_retention_days: int = 365
+    #: Version of the privacy notice shown when consent is recorded (stored with each consent).
+    consent_notice_version: str = "1"
 
     @property
     def effective_database_url(self) -> str:
@@ -211,6 +260,10 @@ def _validate(s: Settings) -> None:
             fail("embedders", f"names an unknown model {name!r}; valid: {', '.join(EMBEDDERS)}")
     if len(set(s.embedders)) != len(s.embedders):
         fail("embedders", "names a model twice")
+    if s.environment not in ENVIRONMENTS:
+        fail("environment", f"must be one of {', '.join(ENVIRONMENTS)}")
+    if not 0 <= s.trusted_proxies <= 5:
+        fail("trusted_proxies", "must be between 0 and 5")
     if s.fusion_rule not in FUSION_RULES:
         fail("fusion_rule", f"must be one of {', '.join(FUSION_RULES)}")
     for name in (
@@ -230,15 +283,32 @@ def _validate(s: Settings) -> None:
         "capture_interval_seconds",
         "min_sightings",
         "thumbnail_retention_days",
+        "unknown_thumbnail_retention_days",
+        "sighting_retention_days",
         "camera_read_timeout_seconds",
+        "camera_frozen_seconds",
         "camera_backoff_max_seconds",
         "worker_spool_capacity",
+        "session_idle_minutes",
+        "session_absolute_hours",
     )
     for name in positive:
         if getattr(s, name) <= 0:
             fail(name, "must be greater than 0")
     if not 1.0 <= s.worker_refresh_seconds <= 60.0:
         fail("worker_refresh_seconds", "must be between 1 and 60 seconds")
+    if s.unknown_thumbnail_retention_days > s.thumbnail_retention_days:
+        fail("unknown_thumbnail_retention_days", "must not exceed thumbnail_retention_days")
+    if s.audit_retention_days < MIN_AUDIT_RETENTION_DAYS:
+        fail("audit_retention_days", f"must be at least {MIN_AUDIT_RETENTION_DAYS} (6 months)")
+    if not s.consent_notice_version.strip() or len(s.consent_notice_version) > 50:
+        fail("consent_notice_version", "must be 1 to 50 characters")
+    if not 0.0 <= s.min_frame_coverage <= 1.0:
+        fail("min_frame_coverage", "must be a share between 0 and 1 (0.9 = 90 %)")
+    if not 1 <= s.checkin_code_minutes <= 240:
+        fail("checkin_code_minutes", "must be between 1 and 240 minutes")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", s.template_key_id):
+        fail("template_key_id", "must be 1-32 letters, digits, '-' or '_' (it names a file)")
     if s.capture_grace_minutes < 0:
         fail("capture_grace_minutes", "must not be negative")
     if not 0 <= s.metrics_port <= 65535:

@@ -25,3 +25,12 @@ class InvalidInput(AttendanceError):
 
 class CameraUnavailable(AttendanceError):
     """A camera source could not be opened or stopped delivering frames."""
+
+
+class PermissionDenied(AttendanceError):  # noqa: N818  (domain vocabulary, HTTP 403)
+    """The caller is not allowed to do this (wrong worker token, another camera's session)."""
+
+
+class TemplateDecryptionError(AttendanceError):
+    """An encrypted face template or image could not be read: tampered with, moved to another
+    row, or its key is missing. Never answered with a wrong vector."""

@@ -19,6 +19,9 @@ first_seen      local time of the first sighting, YYYY-MM-DD HH:MM:SS; empty if 
 sightings       how many times the camera saw the student in that session
 source          auto (camera) or manual (a teacher's correction); empty with no record
 reason          the reason given for a manual correction
+session_state   provisional (automatic marks not yet confirmed by a teacher) or confirmed
+incomplete      yes when the camera covered less than min_frame_coverage of the session
+                (nobody was then marked absent automatically), else empty
 ==============  =================================================================
 
 Formula injection: a spreadsheet runs a cell starting with ``=``, ``+``, ``-``, ``@``, tab or
@@ -37,6 +40,7 @@ from .services.reports import ReportRow
 COLUMNS = (
     "course_code", "course_name", "session_date", "session_start", "session_end", "timezone",
     "student_number", "student_name", "status", "first_seen", "sightings", "source", "reason",
+    "session_state", "incomplete",
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
@@ -63,6 +67,8 @@ def row_cells(row: ReportRow) -> list[str]:
         str(row.sightings),
         row.source or "",
         row.reason or "",
+        row.session_state,
+        "yes" if row.session_incomplete else "",
     ]
     return [neutralise(cell) for cell in cells]
 

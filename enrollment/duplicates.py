@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
 from attendance.config import Settings
+from attendance.crypto import TemplateCipher
 from attendance.db import Student
 from attendance.matching import Gallery, identify, load_gallery
 
@@ -54,7 +55,8 @@ class DuplicateIndex:
     def load(cls, session: Session, settings: Settings, model_versions: Mapping[str, str],
              *, exclude_student_id: int | None) -> DuplicateIndex:
         """Load the embeddings of every student except ``exclude_student_id``."""
-        galleries = load_gallery(session, None, model_versions, active_only=False)
+        galleries = load_gallery(session, None, model_versions, active_only=False,
+                                 cipher=TemplateCipher.from_settings(settings))
         if exclude_student_id is not None:
             galleries = {name: _without(g, exclude_student_id) for name, g in galleries.items()}
         thresholds = {name: settings.duplicate_threshold_for(name) for name in model_versions}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,10 +24,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from attendance.config import Settings
-from attendance.db import FaceEmbedding, FacePhoto, Student, utcnow, vector_to_bytes
+from attendance.crypto import TemplateCipher, embedding_aad, photo_aad
+from attendance.db import FaceEmbedding, FacePhoto, Relation, Student, utcnow
 from attendance.detection import face_inputs
 from attendance.errors import InvalidInput
 from attendance.services.audit import record_audit
+from attendance.services.consent import ensure_consent
 from models import Embedder
 
 from .decoding import DecodedImage, decode_image
@@ -114,10 +116,18 @@ def enroll_student(
     photos: Sequence[PhotoUpload],
     allow_duplicate: bool = False,
     actor: str = "cli",
+    consent_given_by: str | None = None,
+    consent_relation: str = Relation.STUDENT.value,
+    notice_version: str | None = None,
+    consent_course_ids: Collection[int] | None = None,
 ) -> EnrollmentResult:
     """Enroll (or add photos to) the student ``student_number``.
 
     ``consent_by`` names who recorded the student's consent; without it nothing is stored.
+    Unless the student already has an active consent, a :class:`Consent` row is added: given by
+    ``consent_given_by`` (default: the student's name) as ``consent_relation`` (student or
+    guardian), under ``notice_version`` (default: ``settings.consent_notice_version``), for
+    ``consent_course_ids`` (default: all courses).
     A new student needs ``display_name``; for a known one a given name or email replaces the
     stored one. ``allow_duplicate`` is the operator's override of the duplicate check (the
     override is audited). Raises :class:`InvalidInput` for a missing consent, number or name;
@@ -175,6 +185,10 @@ def enroll_student(
              for o in outcomes]
     result = EnrollmentResult(number, student.id if student else None, created, tuple(final))
     if student is not None:
+        ensure_consent(session, student.id, given_by=consent_given_by or student.display_name,
+                       relation=consent_relation, course_ids=consent_course_ids,
+                       notice_version=notice_version or settings.consent_notice_version,
+                       actor=actor, recorded_by=consent)
         _audit(session, actor, student, result)
     session.flush()
     logger.info("enrolled %s: %d accepted, %d skipped, %d rejected",
@@ -218,13 +232,10 @@ def _backfill(session: Session, settings: Settings, photo: FacePhoto, upload: Ph
         logger.info("not re-embedding %s: %s", upload.filename, exc)
         return []
     inputs = face_inputs(image.pixels, [quality.face])
+    cipher = TemplateCipher.from_settings(settings)
     for embedder in missing:
         vector = np.asarray(embedder.embed(inputs), dtype=np.float32)[0]
-        session.add(FaceEmbedding(
-            student_id=photo.student_id, photo=photo, model_name=embedder.name,
-            model_version=embedder.version, dimension=int(vector.shape[0]),
-            vector=vector_to_bytes(vector),
-        ))
+        session.add(_embedding_row(cipher, photo.student_id, photo, embedder, vector))
     return [e.name for e in missing]
 
 
@@ -241,25 +252,25 @@ def _update_student(student: Student, name: str | None, email: str | None, conse
 def _store(session: Session, settings: Settings, student: Student | None, item: _Prepared,
            embedders: Sequence[Embedder]) -> PhotoOutcome:
     assert student is not None  # created above whenever a photo was prepared
+    cipher = TemplateCipher.from_settings(settings)
     file_path = None
     if settings.keep_photos:
         file_path = write_photo(session, settings.instance_path,
                                 student_number=student.student_number,
-                                content_hash=item.content_hash, pixels=item.image.pixels)
+                                content_hash=item.content_hash, pixels=item.image.pixels,
+                                cipher=cipher,
+                                associated_data=photo_aad(student.id, item.content_hash))
     photo = FacePhoto(
         student=student, content_hash=item.content_hash, file_path=file_path,
+        key_id=cipher.key_id if file_path else None,
         width=item.image.width, height=item.image.height,
         face_pixels=item.quality.face_pixels, sharpness=item.quality.sharpness,
         brightness=item.quality.brightness,
     )
     session.add(photo)
     for embedder in embedders:
-        vector = item.vectors[embedder.name]
-        session.add(FaceEmbedding(
-            student=student, photo=photo, model_name=embedder.name,
-            model_version=embedder.version, dimension=int(vector.shape[0]),
-            vector=vector_to_bytes(vector),
-        ))
+        session.add(_embedding_row(cipher, student.id, photo, embedder,
+                                   item.vectors[embedder.name]))
     session.flush()
     duplicate_of = item.duplicate.student_number if item.duplicate else None
     message = f"{item.upload.filename}: accepted"
@@ -267,6 +278,19 @@ def _store(session: Session, settings: Settings, student: Student | None, item: 
         message += f" although it {item.duplicate.describe()} (duplicate check overridden)"
     return PhotoOutcome(item.upload.filename, Outcome.ACCEPTED, message, item.content_hash,
                         photo_id=photo.id, duplicate_of=duplicate_of)
+
+
+def _embedding_row(cipher: TemplateCipher, student_id: int, photo: FacePhoto,
+                   embedder: Embedder, vector: NDArray[np.float32]) -> FaceEmbedding:
+    """The embedding row of ``vector``, encrypted under the current template key and bound to
+    the student and model (``attendance.crypto.embedding_aad``)."""
+    dimension = int(vector.shape[0])
+    aad = embedding_aad(student_id, embedder.name, embedder.version, dimension)
+    return FaceEmbedding(
+        student_id=student_id, photo=photo, model_name=embedder.name,
+        model_version=embedder.version, dimension=dimension,
+        vector=cipher.encrypt_vector(vector, aad), key_id=cipher.key_id,
+    )
 
 
 def _audit(session: Session, actor: str, student: Student, result: EnrollmentResult) -> None:

@@ -1,7 +1,9 @@
 """Kept photo files: written atomically, and removed again if the transaction rolls back.
 
 Files live under ``<instance>/photos/<student folder>/<sha256>.jpg``. The folder name comes from
-the student number made filesystem-safe, never from an uploaded file name. Each file is written
+the student number made filesystem-safe, never from an uploaded file name. The enrollment
+service encrypts the JPEG bytes (AES-GCM, ``attendance.crypto``; the name keeps ``.jpg``);
+:func:`read_photo` gives them back. Each file is written
 to a temporary name in the same folder and renamed into place, so a reader never sees half a
 photo. The session remembers the files written inside each of its transactions; when that
 transaction (or an enclosing one) rolls back, or the session is closed without committing,
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import logging
 import os
 import re
@@ -25,6 +28,9 @@ from numpy.typing import NDArray
 from PIL import Image
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
+
+from attendance.crypto import FILE_MAGIC, TemplateCipher
+from attendance.errors import TemplateDecryptionError
 
 logger = logging.getLogger(__name__)
 
@@ -53,10 +59,15 @@ def write_photo(
     student_number: str,
     content_hash: str,
     pixels: NDArray[np.uint8],
+    cipher: TemplateCipher | None = None,
+    associated_data: bytes = b"",
 ) -> str:
     """Write ``pixels`` as a JPEG and return its path relative to ``instance_path`` (POSIX).
 
-    The file is deleted again if the current transaction of ``session`` rolls back.
+    With ``cipher`` the JPEG bytes are encrypted (AES-GCM, bound to ``associated_data``,
+    see ``attendance.crypto``) before they touch the disk; read them with
+    :func:`read_photo`. The file is deleted again if the current transaction of ``session``
+    rolls back.
     """
     if not re.fullmatch(r"[0-9a-f]{64}", content_hash):
         raise ValueError("content_hash must be a hex SHA-256")
@@ -65,8 +76,13 @@ def write_photo(
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".tmp")
     try:
+        buffer = io.BytesIO()
+        Image.fromarray(pixels, mode="RGB").save(buffer, format="JPEG", quality=JPEG_QUALITY)
+        data = buffer.getvalue()
+        if cipher is not None:
+            data = cipher.encrypt_file_bytes(data, associated_data)
         with os.fdopen(fd, "wb") as fh:
-            Image.fromarray(pixels, mode="RGB").save(fh, format="JPEG", quality=JPEG_QUALITY)
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp_name, target)
@@ -76,6 +92,18 @@ def write_photo(
         raise
     _remember(session, target)
     return relative.as_posix()
+
+
+def read_photo(instance_path: Path, file_path: str, cipher: TemplateCipher | None,
+               associated_data: bytes = b"") -> bytes:
+    """The JPEG bytes of a kept photo (``FacePhoto.file_path``), decrypted when the file is
+    encrypted; a tampered or misplaced file raises ``TemplateDecryptionError``."""
+    content = (instance_path / file_path).read_bytes()
+    if content.startswith(FILE_MAGIC):
+        if cipher is None:
+            raise TemplateDecryptionError("the photo is encrypted; give the template key")
+        return cipher.decrypt_file_bytes(content, associated_data)
+    return content
 
 
 def _current_transaction(session: Session) -> SessionTransaction | None:
@@ -139,4 +167,4 @@ def _delete(path: Path) -> None:
         path.parent.rmdir()  # only succeeds when the student's folder is now empty
 
 
-__all__ = ["PHOTOS_DIR", "student_folder", "write_photo"]
+__all__ = ["PHOTOS_DIR", "read_photo", "student_folder", "write_photo"]

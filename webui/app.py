@@ -14,16 +14,19 @@ from attendance.config import Settings, load_settings
 from attendance.db import make_engine, make_session_factory
 
 from . import db, errors, security
+from .auth import session_limits
 from .auth.identity import load_identity
-from .auth.throttle import LoginThrottle
+from .auth.throttle import LoginLimits
 from .auth.views import bp as auth_bp
 from .cameras.views import bp as cameras_bp
+from .checkin.views import bp as checkin_bp
 from .courses.views import bp as courses_bp
 from .embedders import init_app as init_embedders
 from .exports.views import bp as exports_bp
 from .extensions import csrf, login_manager
 from .formatting import register_filters
 from .history.views import bp as history_bp
+from .privacy.views import bp as privacy_bp
 from .review.views import bp as review_bp
 from .roster_import.views import bp as roster_import_bp
 from .sessions.views import bp as sessions_bp
@@ -36,7 +39,7 @@ _FORM_OVERHEAD_BYTES = 1024 * 1024
 
 #: Every feature's blueprint, registered in this order.
 BLUEPRINTS = (auth_bp, courses_bp, sessions_bp, students_bp, roster_import_bp, exports_bp,
-              cameras_bp, history_bp, review_bp)
+              cameras_bp, history_bp, review_bp, privacy_bp, checkin_bp)
 
 #: ``overrides`` keys that are not Flask config: the database and the face models to use.
 SESSION_FACTORY_KEY = "SESSION_FACTORY"
@@ -63,6 +66,7 @@ def create_app(
     _configure_database(app, settings, factory)
     _configure_extensions(app)
     init_embedders(app, settings, embedders)
+    session_limits.init_app(app, settings)  # before the login requirement: expiry first
     security.init_app(app)
     errors.init_app(app)
     register_filters(app)
@@ -79,7 +83,7 @@ def _configure_app(app: Flask, settings: Settings, overrides: Mapping[str, Any])
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.cookie_secure,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_absolute_hours),
         MAX_CONTENT_LENGTH=settings.max_image_bytes * MAX_PHOTOS_PER_UPLOAD
         + _FORM_OVERHEAD_BYTES,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
@@ -108,7 +112,7 @@ def _configure_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_identity)
-    app.extensions["attendance.login_throttle"] = LoginThrottle()
+    app.extensions["attendance.login_throttle"] = LoginLimits()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -12,9 +12,11 @@ from attendance import migrate
 from attendance.cli_support import cli_settings
 from attendance.config import Settings
 from attendance.db import make_engine
+from attendance.errors import ConfigError
 from attendance.worker import start_embedded
 
 from .app import create_app
+from .production import ensure_safe_to_serve
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +39,12 @@ def serve(host: str, port: int, with_worker: bool) -> None:
     """Run the teacher dashboard."""
     settings = cli_settings()
     _require_migrated(settings)
-    run_server(create_app(settings), host=host, port=port,
+    app = create_app(settings)
+    try:
+        ensure_safe_to_serve(app, settings)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    run_server(app, host=host, port=port,
                worker=_embedded_worker() if with_worker else None, settings=settings)
 
 

@@ -6,12 +6,14 @@ from flask import Flask, flash, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from attendance.errors import AttendanceError, Conflict, InvalidInput, NotFound
+from attendance.errors import AttendanceError, Conflict, InvalidInput, NotFound, PermissionDenied
 
 from .db import get_session
 
 #: HTTP status for each domain error; anything else an ``AttendanceError`` is 400.
-STATUS_FOR: dict[type[AttendanceError], int] = {NotFound: 404, Conflict: 409, InvalidInput: 400}
+STATUS_FOR: dict[type[AttendanceError], int] = {
+    NotFound: 404, Conflict: 409, InvalidInput: 400, PermissionDenied: 403,
+}
 
 #: Errors a form view shows next to the form instead of failing the request.
 FORM_ERRORS: tuple[type[AttendanceError], ...] = (InvalidInput, Conflict, NotFound)

@@ -28,8 +28,8 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
-#: Endpoints reachable without signing in.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+#: Endpoints reachable without signing in (``checkin.form``: students check in with a code).
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "checkin.form"})
 
 
 def init_app(app: Flask) -> None:

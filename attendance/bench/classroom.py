@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import Embedder
 
 from ..config import Settings
+from ..crypto import TemplateCipher
 from ..matching import Gallery, load_gallery
 from ..worker.recognition import settings_detector
 from .enrolling import Enroll
@@ -100,7 +101,9 @@ def run_classroom(
     with factory() as session:
         for course in plan.courses:
             rosters[course.index] = {student_ids[n] for n in course.roster if n in student_ids}
-            galleries[course.index] = load_gallery(session, rosters[course.index], versions)
+            galleries[course.index] = load_gallery(
+                session, rosters[course.index], versions,
+                cipher=TemplateCipher.from_settings(settings))
     thresholds = {m: settings.threshold_for(m) for m in versions}
     scores = open_set_scores(frames, galleries, rosters, student_ids, thresholds, configs)
     seconds = {"detect": sum(f.seconds["detect"] for f in frames)}

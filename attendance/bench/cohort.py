@@ -8,7 +8,7 @@ else of those folds) from folds 1-5.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,11 +58,13 @@ def images_dir(lfw_dir: Path, cache_dir: Path) -> Path:
         raise LfwMissingError(str(exc)) from exc
 
 
-def pairs_file(lfw_dir: Path, explicit: Path | None = None) -> Path:
-    """``explicit``, else ``pairs.txt`` next to the images or one folder up."""
-    candidates = [explicit] if explicit else [lfw_dir / "pairs.txt", lfw_dir.parent / "pairs.txt"]
+def pairs_file(folders: Sequence[Path], explicit: Path | None = None) -> Path:
+    """``explicit``, else ``pairs.txt`` in the first of ``folders`` (or its parent) holding
+    one."""
+    candidates = [explicit] if explicit else [
+        c for f in folders for c in (f / "pairs.txt", f.parent / "pairs.txt")]
     for candidate in candidates:
-        if candidate is not None and candidate.is_file():
+        if candidate.is_file():
             return candidate
     raise LfwMissingError(
         f"pairs.txt not found (looked at {', '.join(str(c) for c in candidates)}); "

@@ -14,6 +14,7 @@ from .report import demote, update_docs
 from .setup import (
     DEFAULT_CACHE_DIR,
     DEFAULT_CROSS_FOLD_DIR,
+    DEFAULT_LFW_DIR,
     bench_settings,
     build_embedders,
     choose_weights,
@@ -84,7 +85,7 @@ def classroom(
     command = command_line()
     images = lfw_images(lfw_dir, cache_dir)
     try:
-        cohort = fold_cohort(images, pairs_file(lfw_dir or images, pairs))
+        cohort = fold_cohort(images, pairs_file([lfw_dir or DEFAULT_LFW_DIR, images], pairs))
         plan = plan_classroom(cohort, sessions=sessions, roster_size=roster_size,
                               frames_per_session=frames_per_session, walk_ins=walk_ins,
                               seed=seed)

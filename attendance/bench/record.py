@@ -9,6 +9,7 @@ settings); at the end :func:`finalize_session` marks everyone never confirmed ab
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from numpy.typing import NDArray
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import Settings
+from ..crypto import TemplateCipher
 from ..db import Status
 from ..matching import Decision, Gallery, decide_faces, load_gallery
 from ..services.courses import add_to_roster, create_course
@@ -26,7 +28,7 @@ from ..services.records import finalize_session, record_sighting, records_for_se
 from ..services.schedule import create_adhoc_session
 from ..worker.recognition import evidence_of
 from .metrics import AttendanceCounts, session_counts
-from .observe import ObservedFrame
+from .observe import ObservedFace, ObservedFrame
 from .plan import ClassroomPlan
 
 #: Frames are captured from one minute after the start, every capture interval.
@@ -87,46 +89,34 @@ def record_configuration(
     """Run the decision and record stage of ``config`` over ``frames``.
 
     ``student_ids`` maps enrolled people's names to student ids (people whose enrollment
-    failed are absent and count as non-roster); ``versions`` the model versions stored.
+    failed count as non-roster); ``versions`` the stored model versions by name; ``start``
+    the first session's start (UTC), later sessions start a day apart.
     """
-    import time  # noqa: PLC0415 - local: only the timing below uses it
-
     outcome = ConfigOutcome(config)
     thresholds = {m: settings.threshold_for(m) for m in config.models}
-    wanted = {m: versions[m] for m in config.models}
     by_session: dict[int, list[ObservedFrame]] = {}
     for frame in frames:
         by_session.setdefault(frame.session, []).append(frame)
-    with factory.begin() as session:
-        course_ids, galleries = {}, {}
-        for course in plan.courses:
-            row = create_course(session, code=f"B{course.index + 1}-{config.name}",
-                                name=f"bench course {course.index + 1} ({config.name})",
-                                timezone="UTC")
-            roster = [student_ids[n] for n in course.roster if n in student_ids]
-            add_to_roster(session, row.id, student_ids=roster)
-            course_ids[course.index] = row.id
-            galleries[course.index] = load_gallery(session, roster, wanted)
+    course_ids, galleries = _create_courses(
+        factory, config, plan, student_ids, {m: versions[m] for m in config.models},
+        cipher=TemplateCipher.from_settings(settings))
+    names = {v: k for k, v in student_ids.items()}
     for s_plan in plan.sessions:
         starts = start + timedelta(days=s_plan.index)
         with factory.begin() as session:
-            class_session = create_adhoc_session(
+            class_session_id = create_adhoc_session(
                 session, course_id=course_ids[s_plan.course], starts_at=starts,
-                ends_at=starts + SESSION_LENGTH)
-            class_session_id = class_session.id
-        roster_ids = {student_ids[n] for n in plan.courses[s_plan.course].roster
-                      if n in student_ids}
-        names = {v: k for k, v in student_ids.items()}
-        identified: dict[str, int] = {}
-        detected: dict[str, int] = {}
-        producers: dict[int, set[str]] = {}
+                ends_at=starts + SESSION_LENGTH).id
+        roster = {student_ids[n] for n in plan.courses[s_plan.course].roster
+                  if n in student_ids}
+        tally = _Tally(outcome, student_ids, roster)
         for frame in sorted(by_session.get(s_plan.index, []), key=lambda f: f.index):
             seen_at = starts + FIRST_FRAME_AFTER + timedelta(
                 seconds=settings.capture_interval_seconds * frame.index)
             t0 = time.perf_counter()
             decisions = _decide(galleries[s_plan.course], frame, config, thresholds)
             t1 = time.perf_counter()
-            with factory.begin() as session:
+            with factory.begin() as session:  # one transaction per frame, like a worker tick
                 for face, decision in zip(frame.faces, decisions, strict=True):
                     record_sighting(
                         session, class_session_id=class_session_id,
@@ -136,44 +126,80 @@ def record_configuration(
             outcome.seconds_match += t1 - t0
             outcome.seconds_write += time.perf_counter() - t1
             for face, decision in zip(frame.faces, decisions, strict=True):
-                who = face.truth.label if face.truth is not None else None
-                truth_id = student_ids.get(who) if who is not None else None
-                if truth_id not in roster_ids:
-                    truth_id = None
-                if who is not None and truth_id is not None:
-                    detected[who] = detected.get(who, 0) + 1
-                got = decision.student_id
-                if got is not None:
-                    producers.setdefault(got, set()).add(
-                        "false detection" if who is None else who)
-                if got is not None and got == truth_id:
-                    outcome.correct += 1
-                    identified[who or ""] = identified.get(who or "", 0) + 1
-                elif got is None and truth_id is not None:
-                    outcome.unknown_roster += 1
-                elif got is not None:
-                    if who is None:
-                        outcome.wrong_false_detection += 1
-                    elif truth_id is None:
-                        outcome.wrong_walk_in += 1
-                    else:
-                        outcome.wrong_roster += 1
+                tally.add(face, decision.student_id)
         with factory.begin() as session:
             finalize_session(session, class_session_id, starts + SESSION_LENGTH)
             marked = {r.student_id for r in records_for_session(session, class_session_id)
                       if r.status in (Status.PRESENT, Status.LATE)}
         attending = {student_ids[n] for n in s_plan.attending if n in student_ids}
-        outcome.counts += session_counts(attending, roster_ids, marked)
+        outcome.counts += session_counts(attending, roster, marked)
         for student in sorted(marked - attending):
-            outcome.false_presences.append(
-                (s_plan.index, names[student], ", ".join(sorted(producers.get(student, ())))))
-        for name in s_plan.attending:
-            if name in student_ids and student_ids[name] not in marked:
-                if detected.get(name, 0) < settings.min_sightings:
-                    outcome.missed_undetected += 1
-                else:
-                    outcome.missed_unidentified += 1
+            producers = ", ".join(sorted(tally.producers.get(student, ())))
+            outcome.false_presences.append((s_plan.index, names[student], producers))
+        for student in attending - marked:
+            if tally.detected.get(student, 0) < settings.min_sightings:
+                outcome.missed_undetected += 1
+            else:
+                outcome.missed_unidentified += 1
     return outcome
+
+
+def _create_courses(
+    factory: sessionmaker[Session],
+    config: Configuration,
+    plan: ClassroomPlan,
+    student_ids: Mapping[str, int],
+    versions: Mapping[str, str],
+    *,
+    cipher: TemplateCipher,
+) -> tuple[dict[int, int], dict[int, dict[str, Gallery]]]:
+    """This configuration's copy of every course: course ids and roster galleries by index."""
+    course_ids: dict[int, int] = {}
+    galleries: dict[int, dict[str, Gallery]] = {}
+    with factory.begin() as session:
+        for course in plan.courses:
+            row = create_course(session, code=f"B{course.index + 1}-{config.name}",
+                                name=f"bench course {course.index + 1} ({config.name})",
+                                timezone="UTC")
+            roster = [student_ids[n] for n in course.roster if n in student_ids]
+            add_to_roster(session, row.id, student_ids=roster)
+            course_ids[course.index] = row.id
+            galleries[course.index] = load_gallery(session, roster, versions, cipher=cipher)
+    return course_ids, galleries
+
+
+class _Tally:
+    """Face-level bookkeeping of one session: correct, unknown and wrong identifications."""
+
+    def __init__(self, outcome: ConfigOutcome, student_ids: Mapping[str, int],
+                 roster: set[int]) -> None:
+        self.outcome = outcome
+        self.student_ids = student_ids
+        self.roster = roster
+        #: Faces of each roster student detected, by student id.
+        self.detected: dict[int, int] = {}
+        #: Who the faces identified as each student really were.
+        self.producers: dict[int, set[str]] = {}
+
+    def add(self, face: ObservedFace, got: int | None) -> None:
+        who = face.truth.label if face.truth is not None else None
+        truth = self.student_ids.get(who) if who is not None else None
+        if truth not in self.roster:
+            truth = None
+        if truth is not None:
+            self.detected[truth] = self.detected.get(truth, 0) + 1
+        if got is None:
+            self.outcome.unknown_roster += truth is not None
+            return
+        self.producers.setdefault(got, set()).add(who or "a false detection")
+        if got == truth:
+            self.outcome.correct += 1
+        elif who is None:
+            self.outcome.wrong_false_detection += 1
+        elif truth is None:
+            self.outcome.wrong_walk_in += 1
+        else:
+            self.outcome.wrong_roster += 1
 
 
 def _decide(

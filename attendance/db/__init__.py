@@ -1,5 +1,6 @@
 """Database: engine, session factory and the ORM tables (the schema's source of truth)."""
 
+from . import audit_guard as audit_guard  # registers the audit log's append-only triggers
 from .attendance import AttendanceRecord as AttendanceRecord
 from .attendance import ReviewDecision as ReviewDecision
 from .attendance import Sighting as Sighting
@@ -10,6 +11,11 @@ from .base import Base as Base
 from .base import utcnow as utcnow
 from .base import vector_from_bytes as vector_from_bytes
 from .base import vector_to_bytes as vector_to_bytes
+from .checkin import CheckinCode as CheckinCode
+from .consent import Consent as Consent
+from .consent import ConsentCourse as ConsentCourse
+from .consent import Relation as Relation
+from .consent import consent_covers as consent_covers
 from .courses import Camera as Camera
 from .courses import Course as Course
 from .courses import CourseSchedule as CourseSchedule

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -22,6 +22,9 @@ class Camera(Base):
     frames_processed: Mapped[int] = mapped_column(default=0)
     faces_seen: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: SHA-256 (hex) of the worker's token (``attendance camera token NAME``); None: no
+    #: ``attendance worker`` may run for this camera.
+    token_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Course(Base):
@@ -41,6 +44,9 @@ class Course(Base):
     teacher_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    #: False: no camera capture, no gallery, no automatic marks for this course; attendance
+    #: is taken by hand or with check-in codes only.
+    face_recognition_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     camera: Mapped[Camera | None] = relationship()

@@ -16,9 +16,10 @@ SQLITE_BUSY_TIMEOUT_S = 30
 def make_engine(settings_or_url: Settings | str, **kwargs: Any) -> Engine:
     """Create the engine for ``settings`` (or a URL), with SQLite made safe for our use.
 
-    On SQLite: foreign keys are enforced, WAL journaling lets the dashboard read while a
-    worker writes, and pysqlite's own transaction handling is replaced by an explicit
-    ``BEGIN`` (the SQLAlchemy recipe) so SAVEPOINTs and ``BEGIN IMMEDIATE`` work.
+    On SQLite: foreign keys are enforced, deleted content is zeroed (secure_delete), WAL
+    journaling lets the dashboard read while a worker writes, and pysqlite's own transaction
+    handling is replaced by an explicit ``BEGIN`` (the SQLAlchemy recipe) so SAVEPOINTs
+    and ``BEGIN IMMEDIATE`` work.
     """
     url = (
         settings_or_url.effective_database_url
@@ -41,6 +42,9 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten with zeros, so an erased student's embedding bytes do
+        # not linger in free pages of the file (erasure, GDPR Art. 17).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")

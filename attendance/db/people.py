@@ -46,6 +46,9 @@ class FacePhoto(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     #: Path of the kept image relative to the instance folder, or None when not kept.
     file_path: Mapped[str | None] = mapped_column(String(500))
+    #: Id of the template key the kept file is encrypted with (``attendance.crypto``); None
+    #: when no file is kept, or for a file written before encryption.
+    key_id: Mapped[str | None] = mapped_column(String(32))
     width: Mapped[int]
     height: Mapped[int]
     #: Height of the detected face box, pixels.
@@ -63,7 +66,10 @@ class FacePhoto(Base):
 
 
 class FaceEmbedding(Base):
-    """One model's embedding of one photo, as little-endian float32 bytes."""
+    """One model's embedding of one photo: little-endian float32 bytes, AES-GCM encrypted
+    under the template key ``key_id`` (see ``attendance.crypto``; read them with
+    ``attendance.matching.decrypt_embedding``). ``key_id`` None marks a row stored in plain
+    form before encryption existed; ``attendance keys rotate`` encrypts those."""
 
     __tablename__ = "face_embeddings"
     __table_args__ = (
@@ -80,11 +86,13 @@ class FaceEmbedding(Base):
     model_version: Mapped[str] = mapped_column(String(100))
     dimension: Mapped[int]
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+    key_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     student: Mapped[Student] = relationship(back_populates="embeddings")
     photo: Mapped[FacePhoto] = relationship(back_populates="embeddings")
 
     def as_array(self) -> NDArray[np.float32]:
-        """The stored vector as a float32 array of length ``dimension``."""
+        """The stored vector of a plain (``key_id`` None) row as a float32 array of length
+        ``dimension``; an encrypted row raises ``ValueError`` (its length does not fit)."""
         return vector_from_bytes(self.vector, self.dimension)

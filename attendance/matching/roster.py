@@ -15,7 +15,8 @@ from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db import FaceEmbedding, Student, vector_from_bytes
+from ..crypto import TemplateCipher, read_embedding
+from ..db import FaceEmbedding, Student, consent_covers
 
 logger = logging.getLogger(__name__)
 
@@ -71,19 +72,26 @@ def load_gallery(
     model_versions: Mapping[str, str],
     *,
     active_only: bool = True,
+    course_id: int | None = None,
+    cipher: TemplateCipher | None = None,
 ) -> dict[str, Gallery]:
     """Load the galleries of ``student_ids`` (``None``: every student), one per model name.
 
     ``model_versions`` maps each model name to the version whose embeddings are wanted;
     embeddings of other versions are never mixed in. ``active_only`` leaves out students
-    marked inactive. A model without any stored embedding gets an empty gallery.
+    marked inactive. Students without an active consent covering ``course_id`` (``None``:
+    covering any course) are always left out, whatever the other arguments say. A model
+    without any stored embedding gets an empty gallery. ``cipher`` decrypts the stored
+    vectors (encrypted rows need it; a tampered row raises ``TemplateDecryptionError``).
     """
     galleries: dict[str, Gallery] = {}
     for name, version in model_versions.items():
         query = (
-            select(FaceEmbedding.student_id, FaceEmbedding.dimension, FaceEmbedding.vector)
+            select(FaceEmbedding.student_id, FaceEmbedding.dimension, FaceEmbedding.vector,
+                   FaceEmbedding.key_id)
             .join(Student, Student.id == FaceEmbedding.student_id)
-            .where(FaceEmbedding.model_name == name, FaceEmbedding.model_version == version)
+            .where(FaceEmbedding.model_name == name, FaceEmbedding.model_version == version,
+                   consent_covers(FaceEmbedding.student_id, course_id))
         )
         if student_ids is not None:
             query = query.where(FaceEmbedding.student_id.in_(list(student_ids)))
@@ -97,7 +105,10 @@ def load_gallery(
             galleries[name] = Gallery.empty(name, version, 0)
             continue
         dimension = dimensions.pop()
-        vectors = np.stack([vector_from_bytes(row.vector, dimension) for row in rows])
+        vectors = np.stack([
+            read_embedding(cipher, row.vector, row.key_id, student_id=row.student_id,
+                           model_name=name, model_version=version, dimension=dimension)
+            for row in rows])
         ids = np.fromiter((row.student_id for row in rows), dtype=np.int64, count=len(rows))
         galleries[name] = Gallery(name, version, dimension, vectors, ids)
         logger.debug("gallery %s %s: %d vectors of %d students", name, version,

@@ -1,12 +1,20 @@
-"""Cameras: a name and a source the classroom worker opens (device, file or stream URL)."""
+"""Cameras: a name and a source the classroom worker opens (device, file or stream URL),
+and the token each camera's worker proves itself with."""
 
 from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db import Camera
-from ..errors import Conflict, InvalidInput, NotFound
+from ..db import Camera, ClassSession, Course
+from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
+
+#: Bytes of randomness in a worker token (printed as 43 URL-safe characters).
+TOKEN_BYTES = 32
 
 #: Schemes a network camera source may use; anything else is a device index or a file path.
 CAMERA_SCHEMES = ("rtsp", "rtsps", "http", "https")
@@ -35,6 +43,48 @@ def get_camera(session: Session, name: str) -> Camera:
     return camera
 
 
+def issue_camera_token(session: Session, name: str) -> str:
+    """A new worker token for camera ``name``, replacing (and so revoking) any older one.
+
+    Only its SHA-256 is stored: the token is random and long, so a slow hash adds nothing.
+    Return it to show once; it cannot be read back later.
+    """
+    camera = get_camera(session, name)
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    camera.token_hash = _token_hash(token)
+    session.flush()
+    return token
+
+
+def verify_camera_token(session: Session, name: str, token: str) -> Camera:
+    """The camera ``name`` when ``token`` is its current worker token, else
+    :class:`PermissionDenied` (also when the camera has no token yet)."""
+    camera = get_camera(session, name)
+    if not token or camera.token_hash is None or not hmac.compare_digest(
+        camera.token_hash, _token_hash(token)
+    ):
+        raise PermissionDenied(
+            f"the worker token for camera {name!r} is missing or wrong; print a new one with "
+            f"'attendance camera token {name}' and give it as ATTENDANCE_WORKER_TOKEN or "
+            "--token-file"
+        )
+    return camera
+
+
+def session_camera_id(session: Session, class_session_id: int) -> int | None:
+    """The camera of the course that ``class_session_id`` belongs to (None: no camera);
+    :class:`NotFound` when the session does not exist."""
+    row = session.execute(
+        select(ClassSession.id, Course.camera_id)
+        .join(Course, Course.id == ClassSession.course_id)
+        .where(ClassSession.id == class_session_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no class session with id {class_session_id}")
+    camera_id: int | None = row.camera_id
+    return camera_id
+
+
 def list_cameras(session: Session) -> list[Camera]:
     """Every camera, by name."""
     return list(session.scalars(select(Camera).order_by(Camera.name)))
@@ -54,3 +104,7 @@ def _validate_source(source: str) -> str:
             "a device index or a file path"
         )
     return source
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -108,10 +108,13 @@ def create_course(
     slots: Sequence[Slot] = (),
     camera_name: str | None = None,
     teacher_id: int | None = None,
+    face_recognition_enabled: bool = True,
 ) -> Course:
     """Create a course with its weekly schedule (``slots`` in ``timezone`` wall-clock time).
 
     ``late_after_minutes``: a first sighting later than start + this many minutes is late.
+    ``face_recognition_enabled`` False: the camera never captures for this course (attendance
+    by hand or check-in code only).
     """
     # Input is checked before anything that needs the database, so every mistake in the
     # form is reported even when the code is also taken.
@@ -129,6 +132,7 @@ def create_course(
         late_after_minutes=late_after_minutes,
         camera=get_camera(session, camera_name) if camera_name is not None else None,
         teacher_id=_validate_teacher(session, teacher_id),
+        face_recognition_enabled=face_recognition_enabled,
     )
     course.schedule = [
         CourseSchedule(weekday=s.weekday, start_time=s.start, end_time=s.end) for s in ordered
@@ -148,6 +152,7 @@ def update_course(
     slots: Sequence[Slot] | None = None,
     camera_name: str | None | _Unset = UNSET,
     teacher_id: int | None | _Unset = UNSET,
+    face_recognition_enabled: bool | None = None,
 ) -> Course:
     """Change the given fields of course ``code``; omitted fields stay as they are.
 
@@ -179,6 +184,8 @@ def update_course(
         course.teacher_id = teacher_id
     if ordered is not None:
         _replace_schedule(course, ordered)
+    if face_recognition_enabled is not None:
+        course.face_recognition_enabled = face_recognition_enabled
     session.flush()
     return course
 

@@ -8,7 +8,14 @@ Rules (one record per class session and student):
   from then on it is ``late`` if ``first_seen_at`` is later than the session start plus the
   course's ``late_after_minutes``, else ``present``;
 * a record whose ``source`` is ``manual`` (a teacher's override) is never changed by
-  sightings or by :func:`finalize_session`.
+  sightings or by :func:`finalize_session`;
+* automatic marks are provisional until a teacher confirms the session
+  (:func:`attendance.services.oversight.confirm_session`); in a confirmed session sightings
+  are still stored as evidence, but no record is created or changed by them or by
+  :func:`finalize_session` (a teacher can still correct a mark by hand);
+* :func:`finalize_session` marks nobody absent when the camera covered less than
+  ``min_coverage`` of the session (see :mod:`attendance.services.oversight`): the session is
+  flagged ``incomplete`` instead, because "not seen" then says nothing.
 
 Concurrency: several workers may record the same (session, student) at once. The record is
 created with an INSERT that tolerates the unique constraint, then changed by one atomic
@@ -22,9 +29,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import and_, case, literal, or_, select, update
+from sqlalchemy import and_, case, delete, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..db import (
@@ -41,6 +48,7 @@ from ..db.base import UTCDateTime
 from ..errors import InvalidInput, NotFound
 from ._upsert import insert_ignoring_conflict
 from .audit import record_audit
+from .oversight import DEFAULT_MIN_COVERAGE, frame_coverage, frames_expected
 
 #: A face box in pixels, (top, right, bottom, left) as face_recognition orders it.
 Box = tuple[int, int, int, int]
@@ -51,7 +59,8 @@ class SightingOutcome:
     """What :func:`record_sighting` did.
 
     ``duplicate``: the dedupe key was seen before, nothing was written or counted.
-    ``record``: the student's attendance record after the update (None for unknown faces).
+    ``record``: the student's attendance record after the update (None for unknown faces,
+    and for a confirmed session where the student has no record).
     """
 
     sighting: Sighting
@@ -133,17 +142,22 @@ def count_sighting(
     student_id: int,
     seen_at: datetime,
     min_sightings: int,
-) -> AttendanceRecord:
+) -> AttendanceRecord | None:
     """Count one sighting of ``student_id`` at ``seen_at`` in the student's record.
 
     Creates the record if needed; ``min_sightings`` (>= 1) sightings confirm presence.
-    A manual record is returned unchanged.
+    A manual record is returned unchanged. In a confirmed session nothing is created or
+    changed: the existing record (or None) is returned.
     """
     _check_aware(seen_at, "seen_at")
     if min_sightings < 1:
         raise InvalidInput(f"min_sightings must be at least 1, not {min_sightings}")
-    class_session, course = _session_and_course(session, class_session_id)
+    # FOR SHARE: a teacher's confirmation (FOR UPDATE on the same row) waits for this
+    # transaction, or this one sees the confirmation; never a change after it.
+    class_session, course = _session_and_course(session, class_session_id, lock="share")
     _require_on_roster(session, course, student_id)
+    if class_session.confirmed_at is not None:
+        return _find_record(session, class_session_id, student_id)
     record = _lock_record(session, class_session_id, student_id)
     if record.source == Source.MANUAL:
         return record
@@ -173,17 +187,57 @@ def count_sighting(
     return _reload(session, record.id)
 
 
-def finalize_session(session: Session, class_session_id: int, now: datetime) -> int:
+def finalize_session(
+    session: Session,
+    class_session_id: int,
+    now: datetime,
+    *,
+    capture_interval_seconds: float | None = None,
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
+) -> int:
     """Close a session: every active roster student without a record is marked absent, and
     ``finalized_at`` is set to ``now`` (the first time only). Idempotent; returns the number
-    of absences created. Refused before the session has ended."""
+    of absences created. Refused before the session has ended.
+
+    ``capture_interval_seconds`` (given by the camera worker) turns on the coverage check:
+    ``frames_expected`` is stored and, when :func:`~.oversight.frame_coverage` is below
+    ``min_coverage`` (0-1), the session is flagged ``incomplete`` and nobody is marked
+    absent (automatic records still below ``min_sightings`` are removed too; their
+    sightings stay). Without it (sightings replayed by the benchmark, no camera) coverage is not
+    judged. A confirmed session's records are never touched.
+    """
     _check_aware(now, "now")
-    class_session, course = _session_and_course(session, class_session_id)
+    # FOR UPDATE: this transaction writes the session row (finalized_at, coverage), so it
+    # must not hold a share lock it would later have to upgrade (a deadlock with another).
+    class_session, course = _session_and_course(session, class_session_id, lock="update")
     if now < class_session.ends_at:
         raise InvalidInput(
             f"session {class_session_id} runs until {class_session.ends_at.isoformat()}; "
             "finalize it after it has ended"
         )
+    if class_session.finalized_at is None:
+        class_session.finalized_at = now
+    if class_session.confirmed_at is not None or not course.face_recognition_enabled:
+        session.flush()
+        return 0
+    if capture_interval_seconds is not None:
+        expected = frames_expected(class_session.starts_at, class_session.ends_at,
+                                   capture_interval_seconds)
+        class_session.frames_expected = expected
+        coverage = frame_coverage(class_session.frames_received, expected)
+        class_session.incomplete = coverage < min_coverage
+        if class_session.incomplete:
+            # Sightings below min_sightings left "absent" records: drop them (the sightings
+            # stay as evidence), so nobody in a blind session is shown absent by the camera.
+            session.execute(
+                delete(AttendanceRecord)
+                .where(AttendanceRecord.class_session_id == class_session_id,
+                       AttendanceRecord.source == Source.AUTO.value,
+                       AttendanceRecord.status == Status.ABSENT.value)
+                .execution_options(synchronize_session=False)
+            )
+            session.flush()
+            return 0
     students = session.scalars(
         select(Enrollment.student_id)
         .join(Student, Student.id == Enrollment.student_id)
@@ -198,8 +252,6 @@ def finalize_session(session: Session, class_session_id: int, now: datetime) -> 
             _new_record(class_session_id, student_id),
             ["class_session_id", "student_id"],
         )
-    if class_session.finalized_at is None:
-        class_session.finalized_at = now
     session.flush()
     return created
 
@@ -322,8 +374,21 @@ def _new_record(class_session_id: int, student_id: int) -> dict[str, Any]:
     }
 
 
-def _session_and_course(session: Session, class_session_id: int) -> tuple[ClassSession, Course]:
-    class_session = session.get(ClassSession, class_session_id)
+def _session_and_course(
+    session: Session, class_session_id: int, *, lock: Literal["share", "update"] | None = None
+) -> tuple[ClassSession, Course]:
+    """The class session and its course; ``lock`` reads the session row fresh and
+    ``FOR SHARE`` / ``FOR UPDATE`` on PostgreSQL (SQLite serialises writers anyway), so a
+    concurrent confirmation is either seen or waits."""
+    if lock is not None:
+        class_session = session.scalar(
+            select(ClassSession)
+            .where(ClassSession.id == class_session_id)
+            .with_for_update(read=lock == "share")
+            .execution_options(populate_existing=True)
+        )
+    else:
+        class_session = session.get(ClassSession, class_session_id)
     if class_session is None:
         raise NotFound(f"no class session with id {class_session_id}")
     return class_session, class_session.course

@@ -32,6 +32,10 @@ class SessionSummary:
     late: int
     absent: int
     excused: int
+    #: When a teacher confirmed the marks (None: still provisional), and whether the camera
+    #: covered too little of the session to infer absences.
+    confirmed_at: datetime | None = None
+    incomplete: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,11 @@ class ReportRow:
     sightings: int
     source: str | None
     reason: str | None
+    #: ``provisional`` until a teacher confirms the session's marks, then ``confirmed``.
+    session_state: str = "provisional"
+    #: The camera covered less than ``min_frame_coverage`` of the session: nobody was marked
+    #: absent automatically.
+    session_incomplete: bool = False
 
 
 def session_summaries(
@@ -72,11 +81,13 @@ def session_summaries(
     query = (
         select(ClassSession.id, ClassSession.starts_at, ClassSession.ends_at,
                ClassSession.finalized_at, count(Status.PRESENT), count(Status.LATE),
-               count(Status.ABSENT), count(Status.EXCUSED))
+               count(Status.ABSENT), count(Status.EXCUSED), ClassSession.confirmed_at,
+               ClassSession.incomplete)
         .outerjoin(record, record.class_session_id == ClassSession.id)
         .where(ClassSession.course_id == course_id)
         .group_by(ClassSession.id, ClassSession.starts_at, ClassSession.ends_at,
-                  ClassSession.finalized_at)
+                  ClassSession.finalized_at, ClassSession.confirmed_at,
+                  ClassSession.incomplete)
         .order_by(ClassSession.starts_at)
     )
     if starts_from is not None:
@@ -156,5 +167,7 @@ def _rows(
                 sightings=rec.sightings_count if rec else 0,
                 source=rec.source if rec else None,
                 reason=rec.reason if rec else None,
+                session_state="confirmed" if class_session.confirmed_at else "provisional",
+                session_incomplete=class_session.incomplete,
             ))
     return rows

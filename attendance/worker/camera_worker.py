@@ -15,15 +15,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Embedder, load_embedders
 
 from ..config import Settings
-from ..db import ClassSession
+from ..crypto import TemplateCipher
+from ..db import ClassSession, Course
+from ..errors import NotFound, PermissionDenied
 from ..matching import Gallery
-from ..services.cameras import get_camera
+from ..services.cameras import get_camera, session_camera_id
 from ..services.heartbeat import record_heartbeat
+from ..services.oversight import add_frame_coverage
 from ..services.records import finalize_session
 from .clock import Clock, SystemClock
 from .frames import Backoff, CameraSupervisor, FrameSource, OpenCvFrameSource
@@ -76,11 +80,13 @@ class CameraWorker:
         self.clock = clock or SystemClock()
         self.metrics = metrics or WorkerMetrics()
         self.spool = SightingSpool(settings.worker_spool_capacity)
-        self.galleries = GalleryCache(recognizer.model_versions)
+        self.galleries = GalleryCache(recognizer.model_versions,
+                                      TemplateCipher.from_settings(settings))
         self.camera = CameraSupervisor(
             frame_source_factory,
             backoff=Backoff(1.0, settings.camera_backoff_max_seconds),
             read_timeout_s=settings.camera_read_timeout_seconds,
+            frozen_after_s=settings.camera_frozen_seconds,
             on_error=self._camera_error,
         )
         self._tick_lock = threading.Lock()
@@ -89,6 +95,11 @@ class CameraWorker:
         self._hb_faces = 0
         self._hb_last_frame: datetime | None = None
         self._hb_error: str | None = None
+        #: Capture instants of analysed frames not yet counted in the database, per session
+        #: (frame coverage, see ``attendance.services.oversight``).
+        self._coverage: dict[int, list[datetime]] = {}
+        #: Last known ``Course.face_recognition_enabled`` per class session.
+        self._recognition: dict[int, bool] = {}
 
     @classmethod
     def for_camera(
@@ -133,13 +144,21 @@ class CameraWorker:
                 return TickReport(frame=False)
 
     def finalize(self, class_session_id: int) -> int | None:
-        """Write what is spooled, then mark everyone never seen absent. Returns the number of
-        absences created, or None when the database could not be reached (retry later)."""
+        """Write what is spooled and the frame coverage, then mark everyone never seen absent
+        unless the camera covered less than ``min_frame_coverage`` of the session (then it is
+        flagged incomplete). Returns the number of absences created, or None when the
+        database could not be reached (retry later)."""
         with self._tick_lock:
             self._flush()
             try:
+                self._write_coverage()
                 with self.session_factory() as session, session.begin():
-                    created = finalize_session(session, class_session_id, self.clock.now())
+                    self._check_own_session(session, class_session_id)
+                    created = finalize_session(
+                        session, class_session_id, self.clock.now(),
+                        capture_interval_seconds=self.settings.capture_interval_seconds,
+                        min_coverage=self.settings.min_frame_coverage,
+                    )
             except Exception as exc:
                 if not is_connection_error(exc):
                     raise
@@ -148,6 +167,12 @@ class CameraWorker:
             self.galleries.forget(class_session_id)
             logger.info("finalized class session %d: %d absence(s)", class_session_id, created)
             return created
+
+    def _check_own_session(self, session: Session, class_session_id: int) -> None:
+        """Refuse (``PermissionDenied``) to write for a session another camera films."""
+        if session_camera_id(session, class_session_id) != self.camera_id:
+            raise PermissionDenied(f"camera {self.camera_name} may not finalize class session "
+                                   f"{class_session_id}: another camera films it")
 
     def session_window(self, class_session_id: int) -> tuple[datetime, datetime]:
         """(capture from, capture until): the session's start minus the grace, and its end."""
@@ -166,6 +191,8 @@ class CameraWorker:
 
     def _tick(self, class_session_id: int) -> TickReport:
         now = self.clock.now()
+        if not self._recognition_enabled(class_session_id):
+            return TickReport(frame=False)  # face recognition off for the course: no capture
         frame = self.camera.read(now)
         if frame is None:
             report = TickReport(frame=False, flush=self._flush())
@@ -195,12 +222,15 @@ class CameraWorker:
         ) for face in analysis.faces]
         if self.settings.keep_thumbnails:
             for item in pending:
-                save_thumbnail(self.settings.instance_path, now, item.dedupe_key, frame, item.box)
+                save_thumbnail(self.settings.instance_path, now, item.dedupe_key, frame, item.box,
+                               self.galleries.cipher)
         del frame  # privacy: the picture itself is never kept
         for item in pending:
             self.spool.add(item)
+        self._coverage.setdefault(class_session_id, []).append(now)
         started = time.perf_counter()
         flushed = self._flush()
+        self._try_write_coverage()
         times = analysis.times
         times.write = time.perf_counter() - started
         matched = sum(1 for f in analysis.faces if f.student_id is not None)
@@ -219,6 +249,46 @@ class CameraWorker:
             self.metrics.errors.labels(self.camera_name, "database").inc()
             self._note_error(f"database unreachable while loading the roster: {exc}")
             return cached
+
+    def _recognition_enabled(self, class_session_id: int) -> bool:
+        """Whether the session's course uses face recognition (the last known answer when
+        the database is unreachable; True when never known, so the spool keeps working)."""
+        try:
+            with self.session_factory() as session:
+                enabled = session.scalar(
+                    select(Course.face_recognition_enabled)
+                    .join(ClassSession, ClassSession.course_id == Course.id)
+                    .where(ClassSession.id == class_session_id)
+                )
+        except Exception as exc:
+            if not is_connection_error(exc):
+                raise
+            return self._recognition.get(class_session_id, True)
+        self._recognition[class_session_id] = bool(enabled) if enabled is not None else True
+        return self._recognition[class_session_id]
+
+    def _write_coverage(self) -> None:
+        """Count the pending analysed frames in the database (raises when unreachable; the
+        frames stay pending then)."""
+        for class_session_id in list(self._coverage):
+            times = self._coverage[class_session_id]
+            if not times:
+                continue
+            try:
+                with self.session_factory() as session, session.begin():
+                    add_frame_coverage(session, class_session_id, times)
+            except NotFound:
+                logger.warning("class session %d is gone; its coverage is dropped",
+                               class_session_id)
+            del self._coverage[class_session_id][: len(times)]
+
+    def _try_write_coverage(self) -> None:
+        try:
+            self._write_coverage()
+        except Exception as exc:
+            if not is_connection_error(exc):
+                raise
+            logger.warning("camera %s: frame coverage kept for later: %s", self.camera_name, exc)
 
     def _flush(self) -> FlushResult | None:
         if not len(self.spool):

@@ -2,15 +2,18 @@
 
 A :class:`FrameSource` opens, reads one BGR frame at a time, and closes. The
 :class:`CameraSupervisor` wraps a factory of sources and turns every failure (cannot open,
-read returns nothing, garbage frames, a read that hangs) into "no frame this time", a logged
-error and a reconnect attempt after a capped exponential backoff. It never raises and never
-sleeps: the caller passes the current time, so a fake clock drives it in tests.
+read returns nothing, garbage frames, a read that hangs, a picture frozen on one identical
+frame) into "no frame this time", a logged error and a reconnect attempt after a capped
+exponential backoff. It never raises and never sleeps: the caller passes the current time,
+so a fake clock drives it in tests.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
+from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -29,6 +32,11 @@ logger = logging.getLogger(__name__)
 BLACK_LEVEL = 8
 #: Smallest frame side (pixels) we accept as a real picture.
 MIN_SIDE = 16
+#: A frozen picture needs at least this many identical frames in a row (besides the time),
+#: so a slow capture interval never mistakes two reads of a still video for a stall.
+FROZEN_MIN_REPEATS = 3
+#: Incidents kept in :attr:`CameraSupervisor.incidents` (oldest dropped).
+INCIDENTS_KEPT = 1000
 
 Frame = NDArray[np.uint8]
 
@@ -131,14 +139,29 @@ class Backoff:
         return float(min(self.max_s, self.initial_s * 2 ** max(0, failures - 1)))
 
 
+@dataclass(frozen=True)
+class Incident:
+    """One camera problem: when it was noticed (the caller's clock), its kind (``no_frame``,
+    ``hung``, ``frozen``, ``bad_frame``, ``open_failed``) and the message logged."""
+
+    at: datetime
+    kind: str
+    message: str
+
+
 class CameraSupervisor:
     """Reads frames from a source made by ``factory``, recovering from every failure.
 
     ``read_timeout_s``: a read taking longer counts as hung; the source is abandoned (its
     helper thread may linger until the driver returns) and a fresh one is made.
+    ``frozen_after_s``: a picture byte-for-byte identical for this many seconds (and at least
+    :data:`FROZEN_MIN_REPEATS` reads) counts as a stalled camera (a stuck decoder or stream
+    repeating its last frame; a live sensor's noise makes real frames differ) and is
+    reconnected; None turns the check off.
     ``bad_frames_before_reconnect``: consecutive unusable frames (wrong shape, all black)
     tolerated before reopening; a read that returns nothing reopens at once.
-    ``on_error`` is told every problem (for the heartbeat's ``last_error``).
+    ``on_error`` is told every problem (for the heartbeat's ``last_error``); the recent ones
+    are also kept in :attr:`incidents` and counted by kind in :attr:`counts`.
     """
 
     def __init__(
@@ -147,6 +170,7 @@ class CameraSupervisor:
         *,
         backoff: Backoff | None = None,
         read_timeout_s: float = 10.0,
+        frozen_after_s: float | None = None,
         bad_frames_before_reconnect: int = 3,
         on_error: Callable[[str], None] | None = None,
     ) -> None:
@@ -161,7 +185,13 @@ class CameraSupervisor:
         self._bad_frames = 0
         self._next_attempt: datetime | None = None
         self._lock = threading.Lock()
+        self._frozen_after_s = frozen_after_s
+        self._last_digest: bytes | None = None
+        self._same_since: datetime | None = None
+        self._same_count = 0
         self.reconnects = 0
+        self.incidents: deque[Incident] = deque(maxlen=INCIDENTS_KEPT)
+        self.counts: Counter[str] = Counter()
 
     @property
     def is_open(self) -> bool:
@@ -175,27 +205,48 @@ class CameraSupervisor:
             frame = self._read_with_watchdog()
             if frame is _HUNG:
                 why = f"camera read hung for more than {self._read_timeout_s:g} s"
-                self._abandon(now, why, hung=True)
+                self._abandon(now, why, kind="hung", hung=True)
                 return None
             if frame is None:  # the stream dropped or ended: reopen it
-                self._abandon(now, "camera delivered no frame (stream stopped or ended)")
+                self._abandon(now, "camera delivered no frame (stream stopped or ended)",
+                              kind="no_frame")
                 return None
             problem = frame_problem(frame)
             if problem is None:
+                assert isinstance(frame, np.ndarray)
+                frozen_for = self._frozen_for(frame, now)
+                if frozen_for is not None:
+                    self._abandon(now, f"camera picture frozen: the same frame for "
+                                       f"{frozen_for:g} s; reconnecting", kind="frozen")
+                    return None
                 self._bad_frames = 0
                 self._failures = 0
-                assert isinstance(frame, np.ndarray)
                 return frame
             self._bad_frames += 1
-            self._report(f"bad frame from camera: {problem}")
+            self._report(now, "bad_frame", f"bad frame from camera: {problem}")
             if self._bad_frames >= self._bad_limit:
-                self._abandon(now, f"{self._bad_frames} bad frames in a row; reconnecting")
+                self._abandon(now, f"{self._bad_frames} bad frames in a row; reconnecting",
+                              kind="bad_frame")
             return None
 
     def close(self) -> None:
         """Close the source and the helper thread (does not wait for a hung read)."""
         with self._lock:
             self._drop_source()
+
+    def _frozen_for(self, frame: Frame, now: datetime) -> float | None:
+        """Seconds the picture has been identical when that counts as frozen, else None."""
+        if self._frozen_after_s is None:
+            return None
+        digest = hashlib.blake2b(np.ascontiguousarray(frame).data, digest_size=16).digest()
+        if digest != self._last_digest or self._same_since is None:
+            self._last_digest, self._same_since, self._same_count = digest, now, 1
+            return None
+        self._same_count += 1
+        seconds = (now - self._same_since).total_seconds()
+        if seconds >= self._frozen_after_s and self._same_count >= FROZEN_MIN_REPEATS:
+            return seconds
+        return None
 
     def _try_open(self, now: datetime) -> bool:
         if self._next_attempt is not None and now < self._next_attempt:
@@ -207,7 +258,7 @@ class CameraSupervisor:
         except Exception as exc:  # any driver failure is "unavailable", retried later
             if source is not None:
                 _close_quietly(source)
-            self._schedule_retry(now, f"cannot open camera: {exc}")
+            self._schedule_retry(now, f"cannot open camera: {exc}", kind="open_failed")
             return False
         logger.info("camera %s opened", source.description)
         self._source = source
@@ -227,14 +278,15 @@ class CameraSupervisor:
             logger.warning("camera read raised %s: %s", type(exc).__name__, exc)
             return None
 
-    def _abandon(self, now: datetime, why: str, *, hung: bool = False) -> None:
+    def _abandon(self, now: datetime, why: str, *, kind: str, hung: bool = False) -> None:
         self._drop_source(hung=hung)
         self.reconnects += 1
-        self._schedule_retry(now, why)
+        self._schedule_retry(now, why, kind=kind)
 
     def _drop_source(self, *, hung: bool = False) -> None:
         source, self._source = self._source, None
         executor, self._executor = self._executor, None
+        self._last_digest, self._same_since, self._same_count = None, None, 0
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
         if source is None:
@@ -245,14 +297,16 @@ class CameraSupervisor:
         else:
             _close_quietly(source)
 
-    def _schedule_retry(self, now: datetime, why: str) -> None:
+    def _schedule_retry(self, now: datetime, why: str, *, kind: str) -> None:
         self._failures += 1
         delay = self._backoff.delay(self._failures)
         self._next_attempt = now + timedelta(seconds=delay)
-        self._report(f"{why}; retrying in {delay:g} s")
+        self._report(now, kind, f"{why}; retrying in {delay:g} s")
 
-    def _report(self, message: str) -> None:
+    def _report(self, now: datetime, kind: str, message: str) -> None:
         logger.warning("%s", message)
+        self.incidents.append(Incident(now, kind, message))
+        self.counts[kind] += 1
         if self._on_error is not None:
             self._on_error(message)
 
@@ -272,6 +326,7 @@ __all__ = [
     "CameraSupervisor",
     "Frame",
     "FrameSource",
+    "Incident",
     "OpenCvFrameSource",
     "frame_problem",
 ]

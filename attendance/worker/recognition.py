@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from models import Box, Embedder
 
 from ..config import Settings
-from ..db import ClassSession, Enrollment, FaceEmbedding
+from ..crypto import TemplateCipher
+from ..db import ClassSession, Enrollment, FaceEmbedding, consent_covers
 from ..detection import DetectedFace, bgr_to_rgb, detect_faces, face_inputs
 from ..matching import Decision, Gallery, decide_faces, load_gallery
 
@@ -163,8 +164,11 @@ class GalleryCache:
     embeddings); when the database is unreachable the cached gallery keeps serving.
     """
 
-    def __init__(self, model_versions: Mapping[str, str]) -> None:
+    def __init__(self, model_versions: Mapping[str, str],
+                 cipher: TemplateCipher | None = None) -> None:
         self._versions = dict(model_versions)
+        #: Decrypts the stored templates (and encrypts thumbnails), ``attendance.crypto``.
+        self.cipher = cipher
         self._cache: dict[int, tuple[tuple[Any, ...], dict[str, Gallery]]] = {}
         self._lock = threading.Lock()
         self.loads = 0
@@ -177,7 +181,8 @@ class GalleryCache:
             if cached is not None and cached[0] == signature:
                 return cached[1]
         roster = list(signature[0])
-        galleries = load_gallery(session, roster, self._versions)
+        galleries = load_gallery(session, roster, self._versions, course_id=signature[3],
+                                 cipher=self.cipher)
         self.loads += 1
         logger.info("loaded gallery of class session %d: %d students", class_session_id,
                     len(roster))
@@ -199,8 +204,12 @@ class GalleryCache:
         course_id = session.scalar(
             select(ClassSession.course_id).where(ClassSession.id == class_session_id)
         )
+        # Only students whose consent covers the course: a withdrawal changes the signature,
+        # so the next frame is matched without them.
         roster = tuple(sorted(session.scalars(
-            select(Enrollment.student_id).where(Enrollment.course_id == course_id)
+            select(Enrollment.student_id).where(
+                Enrollment.course_id == course_id,
+                consent_covers(Enrollment.student_id, course_id))
         )))
         stats = session.execute(
             select(func.count(FaceEmbedding.id), func.max(FaceEmbedding.id)).where(
@@ -208,7 +217,7 @@ class GalleryCache:
                 FaceEmbedding.model_name.in_(list(self._versions)),
             )
         ).one()
-        return (roster, int(stats[0] or 0), stats[1])
+        return (roster, int(stats[0] or 0), stats[1], course_id)
 
 
 __all__ = [

@@ -16,6 +16,7 @@ from models import Embedder, load_embedders
 
 from ..config import Settings
 from ..db import Camera, Course, make_engine, make_session_factory
+from ..services.cameras import verify_camera_token
 from .camera_worker import CameraWorker
 from .frames import Backoff
 from .metrics import WorkerMetrics
@@ -28,8 +29,10 @@ logger = logging.getLogger(__name__)
 def run_worker(settings: Settings, camera_name: str, stop: threading.Event) -> None:
     """Run the worker of camera ``camera_name`` until ``stop`` is set (blocking).
 
-    Serves Prometheus metrics on 127.0.0.1:``metrics_port`` when that is > 0. Raises
-    ``NotFound`` when the camera does not exist.
+    ``settings.worker_token`` must be the camera's current token (``attendance camera token``),
+    checked against the database before anything else. Serves Prometheus metrics on
+    127.0.0.1:``metrics_port`` when that is > 0. Raises ``NotFound`` when the camera does not
+    exist and ``PermissionDenied`` for a missing or wrong token.
     """
     engine = make_engine(settings)
     metrics = WorkerMetrics()
@@ -67,6 +70,8 @@ def _connect(
     failures = 0
     while not stop.is_set():
         try:
+            with factory() as session:
+                verify_camera_token(session, camera_name, settings.worker_token)
             return CameraWorker.for_camera(settings, factory, camera_name, metrics=metrics)
         except Exception as exc:
             if not is_connection_error(exc):

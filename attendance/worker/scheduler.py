@@ -14,7 +14,7 @@ Jobs are module-level functions with explicit ids, one instance at a time, coale
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,9 +23,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..config import Settings
 from ..db import ClassSession, Course
+from ..services.retention import purge_expired
 from ..services.schedule import materialize_sessions
 from .camera_worker import CameraWorker
 from .thumbnails import purge
@@ -36,6 +38,9 @@ logger = logging.getLogger(__name__)
 FINALIZE_LOOKBACK = timedelta(days=1)
 #: Seconds a late finalise job may still run.
 FINALIZE_GRACE_S = 6 * 3600
+#: The daily retention purge: its job id, and how late it may still run, seconds.
+PURGE_JOB_ID = "retention-purge"
+PURGE_GRACE_S = 12 * 3600
 
 #: Per scheduler: session id -> (camera, start, end) of the jobs scheduled for it.
 _Scheduled = dict[int, tuple[str, datetime, datetime]]
@@ -60,7 +65,26 @@ def build_scheduler(
     scheduled: _Scheduled = {}
     for worker in workers:
         add_refresh_job(scheduler, worker, scheduled)
+    if workers:
+        add_purge_job(scheduler, settings, workers[0].session_factory)
     return scheduler
+
+
+def add_purge_job(scheduler: BaseScheduler, settings: Settings,
+                  session_factory: Callable[[], Session]) -> None:
+    """Schedule the daily retention purge (first run a minute after start, then every 24 h)."""
+    scheduler.add_job(
+        purge_job, "interval", hours=24, args=[settings, session_factory],
+        id=PURGE_JOB_ID, name="retention purge",
+        next_run_time=datetime.now(UTC) + timedelta(minutes=1),
+        replace_existing=True, misfire_grace_time=PURGE_GRACE_S,
+    )
+
+
+def purge_job(settings: Settings, session_factory: Callable[[], Session]) -> None:
+    """Enforce the retention schedule (``attendance.services.retention``) in one transaction."""
+    with session_factory() as session, session.begin():
+        purge_expired(session, settings, datetime.now(UTC))
 
 
 def add_refresh_job(
@@ -95,9 +119,12 @@ def refresh_job(scheduler: BaseScheduler, worker: CameraWorker, scheduled: _Sche
         for course_id in course_ids:
             materialize_sessions(session, course_id, today - timedelta(days=1),
                                  today + timedelta(days=1))
+        # Courses with face recognition switched off get no capture jobs at all (their
+        # sessions are still finalised below, which records no absences for them).
         upcoming = list(session.scalars(
-            select(ClassSession).where(
+            select(ClassSession).join(Course, Course.id == ClassSession.course_id).where(
                 ClassSession.course_id.in_(course_ids),
+                Course.face_recognition_enabled.is_(True),
                 ClassSession.ends_at > now,
                 ClassSession.starts_at <= now + timedelta(days=1) + grace,
             )
@@ -169,4 +196,4 @@ def _on_job_error(event: Any) -> None:
     logger.error("job %s failed: %r\n%s", event.job_id, event.exception, event.traceback or "")
 
 
-__all__ = ["build_scheduler", "capture_job", "finalize_job", "refresh_job"]
+__all__ = ["build_scheduler", "capture_job", "finalize_job", "purge_job", "refresh_job"]

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import Box
 
-from ..errors import AttendanceError
+from ..errors import AttendanceError, PermissionDenied
+from ..services.cameras import session_camera_id
 from ..services.records import record_sighting
 from ..services.review import model_evidence, suppressed_students, unsure
 
@@ -155,12 +156,14 @@ def _write_batch(
     None refused (a domain error such as a student taken off the roster: logged, dropped)."""
     outcomes: list[bool | None] = []
     suppressed: dict[int, frozenset[int]] = {}
+    cameras: dict[int, int | None] = {}
     session = factory()
     try:
         with session.begin():
             for item in batch:
                 try:
                     with session.begin_nested():
+                        _check_camera(session, item, cameras)
                         outcome = record_sighting(
                             session,
                             class_session_id=item.class_session_id,
@@ -179,6 +182,22 @@ def _write_batch(
     finally:
         session.close()
     return outcomes
+
+
+def _check_camera(
+    session: Session, item: PendingSighting, cache: dict[int, int | None]
+) -> None:
+    """A worker writes only for sessions of its own camera's course: a sighting made by
+    camera A for a session filmed by camera B raises :class:`PermissionDenied`."""
+    if item.camera_id is None:
+        return
+    if item.class_session_id not in cache:
+        cache[item.class_session_id] = session_camera_id(session, item.class_session_id)
+    if cache[item.class_session_id] != item.camera_id:
+        raise PermissionDenied(
+            f"camera {item.camera_id} may not write to class session {item.class_session_id}, "
+            "which another camera films"
+        )
 
 
 def _counted_student(

@@ -4,6 +4,10 @@ Only the face (its box plus a small margin, at most :data:`THUMBNAIL_SIDE` pixel
 never the frame, as ``<instance>/thumbnails/<YYYY-MM-DD>/<dedupe_key>.jpg`` (UTC date of the
 sighting), so the dashboard finds a sighting's thumbnail from its ``dedupe_key`` and
 ``seen_at``. Folders older than ``thumbnail_retention_days`` are deleted by :func:`purge`.
+
+With a ``cipher`` (the worker always passes one) the JPEG bytes are encrypted at rest
+(AES-GCM, bound to the sighting's ``dedupe_key``, see ``attendance.crypto``); the name keeps
+its ``.jpg`` so erasure and retention find the file. Read one with :func:`read_thumbnail`.
 """
 
 from __future__ import annotations
@@ -18,26 +22,26 @@ from numpy.typing import NDArray
 
 from models import Box
 
+from ..crypto import FILE_MAGIC, TemplateCipher, thumbnail_aad
+from ..errors import TemplateDecryptionError
+from ..thumbnail_files import FOLDER, thumbnail_path
+
 logger = logging.getLogger(__name__)
 
 #: Longest side of a stored thumbnail, pixels.
 THUMBNAIL_SIDE = 96
 #: Margin added around the face box on each side, as a fraction of its size.
 MARGIN = 0.15
-FOLDER = "thumbnails"
-
-
-def thumbnail_path(instance_path: Path, seen_at: datetime, dedupe_key: str) -> Path:
-    """Where the thumbnail of the sighting ``dedupe_key`` seen at ``seen_at`` is kept."""
-    return instance_path / FOLDER / seen_at.date().isoformat() / f"{dedupe_key}.jpg"
 
 
 def save_thumbnail(
     instance_path: Path, seen_at: datetime, dedupe_key: str, frame_bgr: NDArray[np.uint8],
     box: Box,
+    cipher: TemplateCipher | None = None,
 ) -> Path | None:
-    """Store the face in ``box`` (top, right, bottom, left) of ``frame_bgr`` as a small JPEG;
-    returns its path, or None when the box is empty or writing failed (logged)."""
+    """Store the face in ``box`` (top, right, bottom, left) of ``frame_bgr`` as a small JPEG,
+    encrypted when ``cipher`` is given; returns its path, or None when the box is empty or
+    writing failed (logged)."""
     import cv2  # noqa: PLC0415 - heavy import, only when thumbnails are kept
 
     top, right, bottom, left = box
@@ -54,12 +58,28 @@ def save_thumbnail(
     path = thumbnail_path(instance_path, seen_at, dedupe_key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        if not cv2.imwrite(str(path), crop, [cv2.IMWRITE_JPEG_QUALITY, 80]):
-            raise OSError(f"OpenCV could not write {path}")
+        ok, encoded = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 80])
+        if not ok:
+            raise OSError(f"OpenCV could not encode {path}")
+        data = encoded.tobytes()
+        if cipher is not None:
+            data = cipher.encrypt_file_bytes(data, thumbnail_aad(dedupe_key))
+        path.write_bytes(data)
     except OSError:
         logger.exception("thumbnail %s not stored", path)
         return None
     return path
+
+
+def read_thumbnail(path: Path, dedupe_key: str, cipher: TemplateCipher | None) -> bytes:
+    """The JPEG bytes of the thumbnail at ``path`` of sighting ``dedupe_key``, decrypted;
+    a tampered file or one moved to another sighting raises ``TemplateDecryptionError``."""
+    content = path.read_bytes()
+    if content.startswith(FILE_MAGIC):
+        if cipher is None:
+            raise TemplateDecryptionError("the thumbnail is encrypted; give the template key")
+        return cipher.decrypt_file_bytes(content, thumbnail_aad(dedupe_key))
+    return content
 
 
 def purge(instance_path: Path, today: date, retention_days: int) -> int:
@@ -83,4 +103,4 @@ def purge(instance_path: Path, today: date, retention_days: int) -> int:
     return removed
 
 
-__all__ = ["purge", "save_thumbnail", "thumbnail_path"]
+__all__ = ["purge", "read_thumbnail", "save_thumbnail", "thumbnail_path"]

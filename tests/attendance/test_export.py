@@ -70,3 +70,12 @@ def test_neutralise_leaves_plain_text(text: str) -> None:
 
 def test_empty_report_is_header_only() -> None:
     assert report_csv([]) == ("\ufeff" + ",".join(COLUMNS) + "\r\n").encode("utf-8")
+
+
+def test_session_state_and_incomplete_columns() -> None:
+    rows = [_row("S001", "Ann", session_state="confirmed"),
+            _row("S002", "Bob", session_incomplete=True)]
+    parsed = list(csv.reader(io.StringIO(report_csv(rows).decode("utf-8-sig"), newline="")))
+    states = [dict(zip(COLUMNS, r, strict=True)) for r in parsed[1:]]
+    assert [(s["session_state"], s["incomplete"]) for s in states] == [
+        ("confirmed", ""), ("provisional", "yes")]

@@ -14,9 +14,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.config import Settings
-from attendance.db import AuditLog, FaceEmbedding, FacePhoto, Student, vector_from_bytes
+from attendance.crypto import TemplateCipher, photo_aad, read_embedding
+from attendance.db import AuditLog, FaceEmbedding, FacePhoto, Student
 from attendance.errors import InvalidInput
 from enrollment import Outcome, PhotoUpload, enroll_student
+from enrollment.storage import read_photo
 from models import FaceInput
 from tests.conftest import make_settings
 from tests.lfw_faces import CachingEmbedder, LfwFaces, encode
@@ -69,9 +71,13 @@ def test_enrolling_stores_student_photos_embeddings_files_and_audit(
         (embedding,) = photo.embeddings
         assert (embedding.model_name, embedding.dimension) == ("dlib", 128)
         assert embedding.model_version == dlib_embedder.version
-        assert vector_from_bytes(embedding.vector, 128).shape == (128,)
+        assert embedding.key_id == settings.template_key_id  # encrypted at rest
+        vector = read_embedding(TemplateCipher.from_settings(settings), embedding.vector,
+                                embedding.key_id, student_id=student.id, model_name="dlib",
+                                model_version=embedding.model_version, dimension=128)
+        assert vector.shape == (128,)
         assert upload.filename not in photo.file_path
-    audit = db_session.scalars(select(AuditLog)).one()
+    audit = db_session.scalars(select(AuditLog).where(AuditLog.action == "student.enroll")).one()
     assert (audit.action, audit.target_id, audit.actor) == ("student.enroll", student.id, "cli")
     assert len(audit.details["accepted"]) == 2
 
@@ -234,7 +240,14 @@ def test_kept_photo_is_an_upright_jpeg_without_metadata(
 ) -> None:
     _enroll(db_session, settings, [dlib_embedder], "S031", [_photo(lfw, "Tony_Blair", 4)])
     (path,) = _files(settings)
-    with Image.open(io.BytesIO(path.read_bytes())) as kept:
+    photo = db_session.scalars(select(FacePhoto)).one()
+    assert photo.file_path is not None
+    assert photo.key_id == settings.template_key_id
+    assert not path.read_bytes().startswith(b"\xff\xd8")  # no JPEG on disk: encrypted
+    data = read_photo(settings.instance_path, photo.file_path,
+                      TemplateCipher.from_settings(settings),
+                      photo_aad(photo.student_id, photo.content_hash))
+    with Image.open(io.BytesIO(data)) as kept:
         assert kept.format == "JPEG"
         assert kept.size == (250, 250)
         assert not kept.getexif()

@@ -41,6 +41,13 @@ class FakeEmbedder:
         return np.zeros((len(faces), self.dimension), dtype=np.float32)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sign-ins would re-hash the fixtures' cheap hashes with 600,000 PBKDF2 rounds (0.3 s
+    each); here the cheap method counts as current. tests/attendance/services tests the real one."""
+    monkeypatch.setattr("attendance.services.users.PASSWORD_METHOD", _FAST_HASH)
+
+
 @pytest.fixture(params=["sqlite"])
 def db_kind(request: pytest.FixtureRequest) -> str:
     kind: str = request.param

@@ -1,7 +1,9 @@
 """Who is signed in: a small immutable snapshot of the ``User`` row, and role checks.
 
 Flask-Login keeps this object for the request; it is plain data, so no ORM instance outlives
-the request's database session.
+the request's database session. The id kept in the session cookie is ``"<user id>:<session
+version>"``: bumping ``User.session_version`` (sign-out, password change) ends every session
+that started before, even a copied cookie.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ class Identity:
     id: int
     username: str
     role: str
+    session_version: int = 0
 
     @property
     def is_admin(self) -> bool:
@@ -34,21 +37,24 @@ class Identity:
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_version}"
 
     @classmethod
     def of(cls, user: User) -> Identity:
-        return cls(id=user.id, username=user.username, role=user.role)
+        return cls(id=user.id, username=user.username, role=user.role,
+                   session_version=user.session_version)
 
 
-def load_identity(user_id: str) -> Identity | None:
-    """Flask-Login's user loader: the active account with this id, else None (signed out)."""
+def load_identity(session_id: str) -> Identity | None:
+    """Flask-Login's user loader: the active account of ``"<id>:<session version>"`` while
+    its session version is unchanged, else None (signed out)."""
+    user_part, sep, version_part = session_id.partition(":")
     try:
-        key = int(user_id)
+        key, version = int(user_part), int(version_part)
     except ValueError:
         return None
     user = get_session().get(User, key)
-    if user is None or not user.active:
+    if user is None or not user.active or not sep or user.session_version != version:
         return None
     return Identity.of(user)
 

@@ -1,4 +1,4 @@
-"""Signing in and out."""
+"""Signing in and out, and changing one's password."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
-from attendance.services.users import authenticate
+from attendance.errors import InvalidInput
+from attendance.services.audit import record_audit
+from attendance.services.users import authenticate, change_password, revoke_sessions
 
 from ..db import get_session
-from .forms import LoginForm, LogoutForm
-from .identity import Identity
-from .throttle import LoginThrottle
+from .forms import LoginForm, LogoutForm, PasswordForm
+from .identity import Identity, current_identity
+from .session_limits import mark_signed_in
+from .throttle import LoginLimits
 
 logger = logging.getLogger(__name__)
 
@@ -30,30 +33,65 @@ def login() -> Response | str | tuple[str, int]:
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form)
-    throttle: LoginThrottle = current_app.extensions["attendance.login_throttle"]
-    key = throttle.key(request.remote_addr, form.username.data or "")
-    if throttle.is_blocked(key):
+    limits: LoginLimits = current_app.extensions["attendance.login_throttle"]
+    username, address = form.username.data or "", request.remote_addr
+    if limits.is_blocked(address, username):
         # Refused before the password is checked, so guessing gets no answer at all.
-        logger.warning("sign-in throttled for %r from %s", key[1], key[0])
+        logger.warning("sign-in throttled for %r from %s", username, address)
         flash(THROTTLED, "error")
         return render_template("auth/login.html", form=form), 429
-    user = authenticate(get_session(), form.username.data or "", form.password.data or "")
+    db = get_session()
+    user = authenticate(db, username, form.password.data or "")
     if user is None:
-        throttle.record_failure(key)
-        logger.info("failed sign-in for %r from %s", key[1], key[0])
+        limits.record_failure(address, username)
+        logger.info("failed sign-in for %r from %s", username, address)
+        # The attempted name is kept (cut to fit) even when no such account exists.
+        record_audit(db, actor=username[:200] or "(empty)", action="auth.login_failed",
+                     details={"address": address})
+        db.commit()
         flash(BAD_CREDENTIALS, "error")
         return render_template("auth/login.html", form=form), 401
-    throttle.reset(key)
+    record_audit(db, actor=user.username, action="auth.login", user_id=user.id,
+                 target_type="user", target_id=user.id, details={"address": address})
+    db.commit()  # also keeps a re-hash of an old-method password
+    limits.record_success(address, username)
     login_user(Identity.of(user))
+    mark_signed_in()
     return redirect(_safe_next(request.args.get("next")))
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
+    """Sign out here and everywhere: the account's session version changes, so a copy of
+    the session cookie kept elsewhere stops working too."""
     if not LogoutForm().validate_on_submit():
         abort(400)
+    db = get_session()
+    revoke_sessions(db, current_identity().id)
+    db.commit()
     logout_user()
     flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password() -> Response | str | tuple[str, int]:
+    """Change one's own password; every session of the account ends, this one included."""
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        return render_template("auth/password.html", form=form)
+    db = get_session()
+    try:
+        change_password(db, user_id=current_identity().id,
+                        current_password=form.current_password.data or "",
+                        new_password=form.new_password.data or "")
+    except InvalidInput as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        return render_template("auth/password.html", form=form), 400
+    db.commit()
+    logout_user()
+    flash("Password changed. Sign in with the new password.", "info")
     return redirect(url_for("auth.login"))
 
 

@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     FieldList,
     Form,
     FormField,
@@ -79,6 +80,7 @@ class CourseForm(FlaskForm):
         validators=[InputRequired(), NumberRange(min=0, max=600)],
     )
     camera = SelectField("Camera", validators=[Optional()])
+    face_recognition_enabled = BooleanField("Use face recognition", default=True)
     teacher = SelectField("Teacher", validators=[Optional()])
     slots = FieldList(FormField(SlotForm), min_entries=1)
 

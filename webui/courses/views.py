@@ -61,8 +61,11 @@ def new() -> Response | str:
                 late_after_minutes=form.late_after_minutes.data or 0,
                 slots=form.schedule(), camera_name=form.camera.data or None,
                 teacher_id=_chosen_teacher(form, identity),
+                face_recognition_enabled=bool(form.face_recognition_enabled.data),
             )
-            _audit(session, identity, "course.create", course, {"code": course.code})
+            _audit(session, identity, "course.create", course,
+                   {"code": course.code,
+                    "face_recognition_enabled": course.face_recognition_enabled})
             session.commit()
         except FORM_ERRORS as exc:
             flash_error(exc)
@@ -97,9 +100,12 @@ def edit(course_id: int) -> Response | str:
                 session, course.code, name=form.name.data, timezone=form.timezone.data,
                 late_after_minutes=form.late_after_minutes.data, slots=form.schedule(),
                 camera_name=form.camera.data or None,
+                face_recognition_enabled=bool(form.face_recognition_enabled.data),
                 **({"teacher_id": _chosen_teacher(form, identity)} if identity.is_admin else {}),
             )
-            _audit(session, identity, "course.update", course, {"code": course.code})
+            _audit(session, identity, "course.update", course,
+                   {"code": course.code,
+                    "face_recognition_enabled": course.face_recognition_enabled})
             session.commit()
         except FORM_ERRORS as exc:
             flash_error(exc)
@@ -154,6 +160,7 @@ def _course_data(course: Course) -> dict[str, object]:
         "timezone": course.timezone,
         "late_after_minutes": course.late_after_minutes,
         "camera": course.camera.name if course.camera else "",
+        "face_recognition_enabled": course.face_recognition_enabled,
         "teacher": str(course.teacher_id or ""),
         "slots": [
             {"weekday": str(s.weekday), "start": s.start_time, "end": s.end_time}

@@ -11,6 +11,7 @@ from attendance.db import utcnow
 from attendance.export import report_csv
 from attendance.export_xlsx import MIME_TYPE as XLSX_MIME_TYPE
 from attendance.export_xlsx import report_xlsx
+from attendance.services.audit import record_audit
 from attendance.services.reports import ReportRow, course_report, session_report
 
 from ..access import class_session_or_404, course_or_404
@@ -28,8 +29,10 @@ def session_csv(session_id: int) -> Response:
     class_session = class_session_or_404(session, current_identity(), session_id)
     course = class_session.course
     day = class_session.starts_at.astimezone(ZoneInfo(course.timezone)).date()
-    return _csv_response(session_report(session, class_session.id),
-                         f"{course.code}_{day:%Y-%m-%d}.csv")
+    rows = session_report(session, class_session.id)
+    filename = f"{course.code}_{day:%Y-%m-%d}.csv"
+    _record_export("class_session", class_session.id, filename, rows)
+    return _csv_response(rows, filename)
 
 
 @bp.get("/sessions/<int:session_id>/export.xlsx")
@@ -38,8 +41,10 @@ def session_xlsx(session_id: int) -> Response:
     class_session = class_session_or_404(session, current_identity(), session_id)
     course = class_session.course
     day = class_session.starts_at.astimezone(ZoneInfo(course.timezone)).date()
-    return _xlsx_response(session_report(session, class_session.id),
-                          f"{course.code}_{day:%Y-%m-%d}.xlsx")
+    rows = session_report(session, class_session.id)
+    filename = f"{course.code}_{day:%Y-%m-%d}.xlsx"
+    _record_export("class_session", class_session.id, filename, rows)
+    return _xlsx_response(rows, filename)
 
 
 @bp.get("/courses/<int:course_id>/export")
@@ -64,8 +69,21 @@ def course_form(course_id: int) -> Response | str | tuple[str, int]:
         return render_template("exports/course.html", course=course, form=form), 400
     stem = f"{course.code}_{first:%Y-%m-%d}_{last:%Y-%m-%d}"
     if request.args.get("format") == "xlsx":
+        _record_export("course", course.id, f"{stem}.xlsx", rows)
         return _xlsx_response(rows, f"{stem}.xlsx")
+    _record_export("course", course.id, f"{stem}.csv", rows)
     return _csv_response(rows, f"{stem}.csv")
+
+
+def _record_export(target_type: str, target_id: int, filename: str,
+                   rows: list[ReportRow]) -> None:
+    """Audit a download of personal data: who took which file, with how many rows."""
+    identity = current_identity()
+    session = get_session()
+    record_audit(session, actor=identity.username, action="export.download", user_id=identity.id,
+                 target_type=target_type, target_id=target_id,
+                 details={"file": filename, "rows": len(rows)})
+    session.commit()
 
 
 def _csv_response(rows: list[ReportRow], filename: str) -> Response:

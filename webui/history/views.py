@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template
 
 from attendance.db import utcnow
+from attendance.services.consent import consent_history
 from attendance.services.history import course_matrix, rate_series, student_history
 
-from ..access import course_or_404, student_scope_or_404
+from ..access import course_or_404, student_scope_or_404, visible_courses
 from ..auth.identity import current_identity
 from ..charts import rate_chart_svg
 from ..db import get_session
+from ..privacy.views import consent_form
 
 bp = Blueprint("history", __name__)
 
@@ -25,7 +27,10 @@ def student(student_id: int) -> str:
     history = student_history(session, student_id, utcnow(), course_ids=scope)
     if history is None:
         abort(404)
-    return render_template("history/student.html", history=history)
+    codes = {c.id: c.code for c in visible_courses(session, current_identity())}
+    return render_template("history/student.html", history=history, student_id=student_id,
+                           consents=consent_history(session, student_id), course_codes=codes,
+                           consent_form=consent_form())
 
 
 @bp.get("/courses/<int:course_id>/attendance")

@@ -20,6 +20,10 @@ class MaterializeForm(FlaskForm):
     )
 
 
+class ConfirmForm(FlaskForm):
+    """The one-click confirmation of a session's marks (a CSRF token and nothing else)."""
+
+
 class OverrideForm(FlaskForm):
     """A teacher's correction of one student's mark; built with ``prefix=f"s{student_id}"``
     so each row's fields have their own names and ids."""

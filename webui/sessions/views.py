@@ -10,6 +10,8 @@ from werkzeug.wrappers import Response
 
 from attendance.db import ClassSession, utcnow
 from attendance.services.audit import record_audit
+from attendance.services.checkin import current_code
+from attendance.services.oversight import confirm_session, frame_coverage
 from attendance.services.records import override_attendance
 from attendance.services.reports import session_report, session_summaries
 from attendance.services.schedule import materialize_sessions
@@ -18,7 +20,7 @@ from ..access import class_session_or_404, course_or_404
 from ..auth.identity import current_identity
 from ..db import get_session
 from ..errors import FORM_ERRORS, flash_error
-from .forms import MaterializeForm, OverrideForm, override_form
+from .forms import ConfirmForm, MaterializeForm, OverrideForm, override_form
 
 bp = Blueprint("sessions", __name__)
 
@@ -88,6 +90,29 @@ def override(session_id: int, student_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("sessions.show", session_id=class_session.id))
 
 
+@bp.post("/sessions/<int:session_id>/confirm")
+def confirm(session_id: int) -> Response:
+    """The teacher confirms the session's marks after reviewing them (audited); from then on
+    the camera changes none of them."""
+    identity = current_identity()
+    session = get_session()
+    class_session = class_session_or_404(session, identity, session_id)
+    if not ConfirmForm().validate():
+        flash("The confirmation form expired; reload the page and try again.", "error")
+        return redirect(url_for("sessions.show", session_id=class_session.id))
+    try:
+        confirm_session(session, class_session.id, actor=identity.username, now=utcnow(),
+                        user_id=identity.id)
+        session.commit()
+    except FORM_ERRORS as exc:
+        session.rollback()
+        flash_error(exc)
+    else:
+        flash("Marks confirmed; the camera will not change any mark of this session.",
+              "success")
+    return redirect(url_for("sessions.show", session_id=class_session.id))
+
+
 def _render_show(class_session: ClassSession, failed: dict[int, OverrideForm]) -> str:
     rows = session_report(get_session(), class_session.id)
     forms = {row.student_id: failed.get(row.student_id) or override_form(row.student_id)
@@ -95,5 +120,10 @@ def _render_show(class_session: ClassSession, failed: dict[int, OverrideForm]) -
     for row in rows:
         if row.student_id not in failed and row.status:
             forms[row.student_id].status.data = row.status
+    coverage = (frame_coverage(class_session.frames_received, class_session.frames_expected)
+                if class_session.frames_expected else None)
+    now = utcnow()
     return render_template("sessions/show.html", class_session=class_session,
-                           course=class_session.course, rows=rows, forms=forms)
+                           course=class_session.course, rows=rows, forms=forms,
+                           confirm_form=ConfirmForm(), coverage=coverage, now=now,
+                           checkin=current_code(get_session(), class_session.id, now))

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileRequired, MultipleFileField
-from wtforms import BooleanField, EmailField, StringField
+from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
+
+from attendance.db import Relation
+
+from ..choices import select_choices
 
 #: Deliberately loose: the address is only shown to teachers, never mailed by this program.
 _EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an address like name@school.edu.")
@@ -21,6 +25,13 @@ class EnrollForm(FlaskForm):
         "The student (or a guardian) agreed to face recognition for attendance.",
         validators=[InputRequired(message="Enrollment needs the student's recorded consent.")],
     )
+    consent_given_by = StringField("Their name (empty: the student's own)",
+                                   validators=[Optional(), Length(max=200)])
+    consent_relation = SelectField("Consent given by", default=Relation.STUDENT.value,
+                                   choices=select_choices([
+                                       (Relation.STUDENT.value, "the student"),
+                                       (Relation.GUARDIAN.value, "a parent or guardian"),
+                                   ]))
     photos = MultipleFileField(
         "Photos", validators=[FileRequired(message="Choose at least one photo.")],
         render_kw={"accept": "image/jpeg,image/png,image/webp"},

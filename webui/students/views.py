@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
@@ -11,8 +10,8 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from attendance.config import Settings
-from attendance.db import FacePhoto, Student
-from attendance.services.audit import record_audit
+from attendance.db import Student, consent_covers
+from attendance.services.erasure import erase_student
 from enrollment import EnrollmentResult, PhotoUpload, enroll_student
 
 from ..auth.identity import current_identity, require_admin
@@ -32,9 +31,12 @@ LIST_LIMIT = 200
 @bp.get("/")
 def index() -> str:
     query = request.args.get("q", "").strip()[:100]
-    students = _search(get_session(), query)
+    session = get_session()
+    students = _search(session, query)
+    consenting = set(session.scalars(select(Student.id).where(
+        Student.id.in_([s.id for s in students]), consent_covers(Student.id, None))))
     return render_template("students/index.html", students=students, query=query,
-                           limit=LIST_LIMIT, delete_form=DeleteForm())
+                           limit=LIST_LIMIT, delete_form=DeleteForm(), consenting=consenting)
 
 
 @bp.route("/enroll", methods=["GET", "POST"])
@@ -53,6 +55,8 @@ def enroll() -> str | tuple[str, int]:
                 student_number=form.student_number.data or "",
                 display_name=form.display_name.data, email=form.email.data or None,
                 consent_by=identity.username, photos=uploads,
+                consent_given_by=form.consent_given_by.data or None,
+                consent_relation=form.consent_relation.data or "student",
                 allow_duplicate=bool(identity.is_admin and form.allow_duplicate.data),
                 actor=identity.username,
             )
@@ -69,19 +73,14 @@ def enroll() -> str | tuple[str, int]:
 def delete(student_id: int) -> Response:
     identity = require_admin()
     session = get_session()
-    student = session.get(Student, student_id)
-    if student is None:
+    if session.get(Student, student_id) is None:
         return redirect(url_for("students.index"))
     if DeleteForm().validate():
-        files = _photo_files(session, student.id)
-        record_audit(session, actor=identity.username, action="student.delete",
-                     target_type="student", target_id=student.id, user_id=identity.id,
-                     details={"student_number": student.student_number,
-                              "display_name": student.display_name})
-        session.delete(student)
-        session.commit()
-        _remove_files(files)
-        flash(f"Student {student.student_number} and their face data were deleted.", "success")
+        report = erase_student(session, _settings(), student_id, actor=identity.username,
+                               user_id=identity.id)
+        session.commit()  # the photo and thumbnail files go with the commit
+        flash(f"Student {report.student_number} and their face data were deleted. "
+              f"Removed: {report.summary()}.", "success")
     return redirect(url_for("students.index"))
 
 
@@ -108,20 +107,3 @@ def _flash_summary(result: EnrollmentResult) -> None:
         verb = "enrolled" if result.created else "updated"
         flash(f"Student {result.student_number} {verb}: {result.accepted} photo(s) accepted, "
               f"{result.rejected} refused, {result.skipped} already stored.", "success")
-
-
-def _photo_files(session: Session, student_id: int) -> list[Path]:
-    """Kept photo files of the student, resolved inside the instance folder."""
-    root = _settings().instance_path.resolve()
-    paths = session.scalars(select(FacePhoto.file_path).where(
-        FacePhoto.student_id == student_id, FacePhoto.file_path.is_not(None)))
-    files = [(root / p).resolve() for p in paths if p]
-    return [f for f in files if f.is_relative_to(root)]
-
-
-def _remove_files(files: list[Path]) -> None:
-    for path in files:
-        try:
-            path.unlink(missing_ok=True)
-        except OSError:
-            logger.exception("could not delete photo file %s; remove it by hand", path)

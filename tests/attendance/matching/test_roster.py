@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sqlalchemy.orm import Session
 
-from attendance.db import FaceEmbedding, FacePhoto, Student, vector_to_bytes
+from attendance.db import Consent, FaceEmbedding, FacePhoto, Student, vector_to_bytes
 from attendance.matching import load_gallery
 
 
@@ -13,6 +13,9 @@ def _student(session: Session, number: str, vectors: list[list[float]], *,
              version: str = "v1", active: bool = True) -> Student:
     student = Student(student_number=number, display_name=f"S {number}", active=active)
     session.add(student)
+    session.flush()
+    session.add(Consent(student_id=student.id, given_by="test", relation="student",
+                        notice_version="1", recorded_by="test"))
     for i, vector in enumerate(vectors):
         photo = FacePhoto(student=student, content_hash=f"{number}-{i}".ljust(64, "0"),
                           file_path=None, width=10, height=10, face_pixels=5, sharpness=1.0,

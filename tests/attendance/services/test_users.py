@@ -21,7 +21,7 @@ def test_create_hashes_password_and_audits(db_session: Session) -> None:
     assert user.role == "admin"
     assert user.active
     assert "correct horse" not in user.password_hash
-    assert user.password_hash.startswith("scrypt:")
+    assert user.password_hash.startswith("pbkdf2:sha256:600000$")
     assert verify_password(user, "correct horse")
     assert not verify_password(user, "Correct horse")
     assert get_user_by_username(db_session, "alice").id == user.id

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.config import Settings
-from attendance.db import FaceEmbedding, FacePhoto, Student, vector_to_bytes
+from attendance.db import Consent, FaceEmbedding, FacePhoto, Student, vector_to_bytes
 from attendance.services.cameras import create_camera
 from attendance.services.courses import add_to_roster, create_course
 from attendance.services.schedule import create_adhoc_session
@@ -119,6 +119,8 @@ def make_classroom(
             session.add(student)
             session.flush()
             students[person] = student.id
+            session.add(Consent(student_id=student.id, given_by=person, relation="student",
+                                notice_version="1", recorded_by="test"))
             for i, vector in enumerate(person_vectors):
                 photo = FacePhoto(student_id=student.id, content_hash=f"{person}-{i}",
                                   width=250, height=250, face_pixels=110, sharpness=100.0,

@@ -121,7 +121,9 @@ def test_camera_that_stops_fails_and_delivers_garbage_is_recovered(
     assert summary.frames == len(TIMELINE) - 4
     assert script.made == 3
     assert worker.camera.reconnects == 1
-    assert_scenario(session_factory, room, faces=FACES_IN_TIMELINE - 2, unknown=UNKNOWN_FACES - 2)
+    # 4 of the 20 in-session ticks lost: 80 % coverage < 90 %, so nobody is marked absent.
+    assert_scenario(session_factory, room, faces=FACES_IN_TIMELINE - 2,
+                    unknown=UNKNOWN_FACES - 2, incomplete=True)
     camera = camera_row(session_factory, room.camera_id)
     assert camera.frames_processed == len(TIMELINE) - 4
     assert camera.last_error is not None

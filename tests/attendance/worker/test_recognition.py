@@ -10,7 +10,7 @@ import pytest
 from numpy.typing import NDArray
 from sqlalchemy.orm import Session, sessionmaker
 
-from attendance.db import FaceEmbedding, FacePhoto, Student, vector_to_bytes
+from attendance.db import Consent, FaceEmbedding, FacePhoto, Student, vector_to_bytes
 from attendance.detection import DetectedFace
 from attendance.matching import Decision, Gallery, ModelMatch
 from attendance.services.courses import add_to_roster
@@ -39,6 +39,8 @@ def test_gallery_is_cached_per_session_and_reloaded_when_the_roster_changes(
         newcomer = Student(student_number="N1", display_name="New")
         session.add(newcomer)
         session.flush()
+        session.add(Consent(student_id=newcomer.id, given_by="test", relation="student",
+                            notice_version="1", recorded_by="test"))
         photo = FacePhoto(student_id=newcomer.id, content_hash="n", width=1, height=1,
                           face_pixels=1, sharpness=1.0, brightness=1.0)
         session.add(photo)

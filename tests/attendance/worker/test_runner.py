@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from attendance.db import Camera
-from attendance.services.cameras import create_camera
+from attendance.services.cameras import create_camera, issue_camera_token
 from attendance.services.courses import create_course
 from attendance.services.heartbeat import record_heartbeat
 from attendance.worker import run_worker, start_embedded
@@ -37,8 +37,10 @@ def test_worker_runs_serves_metrics_and_stops_on_request(tmp_path: Path) -> None
     cli = make_cli(tmp_path)
     with cli.session() as session, session.begin():
         create_camera(session, name="room-1", source=str(tmp_path / "missing.avi"))
+        token = issue_camera_token(session, "room-1")
     port = _free_port()
     settings = make_settings(tmp_path, database_url=cli.database_url, metrics_port=port,
+                             worker_token=token,
                              worker_refresh_seconds=1.0)
     stop = threading.Event()
     thread = threading.Thread(target=run_worker, args=(settings, "room-1", stop))
@@ -145,8 +147,9 @@ def test_worker_command_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     cli = make_cli(tmp_path)
     with cli.session() as session, session.begin():
         create_camera(session, name="room-9", source="0")
+        token = issue_camera_token(session, "room-9")
     env = {**os.environ, "ATTENDANCE_INSTANCE_PATH": str(cli.instance),
-           "ATTENDANCE_DATABASE_URL": cli.database_url}
+           "ATTENDANCE_DATABASE_URL": cli.database_url, "ATTENDANCE_WORKER_TOKEN": token}
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("attendance")), "worker", "--camera", "room-9"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -14,8 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.config import Settings
+from attendance.crypto import TemplateCipher
 from attendance.db import AttendanceRecord, Sighting
 from attendance.worker import CameraWorker, FakeClock, run_class_session
+from attendance.worker.thumbnails import read_thumbnail
 from models import Embedder
 
 from .conftest import START, Classroom, make_classroom
@@ -98,7 +100,11 @@ def test_restart_mid_session_resumes_without_duplicates(
         keys = set(session.scalars(select(Sighting.dedupe_key)))
     thumbnails = list((settings.instance_path / "thumbnails").glob("*/*.jpg"))
     assert {p.stem for p in thumbnails} == keys
-    assert all(max(np.asarray(cv2.imread(str(p))).shape[:2]) <= 96 for p in thumbnails)
+    cipher = TemplateCipher.from_settings(settings)
+    for path in thumbnails:  # encrypted at rest, bound to their sighting
+        assert path.read_bytes().startswith(b"ATTENC1:")
+        jpeg = np.frombuffer(read_thumbnail(path, path.stem, cipher), dtype=np.uint8)
+        assert max(np.asarray(cv2.imdecode(jpeg, cv2.IMREAD_COLOR)).shape[:2]) <= 96
 
 
 def _assert_mid_session(factory: sessionmaker[Session], room: Classroom) -> None:

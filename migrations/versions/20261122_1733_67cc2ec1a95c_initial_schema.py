@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 66c4c4e036cb
+Revision ID: 67cc2ec1a95c
 Revises: 
-Create Date: 2026-11-22 16:53:43.585898
+Create Date: 2026-11-22 17:33:26.858191
 """
 
 from collections.abc import Sequence
@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from alembic import op
 
 import attendance.db.base
+from attendance.db.audit_guard import install_audit_guard, remove_audit_guard
 
 
-revision: str = '66c4c4e036cb'
+revision: str = '67cc2ec1a95c'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -30,6 +31,7 @@ def upgrade() -> None:
     sa.Column('frames_processed', sa.Integer(), nullable=False),
     sa.Column('faces_seen', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('token_hash', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cameras')),
     sa.UniqueConstraint('name', name=op.f('uq_cameras_name'))
     )
@@ -51,6 +53,7 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=300), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('session_version', sa.Integer(), server_default='0', nullable=False),
     sa.Column('created_at', attendance.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("role IN ('admin', 'teacher')", name=op.f('ck_users_role_valid')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
@@ -71,6 +74,24 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
 
+    op.create_table('consents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('student_id', sa.Integer(), nullable=False),
+    sa.Column('given_by', sa.String(length=200), nullable=False),
+    sa.Column('relation', sa.String(length=16), nullable=False),
+    sa.Column('notice_version', sa.String(length=50), nullable=False),
+    sa.Column('given_at', attendance.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_by', sa.String(length=200), nullable=False),
+    sa.Column('all_courses', sa.Boolean(), nullable=False),
+    sa.Column('withdrawn_at', attendance.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('withdrawn_by', sa.String(length=200), nullable=True),
+    sa.CheckConstraint("relation IN ('student', 'guardian')", name=op.f('ck_consents_relation_valid')),
+    sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_consents_student_id_students'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consents'))
+    )
+    with op.batch_alter_table('consents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consents_student_id'), ['student_id'], unique=False)
+
     op.create_table('courses',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=50), nullable=False),
@@ -79,6 +100,7 @@ def upgrade() -> None:
     sa.Column('late_after_minutes', sa.Integer(), nullable=False),
     sa.Column('camera_id', sa.Integer(), nullable=True),
     sa.Column('teacher_id', sa.Integer(), nullable=True),
+    sa.Column('face_recognition_enabled', sa.Boolean(), server_default=sa.true(), nullable=False),
     sa.Column('created_at', attendance.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('late_after_minutes >= 0', name=op.f('ck_courses_late_after_nonneg')),
     sa.ForeignKeyConstraint(['camera_id'], ['cameras.id'], name=op.f('fk_courses_camera_id_cameras'), ondelete='SET NULL'),
@@ -95,6 +117,7 @@ def upgrade() -> None:
     sa.Column('student_id', sa.Integer(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('file_path', sa.String(length=500), nullable=True),
+    sa.Column('key_id', sa.String(length=32), nullable=True),
     sa.Column('width', sa.Integer(), nullable=False),
     sa.Column('height', sa.Integer(), nullable=False),
     sa.Column('face_pixels', sa.Integer(), nullable=False),
@@ -107,6 +130,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('face_photos', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_face_photos_student_id'), ['student_id'], unique=False)
+
+    op.create_table('consent_courses',
+    sa.Column('consent_id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['consent_id'], ['consents.id'], name=op.f('fk_consent_courses_consent_id_consents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_consent_courses_course_id_courses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('consent_id', 'course_id', name=op.f('pk_consent_courses'))
+    )
+    with op.batch_alter_table('consent_courses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consent_courses_course_id'), ['course_id'], unique=False)
 
     op.create_table('course_schedules',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -139,6 +172,7 @@ def upgrade() -> None:
     sa.Column('model_version', sa.String(length=100), nullable=False),
     sa.Column('dimension', sa.Integer(), nullable=False),
     sa.Column('vector', sa.LargeBinary(), nullable=False),
+    sa.Column('key_id', sa.String(length=32), nullable=True),
     sa.Column('created_at', attendance.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['photo_id'], ['face_photos.id'], name=op.f('fk_face_embeddings_photo_id_face_photos'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_face_embeddings_student_id_students'), ondelete='CASCADE'),
@@ -156,6 +190,11 @@ def upgrade() -> None:
     sa.Column('ends_at', attendance.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('schedule_id', sa.Integer(), nullable=True),
     sa.Column('finalized_at', attendance.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('frames_received', sa.Integer(), server_default=sa.text('0'), nullable=False),
+    sa.Column('frames_expected', sa.Integer(), nullable=True),
+    sa.Column('incomplete', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('confirmed_at', attendance.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('confirmed_by', sa.String(length=200), nullable=True),
     sa.Column('created_at', attendance.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('starts_at < ends_at', name=op.f('ck_class_sessions_start_before_end')),
     sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_class_sessions_course_id_courses'), ondelete='CASCADE'),
@@ -186,6 +225,20 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('attendance_records', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attendance_records_student_id'), ['student_id'], unique=False)
+
+    op.create_table('checkin_codes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('class_session_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=6), nullable=False),
+    sa.Column('opened_at', attendance.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', attendance.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('opened_by', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['class_session_id'], ['class_sessions.id'], name=op.f('fk_checkin_codes_class_session_id_class_sessions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_checkin_codes')),
+    sa.UniqueConstraint('class_session_id', name=op.f('uq_checkin_codes_class_session_id'))
+    )
+    with op.batch_alter_table('checkin_codes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_checkin_codes_code'), ['code'], unique=False)
 
     op.create_table('sightings',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -228,9 +281,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_review_decisions_student_id'), ['student_id'], unique=False)
 
     # ### end Alembic commands ###
+    # The audit log is append-only, enforced by triggers (attendance/db/audit_guard.py).
+    install_audit_guard(op, op.get_bind().dialect.name)
 
 
 def downgrade() -> None:
+    remove_audit_guard(op, op.get_bind().dialect.name)
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('review_decisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_review_decisions_student_id'))
@@ -241,6 +297,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_sightings_class_session_id'))
 
     op.drop_table('sightings')
+    with op.batch_alter_table('checkin_codes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_checkin_codes_code'))
+
+    op.drop_table('checkin_codes')
     with op.batch_alter_table('attendance_records', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attendance_records_student_id'))
 
@@ -259,6 +319,10 @@ def downgrade() -> None:
 
     op.drop_table('enrollments')
     op.drop_table('course_schedules')
+    with op.batch_alter_table('consent_courses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consent_courses_course_id'))
+
+    op.drop_table('consent_courses')
     with op.batch_alter_table('face_photos', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_face_photos_student_id'))
 
@@ -268,6 +332,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_courses_camera_id'))
 
     op.drop_table('courses')
+    with op.batch_alter_table('consents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consents_student_id'))
+
+    op.drop_table('consents')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))
 

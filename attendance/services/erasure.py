@@ -1,0 +1,117 @@
+"""Erasing a student (GDPR Art. 17): every row and file about their face, in one transaction.
+
+Rows (embeddings, photos, sightings, consents, attendance records, review decisions, the
+student) are deleted in the caller's transaction. Files (kept enrollment photos, sighting
+thumbnails) can not take part in it, so they are deleted only after the outermost commit of
+the session; a rollback keeps them, matching the rows that are then still there. With
+``PRAGMA secure_delete=ON`` (``attendance.db.engine``) SQLite zeroes the freed pages, so the
+embedding bytes are in no database file or dump afterwards; PostgreSQL dumps never contain
+deleted rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from ..config import Settings
+from ..db import AttendanceRecord, Base, Consent, FaceEmbedding, FacePhoto, Sighting, Student
+from ..errors import NotFound
+from ..thumbnail_files import thumbnail_path
+from .audit import record_audit
+from .files import delete_after_commit
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ErasureReport:
+    """What :func:`erase_student` removed; file counts are the files found, deleted at commit."""
+
+    student_number: str
+    embeddings: int
+    photos: int
+    photo_files: int
+    sightings: int
+    thumbnails: int
+    attendance_records: int
+    consents: int
+
+    def summary(self) -> str:
+        return (f"{self.embeddings} embedding(s), {self.photos} photo(s) "
+                f"({self.photo_files} file(s)), {self.sightings} sighting(s) "
+                f"({self.thumbnails} thumbnail(s)), {self.attendance_records} attendance "
+                f"record(s), {self.consents} consent record(s)")
+
+
+def erase_student(
+    session: Session, settings: Settings, student_id: int, *, actor: str,
+    user_id: int | None = None,
+) -> ErasureReport:
+    """Delete the student ``student_id`` and everything derived from their face; audited
+    (the audit entry keeps the student number and the counts, never face data).
+
+    Raises :class:`NotFound` when there is no such student.
+    """
+    student = session.get(Student, student_id)
+    if student is None:
+        raise NotFound(f"student {student_id} does not exist")
+    number = student.student_number
+    photo_paths = [p for p in session.scalars(select(FacePhoto.file_path).where(
+        FacePhoto.student_id == student_id, FacePhoto.file_path.is_not(None))) if p]
+    photo_files = _inside(settings.instance_path, photo_paths)
+    sighting_keys = session.execute(select(Sighting.seen_at, Sighting.dedupe_key).where(
+        Sighting.student_id == student_id, Sighting.dedupe_key.is_not(None))).all()
+    thumbnails = [thumbnail_path(settings.instance_path, row.seen_at, row.dedupe_key)
+                  for row in sighting_keys]
+    thumbnails = [t for t in thumbnails if t.is_file()]
+    counts = {
+        "embeddings": _delete(session, FaceEmbedding, FaceEmbedding.student_id, student_id),
+        "photos": _delete(session, FacePhoto, FacePhoto.student_id, student_id),
+        "sightings": _delete(session, Sighting, Sighting.student_id, student_id),
+        "attendance_records": _delete(session, AttendanceRecord, AttendanceRecord.student_id,
+                                      student_id),
+        "consents": _delete(session, Consent, Consent.student_id, student_id),
+    }
+    session.expunge(student)
+    session.execute(delete(Student).where(Student.id == student_id))
+    report = ErasureReport(student_number=number, photo_files=len(photo_files),
+                           thumbnails=len(thumbnails), **counts)
+    record_audit(session, actor=actor, action="student.delete", target_type="student",
+                 target_id=student_id, user_id=user_id,
+                 details={"student_number": number, **counts,
+                          "photo_files": len(photo_files), "thumbnails": len(thumbnails)})
+    session.flush()
+    delete_after_commit(session, [*photo_files, *thumbnails])
+    logger.info("erased student %s: %s", number, report.summary())
+    return report
+
+
+def _delete(session: Session, table: type[Base], column: InstrumentedAttribute[Any],
+            student_id: int) -> int:
+    # Counted first, then deleted: rowcount of a bulk delete is not reliable on every driver.
+    count = int(session.scalar(select(func.count()).select_from(table)
+                               .where(column == student_id)) or 0)
+    session.execute(delete(table).where(column == student_id))
+    return count
+
+
+def _inside(instance_path: Path, relative: list[str]) -> list[Path]:
+    """Existing files named by ``relative`` paths that resolve inside the instance folder."""
+    root = instance_path.resolve()
+    found = []
+    for item in relative:
+        with contextlib.suppress(OSError):
+            path = (root / item).resolve()
+            if path.is_relative_to(root) and path.is_file():
+                found.append(path)
+    return found
+
+
+__all__ = ["ErasureReport", "erase_student"]

@@ -1,0 +1,193 @@
+"""``attendance model ...``: train and evaluate the in-house CNN. Only parses arguments."""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+_LFW_HELP = "directory holding pairs.txt and lfw-deepfunneled/ or lfw-deepfunneled.tgz"
+_CACHE_HELP = "cache directory for the unpacked images and the per-image feature cache"
+
+
+def _folds(text: str) -> tuple[int, ...]:
+    """Parse "1-5" or "1,2,3" (1-based folds); "" means none."""
+    if not text:
+        return ()
+    if "-" in text:
+        lo, hi = (int(v) for v in text.split("-", 1))
+        return tuple(range(lo, hi + 1))
+    return tuple(int(v) for v in text.split(","))
+
+
+def _command_line(subcommand: str) -> str:
+    """The invocation as ``attendance model <subcommand> ...`` (for the model card)."""
+    args = sys.argv[sys.argv.index(subcommand) :] if subcommand in sys.argv else [subcommand]
+    return shlex.join(["attendance", "model", *args])
+
+
+def _lfw_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "--lfw-dir",
+        envvar="ATTENDANCE_LFW_DIR",
+        required=True,
+        type=click.Path(path_type=Path),
+        help=_LFW_HELP,
+    )(func)
+    return click.option(
+        "--cache-dir", required=True, type=click.Path(path_type=Path), help=_CACHE_HELP
+    )(func)
+
+
+@click.group("model")
+def model() -> None:
+    """Train and evaluate the in-house face-embedding CNN on LFW."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+
+
+@model.command("train")
+@_lfw_options
+@click.option("--output", required=True, type=click.Path(path_type=Path), help="run directory")
+@click.option(
+    "--holdout-folds", default="", help='pairs.txt folds whose people are left out, "1-5"'
+)
+@click.option("--max-minutes", default=25.0, show_default=True, help="wall-time budget")
+@click.option("--max-epochs", default=60, show_default=True)
+@click.option("--batch-size", default=128, show_default=True)
+@click.option("--learning-rate", default=2e-3, show_default=True)
+@click.option("--seed", default=1234, show_default=True)
+@click.option(
+    "--init-from",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="warm start from these weights (.keras)",
+)
+@click.option("--install", is_flag=True, help="copy the result over the shipped weights")
+def train_command(
+    lfw_dir: Path,
+    cache_dir: Path,
+    output: Path,
+    holdout_folds: str,
+    max_minutes: float,
+    max_epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    seed: int,
+    init_from: Path | None,
+    install: bool,
+) -> None:
+    """Distil dlib's embeddings into the in-house CNN (features are computed once, cached)."""
+    from .cnn.embedder import DEFAULT_WEIGHTS  # noqa: PLC0415 - keep `--help` fast
+    from .cnn.lfw import PAIRS_NAME, ensure_unpacked  # noqa: PLC0415
+    from .cnn.train import TrainConfig, train  # noqa: PLC0415
+
+    config = TrainConfig(
+        images_dir=ensure_unpacked(lfw_dir, cache_dir),
+        pairs_path=lfw_dir / PAIRS_NAME,
+        features_path=cache_dir / "lfw_features_v1.npz",
+        output_dir=output,
+        holdout_folds=_folds(holdout_folds),
+        seed=seed,
+        batch_size=batch_size,
+        max_epochs=max_epochs,
+        max_minutes=max_minutes,
+        learning_rate=learning_rate,
+        init_weights=init_from,
+    )
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "command.txt").write_text(_command_line("train") + "\n")
+    result = train(config)
+    click.echo(
+        f"model: {result.model_path}\nepochs: {result.epochs}\n"
+        f"wall time: {result.wall_seconds / 60:.1f} min\n"
+        f"best validation cosine distance: {result.best_val_loss:.4f}"
+    )
+    if install:
+        shutil.copyfile(result.model_path, DEFAULT_WEIGHTS)
+        click.echo(f"installed as {DEFAULT_WEIGHTS}")
+
+
+@model.command("evaluate")
+@_lfw_options
+@click.option(
+    "--model-a",
+    required=True,
+    type=click.Path(path_type=Path, exists=True),
+    help="run dir of the model trained without folds 1-5",
+)
+@click.option(
+    "--model-b",
+    required=True,
+    type=click.Path(path_type=Path, exists=True),
+    help="run dir of the model trained without folds 6-10",
+)
+@click.option(
+    "--shipped-run",
+    type=click.Path(path_type=Path),
+    help="run dir the shipped weights came from (for the card's training table)",
+)
+@click.option("--figures-dir", required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--card", default=Path("docs/model_card.md"), show_default=True, type=click.Path(path_type=Path)
+)
+@click.option("--timing-repeats", default=100, show_default=True)
+def evaluate_command(
+    lfw_dir: Path,
+    cache_dir: Path,
+    model_a: Path,
+    model_b: Path,
+    shipped_run: Path | None,
+    figures_dir: Path,
+    card: Path,
+    timing_repeats: int,
+) -> None:
+    """Score dlib, in-house (cross-fold) and fusion on LFW View 2; rewrite the model card."""
+    from .cnn.embedder import DEFAULT_WEIGHTS  # noqa: PLC0415
+    from .cnn.lfw import PAIRS_NAME, ensure_unpacked  # noqa: PLC0415
+    from .cnn.model_card import render_model_card  # noqa: PLC0415
+    from .cnn.report import EvaluationConfig, run_evaluation  # noqa: PLC0415
+
+    summary = run_evaluation(
+        EvaluationConfig(
+            images_dir=ensure_unpacked(lfw_dir, cache_dir),
+            pairs_path=lfw_dir / PAIRS_NAME,
+            features_path=cache_dir / "lfw_features_v1.npz",
+            model_a=model_a / "face_cnn.keras",
+            model_b=model_b / "face_cnn.keras",
+            shipped=DEFAULT_WEIGHTS,
+            figures_dir=figures_dir,
+            timing_repeats=timing_repeats,
+        )
+    )
+    runs = {"A (cross-fold)": model_a, "B (cross-fold)": model_b}
+    if shipped_run is not None:
+        runs["shipped"] = shipped_run
+    commands = {
+        name: (d / "command.txt").read_text().strip()
+        for name, d in runs.items()
+        if (d / "command.txt").is_file()
+    }
+    if shipped_run is not None:
+        commands["install the shipped weights"] = (
+            f"cp {shipped_run / 'face_cnn.keras'} models/cnn/weights/face_cnn_v1.keras"
+        )
+    commands["evaluate"] = _command_line("evaluate")
+    card.write_text(render_model_card(summary, runs, commands))
+    for r in summary.reports:
+        click.echo(
+            f"{r.model}: acc {r.mean_accuracy:.4f} ± {r.std_accuracy:.4f}, "
+            f"AUC {r.auc:.4f}, TAR@1% {r.tar_at_far_1e2:.4f}, "
+            f"TAR@0.1% {r.tar_at_far_1e3:.4f}"
+        )
+    for name, ms in summary.timings_ms.items():
+        click.echo(f"{name}: {ms:.2f} ms")
+    click.echo(f"wrote {card}")
+
+
+if __name__ == "__main__":  # `python -m models.cli ...` works before the package is installed
+    model()

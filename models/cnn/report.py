@@ -1,0 +1,225 @@
+"""Run the whole evaluation (``attendance model evaluate``) and collect its figures."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..protocol import FaceInput
+from .embedder import KerasCnnEmbedder
+from .evaluate import (
+    ClosedSetResult,
+    VerificationReport,
+    closed_set,
+    fused_distances,
+    index_pairs,
+    median_ms,
+    pair_distances,
+    plot_roc,
+    verification_report,
+)
+from .features import load_features
+from .lfw import Pair, people_in_folds, read_pairs
+
+logger = logging.getLogger(__name__)
+
+#: Closed-set task: people with at least this many images (19 people in LFW).
+CLOSED_SET_MIN_IMAGES = 40
+
+
+@dataclass(frozen=True)
+class EvaluationConfig:
+    """Inputs of an evaluation. ``model_a`` never saw people of folds 1-5, ``model_b`` those
+    of folds 6-10; ``shipped`` is the released weights (timed, and scored for reference)."""
+
+    images_dir: Path
+    pairs_path: Path
+    features_path: Path
+    model_a: Path
+    model_b: Path
+    shipped: Path
+    figures_dir: Path
+    seed: int = 1234
+    timing_repeats: int = 100
+
+
+@dataclass(frozen=True)
+class EvaluationSummary:
+    """Everything the model card reports."""
+
+    reports: list[VerificationReport]
+    closed_set: list[ClosedSetResult]
+    timings_ms: dict[str, float]
+    fusion_weights: tuple[float, float, float]
+    roc_png: Path
+    shipped_version: str
+    shipped_bytes: int
+    parameters: int
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _embed_rows(
+    weights: Path, crops: NDArray[np.uint8], rows: NDArray[np.int64]
+) -> NDArray[np.float32]:
+    """Embeddings of ``crops[rows]`` in place; other rows stay zero (never used)."""
+    out = np.zeros((len(crops), KerasCnnEmbedder.dimension), dtype=np.float32)
+    out[rows] = KerasCnnEmbedder(weights).embed_crops(crops[rows])
+    return out
+
+
+def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
+    """Score dlib, the cross-fold in-house models and their fusion on all 6,000 pairs."""
+    features = load_features(config.features_path)
+    pairs = read_pairs(config.pairs_path)
+    index = index_pairs(pairs, features)
+    dlib = features.dlib
+    # Only the images each model is scored on: its half's pairs plus the closed-set people.
+    names, counts = np.unique(features.person, return_counts=True)
+    big = np.isin(features.person, names[counts >= CLOSED_SET_MIN_IMAGES])
+    first = index.folds < 5
+    rows_a = np.union1d(
+        np.concatenate([index.rows_a[first], index.rows_b[first]]), np.flatnonzero(big)
+    )
+    rows_b = np.union1d(
+        np.concatenate([index.rows_a[~first], index.rows_b[~first]]), np.flatnonzero(big)
+    )
+    emb_a = _embed_rows(config.model_a, features.crops, rows_a)
+    emb_b = _embed_rows(config.model_b, features.crops, rows_b)
+    emb_s = _embed_rows(config.shipped, features.crops, np.union1d(rows_a, rows_b))
+
+    d_dlib = pair_distances(dlib, index)
+    # Folds 1-5 (0-based 0-4) are scored by model A, folds 6-10 by model B.
+    d_in = np.where(first, pair_distances(emb_a, index), pair_distances(emb_b, index))
+    d_fused, weights = fused_distances(d_dlib, d_in, index.same, index.folds)
+    d_shipped = pair_distances(emb_s, index)
+    reports = [
+        verification_report("dlib", d_dlib, index.same, index.folds),
+        verification_report("inhouse", d_in, index.same, index.folds),
+        verification_report("fusion", d_fused, index.same, index.folds),
+        verification_report(
+            "inhouse-shipped (saw every LFW person)", d_shipped, index.same, index.folds
+        ),
+    ]
+    roc_png = plot_roc(
+        {
+            "dlib": (d_dlib, index.same),
+            "inhouse (cross-fold)": (d_in, index.same),
+            "fusion": (d_fused, index.same),
+        },
+        config.figures_dir / "lfw_roc.png",
+    )
+    results = _closed_set(config, features.person, dlib, emb_a, emb_b, emb_s, pairs)
+    timings = _timings(config)
+    import keras  # noqa: PLC0415 - already imported by the embedder above
+
+    model = keras.saving.load_model(str(config.shipped), compile=False)
+    return EvaluationSummary(
+        reports=reports,
+        closed_set=results,
+        timings_ms=timings,
+        fusion_weights=(float(weights[0]), float(weights[1]), float(weights[2])),
+        roc_png=roc_png,
+        shipped_version=KerasCnnEmbedder(config.shipped).version,
+        shipped_bytes=os.path.getsize(config.shipped),
+        parameters=int(model.count_params()),
+        extra={
+            "dlib at its customary 0.6": _at_threshold(d_dlib, index.same, 0.6),
+            "images": str(len(features.person)),
+            "box from HOG": str(int(np.sum(features.box_source == 0))),
+            "box from HOG, upsampled once": str(int(np.sum(features.box_source == 1))),
+            "central fallback box": str(int(np.sum(features.box_source == 2))),
+        },
+    )
+
+
+def _at_threshold(distances: NDArray[np.float64], same: NDArray[np.bool_], thr: float) -> str:
+    accept = distances <= thr
+    return (
+        f"TAR {np.mean(accept[same]):.4f}, FAR {np.mean(accept[~same]):.4f}, "
+        f"accuracy {np.mean(accept == same):.4f}"
+    )
+
+
+def _closed_set(
+    config: EvaluationConfig,
+    person: NDArray[np.str_],
+    dlib: NDArray[np.float32],
+    emb_a: NDArray[np.float32],
+    emb_b: NDArray[np.float32],
+    emb_s: NDArray[np.float32],
+    pairs: list[Pair],
+) -> list[ClosedSetResult]:
+    names, counts = np.unique(person, return_counts=True)
+    big = set(names[counts >= CLOSED_SET_MIN_IMAGES].tolist())
+    unseen_by_a = people_in_folds(pairs, {0, 1, 2, 3, 4})
+    rows_all = np.flatnonzero(np.isin(person, sorted(big)))
+    rows_a = np.flatnonzero(np.isin(person, sorted(big & unseen_by_a)))
+    rows_b = np.flatnonzero(np.isin(person, sorted(big - unseen_by_a)))
+    seed = config.seed
+    return [
+        closed_set("dlib", dlib[rows_all], person[rows_all], seed, "all 19 people"),
+        closed_set(
+            "inhouse-shipped",
+            emb_s[rows_all],
+            person[rows_all],
+            seed,
+            "all 19 people; seen in training, optimistic",
+        ),
+        closed_set("dlib", dlib[rows_a], person[rows_a], seed, "people of folds 1-5"),
+        closed_set(
+            "inhouse model A",
+            emb_a[rows_a],
+            person[rows_a],
+            seed,
+            "people of folds 1-5, never seen by model A",
+        ),
+        closed_set("dlib", dlib[rows_b], person[rows_b], seed, "people of folds 6-10"),
+        closed_set(
+            "inhouse model B",
+            emb_b[rows_b],
+            person[rows_b],
+            seed,
+            "people of folds 6-10, never seen by model B",
+        ),
+    ]
+
+
+def _timings(config: EvaluationConfig) -> dict[str, float]:
+    """Median ms per face at batch size 1 on one LFW image, both end to end (from image, box
+    and landmarks) and encoder only (dlib on its 150x150 chip, ours on the 64x64 crop)."""
+    import dlib as dlib_lib  # noqa: PLC0415
+    import face_recognition  # noqa: PLC0415
+    import face_recognition.api as fr_api  # noqa: PLC0415
+
+    from ..dlib_resnet import DlibResNetEmbedder  # noqa: PLC0415
+    from ..landmarks import five_point_landmarks  # noqa: PLC0415
+    from .lfw import image_path  # noqa: PLC0415
+
+    image = face_recognition.load_image_file(str(image_path(config.images_dir, "Aaron_Eckhart", 1)))
+    box = (70, 180, 180, 70)
+    face = FaceInput(image, box, five_point_landmarks(image, [box])[0])
+    dlib_model, ours = DlibResNetEmbedder(1), KerasCnnEmbedder(config.shipped)
+    shape = fr_api.pose_predictor_5_point(image, dlib_lib.rectangle(70, 70, 180, 180))
+    chip = dlib_lib.get_face_chip(image, shape, size=150, padding=0.25)
+    crop = _crop(face)[None]
+    n = config.timing_repeats
+    return {
+        "dlib end to end": median_ms(lambda: dlib_model.embed([face]), n),
+        "inhouse end to end": median_ms(lambda: ours.embed([face]), n),
+        "dlib encoder only (150x150 chip)": median_ms(
+            lambda: fr_api.face_encoder.compute_face_descriptor(chip), n
+        ),
+        "inhouse encoder only (64x64 crop)": median_ms(lambda: ours.embed_crops(crop), n),
+    }
+
+
+def _crop(face: FaceInput) -> NDArray[np.uint8]:
+    from ..alignment import align_face  # noqa: PLC0415
+    from .architecture import INPUT_SIZE  # noqa: PLC0415
+
+    return align_face(face.image, face.landmarks, INPUT_SIZE, face.box)

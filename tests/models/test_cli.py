@@ -1,0 +1,27 @@
+"""The ``model`` command group parses its arguments (no training or evaluation is run)."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from models.cli import _folds, model
+
+
+def test_fold_parsing() -> None:
+    assert _folds("1-5") == (1, 2, 3, 4, 5)
+    assert _folds("6,8") == (6, 8)
+    assert _folds("") == ()
+
+
+def test_commands_listed() -> None:
+    result = CliRunner().invoke(model, ["--help"])
+    assert result.exit_code == 0
+    assert "train" in result.output
+    assert "evaluate" in result.output
+
+
+def test_train_requires_lfw() -> None:
+    args = ["train", "--cache-dir", "x", "--output", "y"]
+    result = CliRunner().invoke(model, args, env={"ATTENDANCE_LFW_DIR": None})
+    assert result.exit_code != 0
+    assert "--lfw-dir" in result.output

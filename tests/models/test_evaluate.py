@@ -1,0 +1,100 @@
+"""Evaluation helpers on synthetic embeddings and distances with known answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.cnn.evaluate import (
+    PairIndex,
+    closed_set,
+    fused_distances,
+    pair_distances,
+    stratified_split,
+    verification_report,
+)
+from models.cnn.model_card import render_model_card
+from models.cnn.report import EvaluationSummary
+
+
+def _synthetic(seed: int = 0, n: int = 600) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    same = np.tile([True, False], n // 2)
+    folds = np.repeat(np.arange(10), n // 10)
+    d = np.where(same, 0.4, 0.8) + rng.normal(0, 0.1, n)
+    return d, same, folds
+
+
+def test_pair_distances() -> None:
+    emb = np.array([[0, 0], [3, 4], [0, 1]], dtype=np.float32)
+    pairs = PairIndex(np.array([0, 0]), np.array([1, 2]), np.array([False, True]), np.zeros(2))
+    np.testing.assert_allclose(pair_distances(emb, pairs), [5.0, 1.0])
+
+
+def test_verification_report_separable() -> None:
+    same = np.tile([True, False], 300)
+    d = np.where(same, 0.3, 0.9)
+    report = verification_report("m", d, same, np.repeat(np.arange(10), 60))
+    assert report.mean_accuracy == 1.0
+    assert report.std_accuracy == 0.0
+    assert report.auc == pytest.approx(1.0)
+    assert report.tar_at_far_1e2 == 1.0
+    assert report.tar_at_far_1e3 == 1.0
+    assert 0.3 < report.best_threshold < 0.9
+    assert 0.3 < report.threshold_far_1e3 < 0.9
+
+
+def test_fusion_ignores_a_useless_model() -> None:
+    d, same, folds = _synthetic()
+    noise = np.random.default_rng(1).random(len(d))
+    fused, weights = fused_distances(d, noise, same, folds)
+    alone = verification_report("a", d, same, folds)
+    both = verification_report("f", fused, same, folds)
+    assert both.mean_accuracy >= alone.mean_accuracy - 0.01
+    assert abs(weights[1]) < abs(weights[0])
+
+
+def test_fusion_helps_with_independent_evidence() -> None:
+    d1, same, folds = _synthetic(0)
+    d2, _, _ = _synthetic(1)
+    fused, _ = fused_distances(d1, d2, same, folds)
+    assert (
+        verification_report("f", fused, same, folds).auc
+        > verification_report("a", d1, same, folds).auc
+    )
+
+
+def test_stratified_split_and_closed_set() -> None:
+    labels = np.array(["a"] * 10 + ["b"] * 5)
+    gallery, probes = stratified_split(labels, 0.2, seed=3)
+    assert sorted(labels[probes].tolist()) == ["a", "a", "b"]
+    assert len(set(gallery) & set(probes)) == 0
+    assert len(gallery) + len(probes) == 15
+    np.testing.assert_array_equal(stratified_split(labels, 0.2, seed=3)[1], probes)
+    emb = np.where(labels[:, None] == "a", 0.0, 1.0) + np.zeros((15, 4))
+    result = closed_set("m", emb.astype(np.float32), labels, seed=3)
+    assert result.accuracy == 1.0
+    assert result.people == 2
+
+
+def test_model_card_renders(tmp_path: Path) -> None:
+    d, same, folds = _synthetic()
+    summary = EvaluationSummary(
+        reports=[verification_report("dlib", d, same, folds)],
+        closed_set=[closed_set("dlib", np.eye(4, dtype=np.float32), np.array(list("aabb")), 0)],
+        timings_ms={"dlib end to end": 90.0},
+        fusion_weights=(-1.0, -2.0, 3.0),
+        roc_png=tmp_path / "roc.png",
+        shipped_version="face_cnn_v1+0123456789",
+        shipped_bytes=3_000_000,
+        parameters=736_688,
+    )
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "summary.txt").write_text("wall_seconds=600\nepochs=3\n")
+    card = render_model_card(summary, {"A": tmp_path / "run"}, {"train": "attendance model train"})
+    assert "| dlib |" in card
+    assert "face_cnn_v1+0123456789" in card
+    assert "10.0" in card  # 600 s of training shown as minutes
+    assert "attendance model train" in card

@@ -1,0 +1,73 @@
+"""A tiny end-to-end run: features -> a few training steps -> a loadable .keras model."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.cnn.embedder import KerasCnnEmbedder
+from models.cnn.features import load_features
+from models.cnn.train import TrainConfig, TrainResult, train
+
+pytestmark = pytest.mark.lfw
+
+
+@pytest.fixture(scope="module")
+def tiny_run(
+    lfw_dir: Path, lfw_subset: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[TrainConfig, TrainResult]:
+    out = tmp_path_factory.mktemp("tiny_run")
+    config = TrainConfig(
+        images_dir=lfw_subset,
+        pairs_path=lfw_dir / "pairs.txt",
+        features_path=out / "features.npz",
+        output_dir=out / "run",
+        batch_size=8,
+        max_epochs=2,
+        max_minutes=2.0,
+        val_fraction=0.2,
+        workers=1,
+    )
+    return config, train(config)
+
+
+def test_outputs_written(tiny_run: tuple[TrainConfig, TrainResult]) -> None:
+    config, result = tiny_run
+    assert result.model_path.is_file()
+    assert result.curves_png.is_file()
+    assert result.history_csv.is_file()
+    assert (config.output_dir / "summary.txt").is_file()
+    assert result.epochs == 2
+    assert result.train_images > 30
+    assert 0.0 <= result.best_val_loss <= 2.0
+
+
+def test_features_cached(tiny_run: tuple[TrainConfig, TrainResult]) -> None:
+    features = load_features(tiny_run[0].features_path)
+    n = len(features.person)
+    assert features.crops.shape == (n, 64, 64, 3)
+    assert features.dlib.shape == (n, 128)
+    assert features.landmarks.shape == (n, 5, 2)
+
+
+def test_saved_model_round_trip(tiny_run: tuple[TrainConfig, TrainResult], tmp_path: Path) -> None:
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    import keras
+
+    config, result = tiny_run
+    crops = load_features(config.features_path).crops[:6]
+    loaded = keras.saving.load_model(str(result.model_path))
+    again_path = tmp_path / "again.keras"
+    loaded.save(str(again_path))
+    again = keras.saving.load_model(str(again_path))
+    expected = np.asarray(loaded(crops.astype(np.float32), training=False))
+    np.testing.assert_allclose(np.asarray(again(crops.astype(np.float32))), expected, atol=1e-6)
+    # The embedder (architecture + load_weights + tf.function) gives the same numbers.
+    np.testing.assert_allclose(
+        KerasCnnEmbedder(result.model_path, flip_average=False).embed_crops(crops),
+        expected,
+        atol=1e-5,
+    )

@@ -1,0 +1,1 @@
+"""Privacy pages of the dashboard: the retention schedule, and giving or withdrawing consent."""

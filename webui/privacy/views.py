@@ -1,0 +1,80 @@
+"""The retention schedule (``/privacy``, every signed-in user) and consent on the student page.
+
+Giving and withdrawing consent are equally easy: one form and one button on the student
+page, open to everybody who may see the student, both audited by the service.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from attendance.config import Settings
+from attendance.services.consent import give_consent, has_consent, withdraw_consent
+
+from ..access import student_scope_or_404, visible_courses
+from ..auth.identity import current_identity
+from ..choices import select_choices
+from ..db import get_session
+from ..errors import FORM_ERRORS, flash_error
+from .forms import ConsentForm, WithdrawForm
+
+bp = Blueprint("privacy", __name__)
+
+
+@bp.get("/privacy")
+def index() -> str:
+    settings: Settings = current_app.extensions["attendance.settings"]
+    return render_template("privacy/index.html", s=settings)
+
+
+def consent_form() -> ConsentForm:
+    """The give-consent form for the student page, its courses those the user may see."""
+    settings: Settings = current_app.extensions["attendance.settings"]
+    form = ConsentForm(notice_version=settings.consent_notice_version)
+    courses = visible_courses(get_session(), current_identity())
+    form.courses.choices = select_choices((str(c.id), f"{c.code} {c.name}") for c in courses)
+    return form
+
+
+@bp.post("/students/<int:student_id>/consent")
+def give(student_id: int) -> Response:
+    identity = current_identity()
+    session = get_session()
+    student_scope_or_404(session, identity, student_id)
+    form = consent_form()
+    if not form.validate_on_submit():
+        flash("Consent not recorded: " + "; ".join(
+            f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items()),
+            "error")
+    else:
+        courses = None if form.all_courses.data else list(form.courses.data or [])
+        try:
+            give_consent(session, student_id, given_by=form.given_by.data or "",
+                         relation=form.relation.data or "", actor=identity.username,
+                         notice_version=form.notice_version.data or "", course_ids=courses,
+                         user_id=identity.id)
+            session.commit()
+        except FORM_ERRORS as exc:
+            flash_error(exc)
+        else:
+            flash("Consent recorded.", "success")
+    return redirect(url_for("history.student", student_id=student_id))
+
+
+@bp.post("/students/<int:student_id>/consent/<int:consent_id>/withdraw")
+def withdraw(student_id: int, consent_id: int) -> Response:
+    identity = current_identity()
+    session = get_session()
+    student_scope_or_404(session, identity, student_id)
+    if WithdrawForm().validate_on_submit():
+        done = withdraw_consent(session, student_id, consent_id=consent_id,
+                                actor=identity.username, user_id=identity.id)
+        session.commit()
+        if done and has_consent(session, student_id):
+            flash("Consent withdrawn; another consent of this student is still active.",
+                  "success")
+        elif done:
+            flash("Consent withdrawn: the student is no longer recognised by any camera.",
+                  "success")
+    return redirect(url_for("history.student", student_id=student_id))
