@@ -35,3 +35,6 @@ def main(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:
+        # APScheduler logs every job run at INFO: twice a minute per camera is noise.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)

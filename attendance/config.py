@@ -76,7 +76,7 @@ class Settings:
     inhouse_threshold: float = 0.8
     #: Stricter thresholds for "this photo is already somebody else" at enrollment.
     dlib_duplicate_threshold: float = 0.35
-    inhouse_duplicate_threshold: float = 0.6
+    inhouse_duplicate_threshold: float = 0.45
     #: How two models' decisions combine: both must agree, either suffices, or one alone.
     fusion_rule: str = "both"
     #: Enrollment quality checks.

@@ -118,6 +118,19 @@ def fused_distances(
     return fused, fit_logistic(x, same)
 
 
+def zscore_fused_distances(
+    d_dlib: FloatArray, d_inhouse: FloatArray, folds: NDArray[np.int64], weight: float = 0.5
+) -> FloatArray:
+    """The simpler alternative: each model's distances z-normalised with the mean and standard
+    deviation of the other nine folds, then ``(1 - weight) * z_dlib + weight * z_inhouse``."""
+    fused = np.zeros(len(d_dlib))
+    for f in np.unique(folds):
+        test = folds == f
+        z = [(d[test] - d[~test].mean()) / d[~test].std() for d in (d_dlib, d_inhouse)]
+        fused[test] = (1.0 - weight) * z[0] + weight * z[1]
+    return fused
+
+
 @dataclass(frozen=True)
 class ClosedSetResult:
     """1-NN identification accuracy over a stratified gallery/probe split."""

@@ -22,6 +22,7 @@ from .evaluate import (
     pair_distances,
     plot_roc,
     verification_report,
+    zscore_fused_distances,
 )
 from .features import load_features
 from .lfw import Pair, people_in_folds, read_pairs
@@ -101,6 +102,12 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
         verification_report("dlib", d_dlib, index.same, index.folds),
         verification_report("inhouse", d_in, index.same, index.folds),
         verification_report("fusion", d_fused, index.same, index.folds),
+        verification_report(
+            "fusion alternative: z-score mean",
+            zscore_fused_distances(d_dlib, d_in, index.folds),
+            index.same,
+            index.folds,
+        ),
         verification_report(
             "inhouse-shipped (saw every LFW person)", d_shipped, index.same, index.folds
         ),

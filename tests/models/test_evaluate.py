@@ -14,6 +14,7 @@ from models.cnn.evaluate import (
     pair_distances,
     stratified_split,
     verification_report,
+    zscore_fused_distances,
 )
 from models.cnn.model_card import render_model_card
 from models.cnn.report import EvaluationSummary
@@ -98,3 +99,12 @@ def test_model_card_renders(tmp_path: Path) -> None:
     assert "face_cnn_v1+0123456789" in card
     assert "10.0" in card  # 600 s of training shown as minutes
     assert "attendance model train" in card
+
+
+def test_zscore_fusion_with_zero_weight_keeps_dlib_order() -> None:
+    d, _, folds = _synthetic()
+    other = np.random.default_rng(2).random(len(d))
+    fused = zscore_fused_distances(d, other, folds, weight=0.0)
+    for f in range(10):
+        part = folds == f
+        np.testing.assert_array_equal(np.argsort(fused[part]), np.argsort(d[part]))
