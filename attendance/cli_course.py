@@ -11,6 +11,7 @@ from .cli_support import cli_settings, cli_transaction, domain_errors_as_click
 from .db import ClassSession, Course
 from .errors import AttendanceError
 from .services.courses import (
+    UNSET,
     Slot,
     add_to_roster,
     create_course,
@@ -118,25 +119,16 @@ def update(
         )
     new_slots = slots if slots else ([] if clear_schedule else None)
     with cli_transaction(cli_settings()) as session:
-        if camera_name or no_camera:
-            row = update_course(
-                session,
-                code,
-                name=name,
-                timezone=timezone,
-                late_after_minutes=late_after,
-                slots=new_slots,
-                camera_name=camera_name,
-            )
-        else:
-            row = update_course(
-                session,
-                code,
-                name=name,
-                timezone=timezone,
-                late_after_minutes=late_after,
-                slots=new_slots,
-            )
+        row = update_course(
+            session,
+            code,
+            name=name,
+            timezone=timezone,
+            late_after_minutes=late_after,
+            slots=new_slots,
+            # The camera is left as it is unless --camera or --no-camera says otherwise.
+            camera_name=camera_name if (camera_name or no_camera) else UNSET,
+        )
         summary = _describe(row)
     click.echo(f"Updated {summary}")
 

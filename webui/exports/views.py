@@ -25,26 +25,25 @@ bp = Blueprint("exports", __name__)
 
 @bp.get("/sessions/<int:session_id>/export.csv")
 def session_csv(session_id: int) -> Response:
-    session = get_session()
-    class_session = class_session_or_404(session, current_identity(), session_id)
-    course = class_session.course
-    day = class_session.starts_at.astimezone(ZoneInfo(course.timezone)).date()
-    rows = session_report(session, class_session.id)
-    filename = f"{course.code}_{day:%Y-%m-%d}.csv"
-    _record_export("class_session", class_session.id, filename, rows)
-    return _csv_response(rows, filename)
+    return _session_export(session_id, "csv")
 
 
 @bp.get("/sessions/<int:session_id>/export.xlsx")
 def session_xlsx(session_id: int) -> Response:
+    return _session_export(session_id, "xlsx")
+
+
+def _session_export(session_id: int, extension: str) -> Response:
+    """One session's report as ``<course code>_<local date>.<extension>`` (csv or xlsx)."""
     session = get_session()
     class_session = class_session_or_404(session, current_identity(), session_id)
     course = class_session.course
     day = class_session.starts_at.astimezone(ZoneInfo(course.timezone)).date()
     rows = session_report(session, class_session.id)
-    filename = f"{course.code}_{day:%Y-%m-%d}.xlsx"
+    filename = f"{course.code}_{day:%Y-%m-%d}.{extension}"
     _record_export("class_session", class_session.id, filename, rows)
-    return _xlsx_response(rows, filename)
+    respond = _csv_response if extension == "csv" else _xlsx_response
+    return respond(rows, filename)
 
 
 @bp.get("/courses/<int:course_id>/export")
