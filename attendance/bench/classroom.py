@@ -45,6 +45,9 @@ class EnrollmentSummary:
     #: Refused photos as (reason code, message).
     rejected: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    #: Accepted photos the duplicate check took for another student (false alarms: LFW
+    #: names are distinct people).
+    flagged_duplicates: int = 0
 
 
 @dataclass
@@ -140,6 +143,7 @@ def _enroll_rosters(
             summary.accepted += outcome.accepted
             summary.rejected.extend(outcome.rejected)
             summary.seconds += outcome.seconds
+            summary.flagged_duplicates += outcome.flagged_duplicates
             if outcome.student_id is None or outcome.accepted == 0:
                 summary.failed.append(name)
                 continue

@@ -47,7 +47,10 @@ def classroom_markdown(
         f"Enrollment (real service): {enrol.students} students enrolled, "
         f"{enrol.accepted}/{enrol.photos} photos accepted{refused}, "
         f"{len(enrol.failed)} students without any accepted photo (left off the roster"
-        f"{': ' + failed if enrol.failed else ''}).",
+        f"{': ' + failed if enrol.failed else ''}). The duplicate check flagged "
+        f"{enrol.flagged_duplicates} accepted photo(s) as another, already enrolled student: "
+        "false alarms (LFW names are distinct people), accepted with the operator's override "
+        "so the rosters stay full.",
         "",
         "## Attendance",
         "",

@@ -78,7 +78,7 @@ def classroom(
     """Simulated class sessions from LFW through the real pipeline, per configuration."""
     from .classroom import run_classroom  # noqa: PLC0415 - heavy imports only when run
     from .classroom_report import classroom_markdown  # noqa: PLC0415
-    from .enrolling import real_enroller  # noqa: PLC0415
+    from .enrolling import enroller_from_context  # noqa: PLC0415
     from .plan import plan_classroom  # noqa: PLC0415
     from .plots import plot_det  # noqa: PLC0415
 
@@ -101,7 +101,7 @@ def classroom(
     engine = make_engine(settings)
     try:
         result = run_classroom(plan, settings, build_embedders(settings, choice.path),
-                               make_session_factory(engine), real_enroller(),
+                               make_session_factory(engine), enroller_from_context(),
                                start=FIRST_SESSION,
                                frames_dir=out / "frames" if save_frames else None)
     finally:
@@ -162,7 +162,7 @@ def speed(
 ) -> None:
     """Seconds per enrolled photo, per-frame worker latency by stage, per-query matching."""
     from .cohort import cohort_of  # noqa: PLC0415 - heavy imports only when run
-    from .enrolling import real_enroller  # noqa: PLC0415
+    from .enrolling import enroller_from_context  # noqa: PLC0415
     from .speed import SpeedResult, time_enrollment, time_matching, time_worker  # noqa: PLC0415
     from .speed_report import speed_markdown  # noqa: PLC0415
 
@@ -192,7 +192,7 @@ def speed(
         if enroll_photos:
             click.echo(f"enrollment: {enroll_photos} photos ...")
             result.enroll = time_enrollment(people[:enroll_photos + 1], settings, embedders,
-                                            factory, real_enroller())
+                                            factory, enroller_from_context())
         click.echo(f"worker: frames of {face_counts} faces x {repeats} ...")
         result.worker = time_worker(people, counts, repeats, settings, embedders, factory,
                                     FIRST_SESSION)

@@ -1,21 +1,19 @@
 """The benchmark enrolls students through the real enrollment service.
 
 ``enrollment`` sits above ``attendance`` in the layer rule (``webui -> enrollment ->
-attendance -> models``), so library code in ``attendance`` must not import it. The benchmark
-commands are a composition root exercising the whole stack, like ``attendance.cli`` loading
-``enrollment``'s commands through entry points; :func:`real_enroller` therefore looks the
-service up at run time, and everything else here receives it as an :class:`Enroll`
-callable (tests may pass a fake).
+attendance -> models``), so nothing in ``attendance`` imports it. The ``attendance bench``
+group is therefore defined in ``enrollment.cli_bench``: it puts ``real_enroller`` (the
+service wrapped as an :class:`Enroll`) into the click context, and the benchmarks here
+receive it as a callable (tests may pass a fake).
 """
 
 from __future__ import annotations
 
-import importlib
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
+import click
 from sqlalchemy.orm import Session
 
 from models import Embedder
@@ -26,12 +24,14 @@ from ..config import Settings
 @dataclass(frozen=True)
 class EnrollOutcome:
     """What enrolling one student did: the student's id (None when no photo was accepted),
-    photos accepted, refusals as (reason code, message), and wall-clock seconds spent."""
+    photos accepted, refusals as (reason code, message), wall-clock seconds spent, and
+    photos the duplicate check took for another enrolled student (accepted anyway)."""
 
     student_id: int | None
     accepted: int
     rejected: tuple[tuple[str, str], ...]
     seconds: float
+    flagged_duplicates: int = 0
 
 
 class Enroll(Protocol):
@@ -49,33 +49,20 @@ class Enroll(Protocol):
     ) -> EnrollOutcome: ...
 
 
-def real_enroller() -> Enroll:
-    """``enrollment.enroll_student`` wrapped as an :class:`Enroll`."""
-    service: Any = importlib.import_module("enrollment")
+#: Where the ``attendance bench`` group (``enrollment.cli_bench``) leaves the real enroller
+#: for its subcommands, in ``click.Context.meta``.
+ENROLLER_KEY = "attendance.bench.enroller"
 
-    def enroll(
-        session: Session,
-        settings: Settings,
-        embedders: Sequence[Embedder],
-        *,
-        student_number: str,
-        display_name: str,
-        photos: Sequence[tuple[str, bytes]],
-    ) -> EnrollOutcome:
-        started = time.perf_counter()
-        result = service.enroll_student(
-            session, settings, embedders,
-            student_number=student_number, display_name=display_name,
-            consent_by="benchmark (public LFW photos)",
-            photos=[service.PhotoUpload(filename=n, data=d) for n, d in photos],
-            actor="bench",
+
+def enroller_from_context() -> Enroll:
+    """The enroller the ``bench`` group supplied (see :data:`ENROLLER_KEY`)."""
+    factory = click.get_current_context().meta.get(ENROLLER_KEY)
+    if factory is None:
+        raise click.ClickException(
+            "run this through 'attendance bench', which supplies the enrollment service"
         )
-        rejected = tuple((str(p.reason), p.message) for p in result.photos
-                         if p.outcome == "rejected")
-        return EnrollOutcome(result.student_id, int(result.accepted), rejected,
-                             time.perf_counter() - started)
-
-    return enroll
+    enroller: Enroll = factory()
+    return enroller
 
 
-__all__ = ["Enroll", "EnrollOutcome", "real_enroller"]
+__all__ = ["ENROLLER_KEY", "Enroll", "EnrollOutcome", "enroller_from_context"]

@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from attendance.bench.classroom import run_classroom
 from attendance.bench.classroom_report import classroom_markdown
 from attendance.bench.cohort import cohort_of
-from attendance.bench.enrolling import real_enroller
 from attendance.bench.plan import plan_classroom
 from attendance.bench.plots import plot_det
 from attendance.cli import main
 from attendance.db import Base, make_engine, make_session_factory
+from enrollment.cli_bench import real_enroller
 from models import Embedder
 from models.cnn.embedder import DEFAULT_WEIGHTS, KerasCnnEmbedder
 from models.dlib_resnet import DlibResNetEmbedder
