@@ -32,7 +32,6 @@ from .service import EnrollmentResult, PhotoUpload, enroll_student
 
 logger = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
 MANIFEST_COLUMNS = ("student_number", "name", "image_path")
 
 
@@ -82,9 +81,10 @@ def plan_folder(directory: Path, manifest: Path | None = None) -> list[StudentBa
         if sub.name.startswith("."):
             continue
         number, _, name = sub.name.strip().partition(" ")
+        # Every visible file is offered, whatever its name: the decoder refuses what is not
+        # an image we accept, and the refusal (with its reason) appears in the summary.
         paths = tuple(sorted(
-            p for p in sub.iterdir()
-            if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES
+            p for p in sub.iterdir() if p.is_file() and not p.name.startswith(".")
         ))
         batches.append(StudentBatch(number, name.strip() or None, paths))
     return batches

@@ -34,7 +34,7 @@ def _layout(root: Path, lfw: LfwFaces) -> Path:
         (root / folder).mkdir(parents=True)
         for name, data in files:
             (root / folder / name).write_bytes(data)
-    (root / "A001 George Bush" / "readme.txt").write_text("ignored: not an image suffix")
+    (root / "A001 George Bush" / "readme.txt").write_text("refused, with its reason: not an image")
     return root
 
 
@@ -53,11 +53,12 @@ def test_folder_enrollment_reports_and_is_idempotent(
                             consent_by="registrar", progress=lambda d, t: seen.append((d, t)))
     assert seen == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]
     assert (summary.students_enrolled, summary.photos_accepted, summary.photos_rejected) == (
-        2, 3, 2)
+        2, 3, 3)
     assert summary.errors == [("A003", "student A003 is new: a name is required")]
     reasons = {(r.student_number, p.reason) for r in summary.results for p in r.photos
                if p.reason}
-    assert reasons == {("A002", "not_an_image"), ("A004", "several_faces")}
+    assert reasons == {("A001", "not_an_image"), ("A002", "not_an_image"),
+                       ("A004", "several_faces")}
     assert _count(session_factory, Student) == 2
 
     again = enroll_folder(session_factory, settings, [dlib_embedder], root,
