@@ -71,7 +71,7 @@ class Settings:
     #: dlib re-samples each face this many times; higher is slower and slightly more stable.
     dlib_jitters: int = 1
     #: Euclidean distance at or below which a dlib match is accepted (lower is stricter).
-    dlib_threshold: float = 0.5
+    dlib_threshold: float = 0.55
     #: Same for the in-house CNN.
     inhouse_threshold: float = 0.8
     #: Stricter thresholds for "this photo is already somebody else" at enrollment.

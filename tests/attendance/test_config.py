@@ -31,7 +31,7 @@ def test_environment_overrides_file_and_types_are_parsed(tmp_path: Path) -> None
         "ATTENDANCE_MIN_SIGHTINGS": "4",
         "ATTENDANCE_EMBEDDERS": "dlib, inhouse",
         "ATTENDANCE_KEEP_PHOTOS": "off",
-        "ATTENDANCE_DLIB_THRESHOLD": "0.55",
+        "ATTENDANCE_DLIB_THRESHOLD": "0.52",
         # Not settings: read by tests and tools, ignored here.
         "ATTENDANCE_LFW_DIR": "/data/lfw",
         "ATTENDANCE_TEST_POSTGRES_URL": "postgresql://x/y",
@@ -41,8 +41,8 @@ def test_environment_overrides_file_and_types_are_parsed(tmp_path: Path) -> None
     assert s.min_sightings == 4
     assert s.embedders == ("dlib", "inhouse")
     assert s.keep_photos is False
-    assert s.dlib_threshold == pytest.approx(0.55)
-    assert s.threshold_for("dlib") == pytest.approx(0.55)
+    assert s.dlib_threshold == pytest.approx(0.52)
+    assert s.threshold_for("dlib") == pytest.approx(0.52)
 
 
 def test_instance_config_file_is_read_when_present(tmp_path: Path) -> None:
