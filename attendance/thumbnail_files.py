@@ -18,4 +18,15 @@ def thumbnail_path(instance_path: Path, seen_at: datetime, dedupe_key: str) -> P
     return instance_path / FOLDER / seen_at.date().isoformat() / f"{dedupe_key}.jpg"
 
 
-__all__ = ["FOLDER", "thumbnail_path"]
+def existing_thumbnail(
+    instance_path: Path, seen_at: datetime, dedupe_key: str | None
+) -> Path | None:
+    """The kept thumbnail file of the sighting, or None when there is none (no ``dedupe_key``,
+    thumbnails off, expired, or never written)."""
+    if not dedupe_key:
+        return None
+    path = thumbnail_path(instance_path, seen_at, dedupe_key)
+    return path if path.is_file() else None
+
+
+__all__ = ["FOLDER", "existing_thumbnail", "thumbnail_path"]

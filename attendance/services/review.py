@@ -191,6 +191,8 @@ class EvidenceRow:
     evidence: list[ModelEvidence]
     verdict: str | None
     verdict_by: str | None
+    #: For finding the sighting's kept thumbnail (``attendance.thumbnail_files``).
+    dedupe_key: str | None = None
 
 
 def sighting_evidence(
@@ -208,9 +210,66 @@ def sighting_evidence(
     return [
         EvidenceRow(s.id, s.seen_at, camera, (s.box_top, s.box_right, s.box_bottom, s.box_left),
                     model_evidence(s.evidence or {}), d.decision if d else None,
-                    d.actor if d else None)
+                    d.actor if d else None, s.dedupe_key)
         for s, camera, d in rows
     ]
+
+
+@dataclass(frozen=True)
+class ModelMatch:
+    """One model's smallest distance to the student among their sightings in a session."""
+
+    model: str
+    distance: float
+    threshold: float | None
+
+
+@dataclass(frozen=True)
+class BestMatch:
+    """How close the camera's match of a student was in one class session: per model the
+    smallest distance among the student's sightings, and the best sighting (smallest distance
+    relative to its model's threshold), whose thumbnail the session page shows."""
+
+    student_id: int
+    models: list[ModelMatch]
+    sighting_id: int
+    seen_at: datetime
+    dedupe_key: str | None
+
+
+def best_matches(session: Session, class_session_id: int) -> dict[int, BestMatch]:
+    """Per student with sightings in the class session, their :class:`BestMatch` (one query).
+
+    Only figures about the student count: a model entry naming another candidate (say, on a
+    sighting a teacher confirmed for this student) is skipped; sightings without any distance
+    give no entry."""
+    rows = session.execute(
+        select(Sighting.id, Sighting.student_id, Sighting.evidence, Sighting.seen_at,
+               Sighting.dedupe_key)
+        .where(Sighting.class_session_id == class_session_id, Sighting.student_id.is_not(None))
+        .order_by(Sighting.seen_at, Sighting.id)
+    ).tuples()
+    per_model: dict[int, dict[str, ModelMatch]] = {}
+    best: dict[int, tuple[float, int, datetime, str | None]] = {}
+    for sighting_id, student_id, evidence, seen_at, dedupe_key in rows:
+        if student_id is None:
+            continue
+        models = per_model.setdefault(student_id, {})
+        for e in model_evidence(evidence or {}):
+            if e.distance is None or e.candidate not in (None, student_id):
+                continue
+            known = models.get(e.model)
+            if known is None or e.distance < known.distance:
+                models[e.model] = ModelMatch(e.model, e.distance, e.threshold)
+            score = e.distance - e.threshold if e.threshold is not None else e.distance
+            if student_id not in best or score < best[student_id][0]:
+                best[student_id] = (score, sighting_id, seen_at, dedupe_key)
+    return {
+        student_id: BestMatch(student_id, sorted(per_model[student_id].values(),
+                                                 key=lambda m: m.model),
+                              sighting_id, seen_at, dedupe_key)
+        for student_id, (_, sighting_id, seen_at, dedupe_key) in best.items()
+    }
 
 
 def _closest(evidence: list[ModelEvidence]) -> int | None:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from itertools import groupby
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    url_for,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -22,7 +31,7 @@ from attendance.services.review import (
     review_queue,
     sighting_evidence,
 )
-from attendance.thumbnail_files import thumbnail_path
+from attendance.thumbnail_files import existing_thumbnail
 from attendance.worker.thumbnails import read_thumbnail
 from enrollment import Outcome, PhotoUpload, enroll_student
 
@@ -145,10 +154,32 @@ def _add_thumbnail(
 def _thumbnail_file(sighting: Sighting) -> Path | None:
     """The sighting's kept thumbnail file, or None when there is none (thumbnails off,
     expired, or never written)."""
-    if not sighting.dedupe_key:
-        return None
-    path = thumbnail_path(_settings().instance_path, sighting.seen_at, sighting.dedupe_key)
-    return path if path.is_file() else None
+    return existing_thumbnail(_settings().instance_path, sighting.seen_at, sighting.dedupe_key)
+
+
+@bp.get("/sightings/<int:sighting_id>/thumbnail.jpg")
+def thumbnail(sighting_id: int) -> Response:
+    """The sighting's kept face thumbnail, decrypted; 404 outside the user's courses, and when
+    no thumbnail is kept (or it cannot be read)."""
+    session = get_session()
+    sighting = session.get(Sighting, sighting_id)
+    if sighting is None:
+        abort(404)
+    class_session_or_404(session, current_identity(), sighting.class_session_id)
+    path = _thumbnail_file(sighting)
+    if path is None or sighting.dedupe_key is None:
+        abort(404)
+    try:
+        data = read_thumbnail(path, sighting.dedupe_key,
+                              TemplateCipher.from_settings(_settings()))
+    except (OSError, TemplateDecryptionError) as exc:
+        current_app.logger.warning("thumbnail of sighting %s not readable: %s", sighting.id, exc)
+        abort(404)
+    response = make_response(data)
+    response.mimetype = "image/jpeg"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.get("/sessions/<int:session_id>/students/<int:student_id>/evidence")
@@ -159,8 +190,12 @@ def evidence(session_id: int, student_id: int) -> str:
     if student is None:
         abort(404)
     rows = sighting_evidence(session, class_session.id, student.id)
+    instance_path = _settings().instance_path
+    with_thumbnail = {r.sighting_id for r in rows
+                      if existing_thumbnail(instance_path, r.seen_at, r.dedupe_key) is not None}
     return render_template("review/evidence.html", class_session=class_session,
-                           course=class_session.course, student=student, rows=rows)
+                           course=class_session.course, student=student, rows=rows,
+                           with_thumbnail=with_thumbnail)
 
 
 def _settings() -> Settings:

@@ -5,16 +5,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from attendance.config import Settings
 from attendance.db import ClassSession, utcnow
 from attendance.services.audit import record_audit
 from attendance.services.checkin import current_code
 from attendance.services.oversight import confirm_session, frame_coverage
 from attendance.services.records import override_attendance
 from attendance.services.reports import session_report, session_summaries
+from attendance.services.review import best_matches
 from attendance.services.schedule import materialize_sessions
+from attendance.thumbnail_files import existing_thumbnail
 
 from ..access import class_session_or_404, course_or_404
 from ..auth.identity import current_identity
@@ -115,6 +118,11 @@ def confirm(session_id: int) -> Response:
 
 def _render_show(class_session: ClassSession, failed: dict[int, OverrideForm]) -> str:
     rows = session_report(get_session(), class_session.id)
+    matches = best_matches(get_session(), class_session.id)
+    settings: Settings = current_app.extensions["attendance.settings"]
+    with_thumbnail = {m.sighting_id for m in matches.values()
+                      if existing_thumbnail(settings.instance_path, m.seen_at, m.dedupe_key)
+                      is not None}
     forms = {row.student_id: failed.get(row.student_id) or override_form(row.student_id)
              for row in rows}
     for row in rows:
@@ -126,4 +134,5 @@ def _render_show(class_session: ClassSession, failed: dict[int, OverrideForm]) -
     return render_template("sessions/show.html", class_session=class_session,
                            course=class_session.course, rows=rows, forms=forms,
                            confirm_form=ConfirmForm(), coverage=coverage, now=now,
+                           matches=matches, with_thumbnail=with_thumbnail,
                            checkin=current_code(get_session(), class_session.id, now))
