@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, flash, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -30,6 +32,12 @@ def flash_error(exc: AttendanceError) -> None:
     """Undo the request's unsaved changes and show ``exc``'s message above the page."""
     get_session().rollback()
     flash(str(exc), "error")
+
+
+def flash_form_errors(form: Any) -> None:
+    """Show each invalid field's messages above the page (forms posted from a larger page)."""
+    for errors in form.errors.values():
+        flash(" ".join(str(e) for e in errors), "error")
 
 
 def init_app(app: Flask) -> None:

@@ -22,7 +22,7 @@ from ..access import course_or_404, visible_courses
 from ..auth.identity import Identity, current_identity
 from ..choices import select_choices
 from ..db import get_session
-from ..errors import FORM_ERRORS, flash_error
+from ..errors import FORM_ERRORS, flash_error, flash_form_errors
 from .forms import (
     BLANK_SLOT_ROWS,
     CourseForm,
@@ -122,8 +122,7 @@ def roster_add(course_id: int) -> Response:
     course = course_or_404(session, identity, course_id)
     form = RosterAddForm()
     if not form.validate():
-        for errors in form.errors.values():
-            flash(" ".join(str(e) for e in errors), "error")
+        flash_form_errors(form)
     else:
         try:
             added = add_to_roster(session, course.id, student_numbers=form.numbers())

@@ -22,7 +22,7 @@ from attendance.thumbnail_files import existing_thumbnail
 from ..access import class_session_or_404, course_or_404
 from ..auth.identity import current_identity
 from ..db import get_session
-from ..errors import FORM_ERRORS, flash_error
+from ..errors import FORM_ERRORS, flash_error, flash_form_errors
 from .forms import ConfirmForm, MaterializeForm, OverrideForm, override_form
 
 bp = Blueprint("sessions", __name__)
@@ -45,8 +45,7 @@ def materialize(course_id: int) -> Response:
     course = course_or_404(session, identity, course_id)
     form = MaterializeForm()
     if not form.validate():
-        for errors in form.errors.values():
-            flash(" ".join(str(e) for e in errors), "error")
+        flash_form_errors(form)
         return redirect(url_for("sessions.index", course_id=course.id))
     weeks = form.weeks.data or 1
     today = datetime.now(ZoneInfo(course.timezone)).date()
