@@ -26,7 +26,16 @@ from models import ModelError, load_embedders
 
 from .cli_support import cli_settings
 from .config import Settings
-from .db import Base, ClassSession, Course, Enrollment, Student, make_engine, make_session_factory
+from .db import (
+    Base,
+    ClassSession,
+    Consent,
+    Course,
+    Enrollment,
+    Student,
+    make_engine,
+    make_session_factory,
+)
 from .detection import bgr_to_rgb, face_inputs
 from .matching import Gallery
 from .worker.recognition import Recognizer, StageTimes
@@ -125,6 +134,9 @@ def _enrol(
             session.add(student)
             session.flush()
             session.add(Enrollment(course_id=course.id, student_id=student.id))
+            # Consent, so that sightings are written (and counted) as in a real class.
+            session.add(Consent(student_id=student.id, given_by="benchmark", relation="student",
+                                notice_version="bench", recorded_by="benchmark"))
             ids.append(student.id)
         now = datetime.now(UTC)
         row = ClassSession(course_id=course.id, starts_at=now - timedelta(hours=1),

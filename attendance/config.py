@@ -43,6 +43,9 @@ class Settings:
     instance_path: Path = Path("instance")
     #: SQLAlchemy URL; empty means a SQLite file ``attendance.sqlite3`` in the instance folder.
     database_url: str = ""
+    #: SQLite only: seconds a connection waits for another's write lock before it gives up
+    #: with "database is locked" (the worker then keeps its sightings for the next tick).
+    sqlite_busy_timeout_seconds: float = 30.0
     #: Flask secret; empty means generated once and kept in ``<instance>/secret_key``.
     secret_key: str = field(default="", repr=False)
     #: Send the dashboard's session cookie over HTTPS only; turn on behind a TLS proxy.
@@ -286,6 +289,7 @@ def _validate(s: Settings) -> None:
         "unknown_thumbnail_retention_days",
         "sighting_retention_days",
         "camera_read_timeout_seconds",
+        "sqlite_busy_timeout_seconds",
         "camera_frozen_seconds",
         "camera_backoff_max_seconds",
         "worker_spool_capacity",

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.config import Settings, load_settings
 from attendance.db import Base, make_engine, make_session_factory
+from tests.outages import OutageDatabase
 
 POSTGRES_URL = os.environ.get(
     "ATTENDANCE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -124,3 +125,17 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {"instance_path": tmp_path / "instance"}
     values.update(overrides)
     return load_settings(values, environ={})
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def outage_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OutageDatabase]:
+    """A database (the ORM schema on a private PostgreSQL server, or a SQLite file) that
+    the test can really take down and bring back (:mod:`tests.outages`)."""
+    database = OutageDatabase(request.param, tmp_path)
+    try:
+        engine = make_engine(database.url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        yield database
+    finally:
+        database.close()

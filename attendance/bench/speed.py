@@ -148,7 +148,7 @@ def _worker_course(
 ) -> tuple[int, dict[str, Gallery]]:
     """A course whose roster is one student per face found in ``scene``, with those faces'
     embeddings as the in-memory gallery (what the worker's gallery cache would hold)."""
-    from ..db import Student  # noqa: PLC0415
+    from ..db import Consent, Student  # noqa: PLC0415
     from ..detection import face_inputs  # noqa: PLC0415
 
     faces = recognizer.detector(scene.frame)
@@ -159,6 +159,10 @@ def _worker_course(
                     for i in range(len(inputs))]
         session.add_all(students)
         session.flush()
+        # Consent, so that sightings are written (and counted) as in a real class.
+        session.add_all(Consent(student_id=s.id, given_by="benchmark", relation="student",
+                                notice_version="bench", recorded_by="benchmark")
+                        for s in students)
         ids = np.asarray([s.id for s in students], dtype=np.int64)
         add_to_roster(session, course.id, student_ids=[int(i) for i in ids])
         row = create_adhoc_session(session, course_id=course.id, starts_at=start,

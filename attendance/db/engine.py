@@ -9,34 +9,41 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import Settings
 
-#: Seconds a SQLite writer waits for a lock before giving up.
-SQLITE_BUSY_TIMEOUT_S = 30
+#: Seconds a SQLite writer waits for a lock before giving up (setting
+#: ``sqlite_busy_timeout_seconds``).
+SQLITE_BUSY_TIMEOUT_S = 30.0
 
 
-def make_engine(settings_or_url: Settings | str, **kwargs: Any) -> Engine:
+def make_engine(
+    settings_or_url: Settings | str, *, busy_timeout_s: float | None = None, **kwargs: Any
+) -> Engine:
     """Create the engine for ``settings`` (or a URL), with SQLite made safe for our use.
 
     On SQLite: foreign keys are enforced, deleted content is zeroed (secure_delete), WAL
     journaling lets the dashboard read while a worker writes, and pysqlite's own transaction
     handling is replaced by an explicit ``BEGIN`` (the SQLAlchemy recipe) so SAVEPOINTs
-    and ``BEGIN IMMEDIATE`` work.
+    and ``BEGIN IMMEDIATE`` work. A lock held by another connection is waited for
+    ``busy_timeout_s`` seconds (default: the settings' ``sqlite_busy_timeout_seconds``, or
+    :data:`SQLITE_BUSY_TIMEOUT_S` for a bare URL).
     """
-    url = (
-        settings_or_url.effective_database_url
-        if isinstance(settings_or_url, Settings)
-        else settings_or_url
-    )
+    if isinstance(settings_or_url, Settings):
+        url = settings_or_url.effective_database_url
+        if busy_timeout_s is None:
+            busy_timeout_s = settings_or_url.sqlite_busy_timeout_seconds
+    else:
+        url = settings_or_url
     if url.startswith("sqlite"):
+        timeout = SQLITE_BUSY_TIMEOUT_S if busy_timeout_s is None else busy_timeout_s
         connect_args = kwargs.pop("connect_args", {})
-        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_S)
+        connect_args.setdefault("timeout", timeout)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
-        _install_sqlite_hooks(engine)
+        _install_sqlite_hooks(engine, timeout)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 
 
-def _install_sqlite_hooks(engine: Engine) -> None:
+def _install_sqlite_hooks(engine: Engine, busy_timeout_s: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
@@ -45,7 +52,7 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         # Deleted rows are overwritten with zeros, so an erased student's embedding bytes do
         # not linger in free pages of the file (erasure, GDPR Art. 17).
         cursor.execute("PRAGMA secure_delete=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout_s * 1000)}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()

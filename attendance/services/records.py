@@ -43,6 +43,7 @@ from ..db import (
     Source,
     Status,
     Student,
+    consent_covers,
 )
 from ..db.base import UTCDateTime
 from ..errors import InvalidInput, NotFound
@@ -85,12 +86,19 @@ def record_sighting(
     ``student_id`` None means an unknown face (stored as evidence only). ``evidence`` holds
     per-model decision figures (distances, thresholds, versions). A ``dedupe_key`` already
     stored makes the call a no-op, so a retried write neither duplicates nor counts twice.
-    A student who is not on the course roster is refused with :class:`InvalidInput`.
+    A student who is not on the course roster is refused with :class:`InvalidInput`; one
+    without an active consent covering the course (withdrawn while the sighting waited in a
+    worker's spool) is stored as an unknown face, and no model's candidate names them.
     """
     _check_aware(seen_at, "seen_at")
     _class_session, course = _session_and_course(session, class_session_id)
     if student_id is not None:
         _require_on_roster(session, course, student_id)
+    named = _candidates(evidence) | ({student_id} if student_id is not None else set())
+    consenting = _consenting(session, course.id, named)
+    if student_id not in consenting:
+        student_id = None
+    evidence = _without_candidates(evidence, named - consenting)
     if dedupe_key is not None and not 0 < len(dedupe_key) <= 64:
         raise InvalidInput("dedupe_key must be 1 to 64 characters")
     values = {
@@ -133,6 +141,29 @@ def record_sighting(
         min_sightings=min_sightings,
     )
     return SightingOutcome(sighting, False, record)
+
+
+def _candidates(evidence: Mapping[str, Any]) -> set[int]:
+    """The student ids the models named in ``evidence`` (``{model: {"candidate": id}}``)."""
+    return {entry["candidate"] for entry in evidence.values()
+            if isinstance(entry, Mapping) and isinstance(entry.get("candidate"), int)}
+
+
+def _consenting(session: Session, course_id: int, student_ids: set[int]) -> set[int]:
+    """Those of ``student_ids`` with an active consent covering the course."""
+    if not student_ids:
+        return set()
+    return set(session.scalars(select(Student.id).where(
+        Student.id.in_(student_ids), consent_covers(Student.id, course_id))))
+
+
+def _without_candidates(evidence: Mapping[str, Any], unnamed: set[int]) -> dict[str, Any]:
+    """``evidence`` with the candidates in ``unnamed`` removed (and not accepted)."""
+    return {
+        model: {**entry, "candidate": None, "accepted": False}
+        if isinstance(entry, Mapping) and entry.get("candidate") in unnamed else entry
+        for model, entry in evidence.items()
+    }
 
 
 def count_sighting(

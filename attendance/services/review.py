@@ -35,9 +35,11 @@ from ..db import (
     Sighting,
     Student,
     Verdict,
+    consent_covers,
 )
 from ..errors import Conflict, InvalidInput, NotFound
 from .audit import record_audit
+from .consent import has_consent
 from .records import count_sighting
 
 #: Distances this far beyond a model's threshold are close enough to ask a teacher (the
@@ -117,7 +119,7 @@ class ReviewItem:
 
 def review_queue(session: Session, course_id: int, *, limit: int = 200) -> list[ReviewItem]:
     """Unsure sightings without a verdict in the course's sessions whose candidate is on the
-    roster, newest session first, then by time seen."""
+    roster and consents to face recognition for it, newest session first, then by time seen."""
     rows = session.execute(
         select(Sighting, ClassSession.starts_at, Camera.name)
         .join(ClassSession, ClassSession.id == Sighting.class_session_id)
@@ -135,7 +137,7 @@ def review_queue(session: Session, course_id: int, *, limit: int = 200) -> list[
             found.append((sighting, starts_at, camera, verdict[0], verdict[1], evidence))
     roster = {s.id: s for s in session.scalars(
         select(Student).join(Enrollment, Enrollment.student_id == Student.id)
-        .where(Enrollment.course_id == course_id))}
+        .where(Enrollment.course_id == course_id, consent_covers(Student.id, course_id)))}
     items = [
         ReviewItem(s.id, s.class_session_id, starts_at, s.seen_at, camera, candidate,
                    roster[candidate].student_number, roster[candidate].display_name, reason,
@@ -151,6 +153,11 @@ def confirm_sighting(
 ) -> ReviewDecision:
     """"Yes, this is ``student_id``": assign the sighting and count it (once)."""
     sighting = _undecided(session, sighting_id)
+    course_id = session.scalar(select(ClassSession.course_id).where(
+        ClassSession.id == sighting.class_session_id))
+    if course_id is None or not has_consent(session, student_id, course_id):
+        raise InvalidInput("this student has no active consent to face recognition for the "
+                           "course: mark them by hand on the session page instead")
     already_counted = sighting.student_id == student_id
     if not already_counted:
         count_sighting(session, class_session_id=sighting.class_session_id,

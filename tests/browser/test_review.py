@@ -12,6 +12,7 @@ from attendance.db import Camera, Student, utcnow
 from attendance.services.courses import add_to_roster, create_course
 from attendance.services.records import record_sighting
 from attendance.services.schedule import create_adhoc_session
+from tests.webui.conftest import consent_for
 
 from .conftest import LiveServer, login
 
@@ -27,6 +28,7 @@ def _unsure_sighting(live_server: LiveServer) -> None:
         session.add(grace)
         session.flush()
         add_to_roster(session, course.id, student_ids=[grace.id])
+        consent_for(session, [grace.id])
         class_session = create_adhoc_session(session, course_id=course.id,
                                              starts_at=now - timedelta(minutes=5),
                                              ends_at=now + timedelta(minutes=55))

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.config import Settings
-from models import FaceInput
+from models import Embedder, FaceInput, load_embedders
 from tests.lfw_faces import LfwFaces, lfw_root
 from tests.webui.conftest import (  # noqa: F401  (fixtures, found by pytest by name)
     _fast_password_hashing,
@@ -58,3 +58,16 @@ def two_faces(request: pytest.FixtureRequest) -> tuple[NDArray[np.uint8], NDArra
     assert request.config.cache is not None
     lfw = LfwFaces(lfw_root(request.config.cache))
     return lfw.rgb("Colin_Powell", 1), lfw.rgb("Tony_Blair", 1)
+
+
+@pytest.fixture(scope="session")
+def lfw_faces(request: pytest.FixtureRequest) -> LfwFaces:
+    """The LFW faces of :mod:`tests.lfw_faces` (skips without LFW)."""
+    assert request.config.cache is not None
+    return LfwFaces(lfw_root(request.config.cache))
+
+
+@pytest.fixture(scope="session")
+def dlib_model() -> Embedder:
+    """The real dlib ResNet model, loaded once."""
+    return load_embedders(["dlib"])[0]

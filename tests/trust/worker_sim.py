@@ -18,12 +18,12 @@ from numpy.typing import NDArray
 from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.config import Settings
-from attendance.db import Student
+from attendance.db import Consent, Student
 from attendance.matching import Gallery
 from attendance.services.cameras import create_camera
 from attendance.services.courses import add_to_roster, create_course
 from attendance.services.schedule import create_adhoc_session
-from attendance.worker import CameraWorker, Clock
+from attendance.worker import CameraWorker, Clock, FrameSource
 from attendance.worker.recognition import FaceResult, FrameAnalysis, Recognizer
 from tests.webui.conftest import FakeEmbedder
 
@@ -51,6 +51,8 @@ def make_room(factory: sessionmaker[Session], *, name: str = "room-1", students:
                 for i in range(students)]
         session.add_all(rows)
         session.flush()
+        session.add_all(Consent(student_id=r.id, given_by=r.display_name, relation="student",
+                                notice_version="1", recorded_by="test") for r in rows)
         add_to_roster(session, course.id, student_ids=[r.id for r in rows])
         run = create_adhoc_session(session, course_id=course.id, starts_at=start,
                                    ends_at=start + timedelta(hours=hours))
@@ -137,7 +139,7 @@ class _SimSource:
 
 
 def make_worker(settings: Settings, factory: Any, room: Room, clock: Clock,
-                recognizer: SimRecognizer, camera: SimCamera) -> CameraWorker:
+                recognizer: Recognizer, camera: Callable[[], FrameSource]) -> CameraWorker:
     return CameraWorker(settings, camera_id=room.camera_id, camera_name=room.camera_name,
                         session_factory=factory, recognizer=recognizer,
                         frame_source_factory=camera, clock=clock)

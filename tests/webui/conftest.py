@@ -21,6 +21,7 @@ from werkzeug.test import TestResponse
 
 from attendance.config import Settings
 from attendance.db import ClassSession, Role, Student, User
+from attendance.services.consent import ensure_consent
 from attendance.services.courses import Slot, add_to_roster, create_course
 from models import FaceInput
 from webui import create_app
@@ -137,3 +138,11 @@ def classroom(session_factory: sessionmaker[Session], people: People) -> Classro
         session.flush()
         return Classroom(course.id, other.id, mine.id, theirs.id,
                          (students[0].id, students[1].id))
+
+
+def consent_for(session: Session, student_ids: Sequence[int]) -> None:
+    """Record that each of ``student_ids`` consents to face recognition (all courses), as
+    the camera's sightings of a student count only then."""
+    for student_id in student_ids:
+        ensure_consent(session, student_id, given_by="the student", notice_version="1",
+                       actor="test")

@@ -15,7 +15,7 @@ from attendance.db import AttendanceRecord, AuditLog, Camera, ReviewDecision, Si
 from attendance.services.records import record_sighting
 from attendance.services.review import model_evidence, suppressed_students, unsure
 
-from .conftest import AuthActions, Classroom
+from .conftest import AuthActions, Classroom, consent_for
 
 
 def _model(distance: float | None, threshold: float, candidate: int | None,
@@ -53,6 +53,7 @@ def _sightings(factory: sessionmaker[Session], classroom: Classroom) -> Seen:
         camera = Camera(name="room-7", source="0")
         session.add(camera)
         session.flush()
+        consent_for(session, classroom.student_ids)
         for minute, student, evidence in [
             (1, None, {"dlib": _model(0.55, 0.5, first, False)}),
             (2, second, {"dlib": _model(0.3, 0.5, second, True),

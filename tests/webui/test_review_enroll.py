@@ -14,7 +14,7 @@ from attendance.config import Settings
 from attendance.crypto import TemplateCipher
 from attendance.db import AttendanceRecord, FacePhoto, ReviewDecision
 from attendance.detection import DetectedFace
-from attendance.services.consent import give_consent
+from attendance.services.consent import give_consent, withdraw_consent
 from attendance.services.records import record_sighting
 from attendance.worker.thumbnails import save_thumbnail
 from enrollment import QualityReport
@@ -26,14 +26,13 @@ CHECKBOX = 'name="add_photo"'
 
 
 def _unsure_sighting(factory: sessionmaker[Session], classroom: Classroom, settings: Settings,
-                     *, thumbnail: bool, consent: bool = True) -> int:
+                     *, thumbnail: bool) -> int:
     """An unsure sighting of the first student (who has consent), with or without a kept,
     encrypted face thumbnail."""
     first = classroom.student_ids[0]
     with factory.begin() as session:
-        if consent:
-            give_consent(session, first, given_by="Zoë Ångström", notice_version="v1",
-                         actor="admin", recorded_by="admin")
+        give_consent(session, first, given_by="Zoë Ångström", notice_version="v1",
+                     actor="admin", recorded_by="admin")
         outcome = record_sighting(
             session, class_session_id=classroom.session_id, student_id=None, seen_at=SEEN_AT,
             box=(20, 180, 180, 20), dedupe_key="cam1-0001", min_sightings=2,
@@ -144,13 +143,18 @@ def test_no_face_is_added_without_consent(
     client: FlaskClient, auth: AuthActions, classroom: Classroom, settings: Settings,
     session_factory: sessionmaker[Session],
 ) -> None:
-    sighting_id = _unsure_sighting(session_factory, classroom, settings, thumbnail=True,
-                                   consent=False)
+    """Consent withdrawn after the camera's unsure sighting: confirming it (and adding the
+    face) is refused, nothing is counted and no photo is added."""
+    sighting_id = _unsure_sighting(session_factory, classroom, settings, thumbnail=True)
     first = classroom.student_ids[0]
+    with session_factory.begin() as session:
+        withdraw_consent(session, first, actor="admin")
     auth.login("alice")
     response = client.post(f"/sightings/{sighting_id}/confirm",
                            data={"student_id": first, "add_photo": "y"}, follow_redirects=True)
     text = response.get_data(as_text=True)
-    assert "Counted for Zoë Ångström." in text
-    assert "Zoë Ångström has no active consent to face recognition" in text
+    assert response.status_code == 200
+    assert "no active consent to face recognition" in text
+    assert "Counted for" not in text
     assert _photos(session_factory, first) == []
+    assert not _counted(session_factory, first)

@@ -16,7 +16,7 @@ from attendance.services.records import record_sighting
 from attendance.thumbnail_files import thumbnail_path
 from attendance.worker.thumbnails import save_thumbnail
 
-from .conftest import AuthActions, Classroom
+from .conftest import AuthActions, Classroom, consent_for
 
 SEEN_AT = datetime(2026, 3, 2, 8, 1, tzinfo=UTC)
 JPEG_MAGIC = b"\xff\xd8\xff"
@@ -29,6 +29,7 @@ def _sightings(factory: sessionmaker[Session], classroom: Classroom, settings: S
     first = classroom.student_ids[0]
     ids = []
     with factory.begin() as session:
+        consent_for(session, classroom.student_ids)
         for n, (minute, distance) in enumerate(((1, 0.48), (3, 0.41))):
             outcome = record_sighting(
                 session, class_session_id=classroom.session_id, student_id=first,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pytest
@@ -10,12 +11,14 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.db import (
+    AttendanceRecord,
     AuditLog,
     ClassSession,
     Consent,
     Enrollment,
     FaceEmbedding,
     FacePhoto,
+    Sighting,
     Student,
     vector_to_bytes,
 )
@@ -28,7 +31,9 @@ from attendance.services.consent import (
     has_consent,
     withdraw_consent,
 )
+from attendance.services.review import confirm_sighting, review_queue
 from attendance.worker.recognition import GalleryCache
+from attendance.worker.spool import PendingSighting, SightingSpool, new_dedupe_key
 
 from .factories import add_course_with_session
 
@@ -53,7 +58,7 @@ def _gallery_students(session: Session, ids: list[int], course_id: int | None) -
 def test_no_consent_means_never_in_a_gallery_and_withdrawal_takes_effect_at_once(
     db_session: Session,
 ) -> None:
-    course, _, (ada, bob) = add_course_with_session(db_session, students=2)
+    course, _, (ada, bob) = add_course_with_session(db_session, students=2, consent=False)
     for i, s in enumerate((ada, bob)):
         _face(db_session, s, float(i))
     ids = [ada.id, bob.id]
@@ -80,8 +85,8 @@ def test_no_consent_means_never_in_a_gallery_and_withdrawal_takes_effect_at_once
 
 
 def test_scoped_consent_covers_only_its_courses(db_session: Session) -> None:
-    course, _, (ada,) = add_course_with_session(db_session, code="A1", students=1)
-    other, _, _ = add_course_with_session(db_session, code="B2")
+    course, _, (ada,) = add_course_with_session(db_session, code="A1", students=1, consent=False)
+    other, _, _ = add_course_with_session(db_session, code="B2", consent=False)
     _face(db_session, ada, 1.0)
     give_consent(db_session, ada.id, given_by="Ada", notice_version="1", actor="cli",
                  course_ids=[other.id])
@@ -96,7 +101,7 @@ def test_scoped_consent_covers_only_its_courses(db_session: Session) -> None:
 
 
 def test_give_consent_refuses_bad_input(db_session: Session) -> None:
-    _, _, (ada,) = add_course_with_session(db_session, students=1)
+    _, _, (ada,) = add_course_with_session(db_session, students=1, consent=False)
     with pytest.raises(InvalidInput, match="guardian"):
         give_consent(db_session, ada.id, given_by="X", relation="teacher", notice_version="1",
                      actor="a")
@@ -117,7 +122,8 @@ def test_worker_gallery_cache_drops_a_withdrawn_student_on_the_next_frame(
     session_factory: sessionmaker[Session],
 ) -> None:
     with session_factory.begin() as session:
-        course, class_session, (ada, bob) = add_course_with_session(session, students=2)
+        course, class_session, (ada, bob) = add_course_with_session(session, students=2,
+                                                                    consent=False)
         for i, s in enumerate((ada, bob)):
             _face(session, s, float(i))
             give_consent(session, s.id, given_by=s.display_name, notice_version="1",
@@ -139,7 +145,7 @@ def test_worker_gallery_cache_drops_a_withdrawn_student_on_the_next_frame(
 
 
 def test_students_enrolled_before_consent_rows_are_backfilled(db_session: Session) -> None:
-    course, _, (ada, bob) = add_course_with_session(db_session, students=2)
+    course, _, (ada, bob) = add_course_with_session(db_session, students=2, consent=False)
     ada.consent_given_at, ada.consent_given_by = datetime(2025, 9, 1, tzinfo=UTC), "registrar"
     db_session.flush()
     for _ in range(2):  # idempotent
@@ -149,3 +155,44 @@ def test_students_enrolled_before_consent_rows_are_backfilled(db_session: Sessio
             for r in rows] == [(ada.id, ada.display_name, "registrar", "legacy", True)]
     assert has_consent(db_session, ada.id, course.id)
     assert not has_consent(db_session, bob.id, course.id)
+
+
+def _evidence(candidate: int, distance: float) -> dict[str, Any]:
+    return {"dlib": {"distance": distance, "threshold": 0.55, "version": "v1",
+                     "candidate": candidate, "accepted": distance <= 0.55}}
+
+
+def test_sightings_spooled_before_a_withdrawal_no_longer_name_the_student(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """The worker matched Ada and spooled the sightings (the database was unreachable); Ada's
+    consent is withdrawn before they are written: they are stored as unknown faces, name
+    nobody, count for nothing, and cannot be confirmed from the review queue."""
+    with session_factory.begin() as session:
+        course, class_session, (ada, bob) = add_course_with_session(session, students=2)
+        ids = (course.id, class_session.id, ada.id, bob.id)
+    course_id, session_id, ada_id, bob_id = ids
+    spool = SightingSpool()
+    seen = datetime(2024, 3, 4, 8, 5, tzinfo=UTC)
+    for student, candidate, distance in ((ada_id, ada_id, 0.3), (None, ada_id, 0.6),
+                                         (bob_id, bob_id, 0.3)):
+        spool.add(PendingSighting(class_session_id=session_id, student_id=student, seen_at=seen,
+                                  box=(10, 60, 60, 10), evidence=_evidence(candidate, distance),
+                                  camera_id=None, dedupe_key=new_dedupe_key()))
+    with session_factory.begin() as session:
+        withdraw_consent(session, ada_id, actor="ada's guardian")
+
+    result = spool.flush(session_factory, min_sightings=1)
+
+    assert (result.written, result.pending) == (3, 0)
+    with session_factory() as session:
+        sightings = list(session.scalars(select(Sighting).order_by(Sighting.id)))
+        assert [s.student_id for s in sightings] == [None, None, bob_id]
+        assert [s.evidence["dlib"]["candidate"] for s in sightings] == [None, None, bob_id]
+        assert [s.evidence["dlib"]["accepted"] for s in sightings] == [False, False, True]
+        records = {r.student_id: r.status for r in session.scalars(select(AttendanceRecord))}
+        assert records == {bob_id: "present"}
+        assert review_queue(session, course_id) == []
+    with session_factory.begin() as session, pytest.raises(InvalidInput, match="consent"):
+        confirm_sighting(session, sighting_id=sightings[0].id, student_id=ada_id,
+                         actor="teacher", min_sightings=1)

@@ -70,7 +70,7 @@ def _enrolled(session: Session, settings: Settings, student: Student, class_sess
 
 def _setup(factory: sessionmaker[Session], settings: Settings) -> tuple[int, int, list[bytes]]:
     with factory.begin() as session:
-        _, class_session, (ada, bob) = add_course_with_session(session, students=2)
+        _, class_session, (ada, bob) = add_course_with_session(session, students=2, consent=False)
         _enrolled(session, settings, ada, class_session.id, 1)
         _enrolled(session, settings, bob, class_session.id, 2)
         stored = list(session.scalars(select(FaceEmbedding.vector).where(

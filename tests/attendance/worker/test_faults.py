@@ -12,16 +12,17 @@ from typing import Any
 import numpy as np
 import pytest
 from numpy.typing import NDArray
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.config import Settings
-from attendance.db import AttendanceRecord, Sighting
+from attendance.db import AttendanceRecord, Sighting, make_engine, make_session_factory
 from attendance.errors import CameraUnavailable
 from attendance.worker import CameraWorker, Clock, FakeClock, FrameSource, run_class_session
 from attendance.worker.spool import PendingSighting, SightingSpool, new_dedupe_key
 from models import Embedder
+from tests.outages import OutageDatabase
 
 from .conftest import START, make_classroom
 from .scenario import assert_scenario, camera_row
@@ -130,67 +131,52 @@ def test_camera_that_stops_fails_and_delivers_garbage_is_recovered(
     assert "frame is all black" in camera.last_error
 
 
-class _FlakyFactory:
-    """A session factory whose sessions cannot reach the database while ``down(now)``."""
-
-    def __init__(self, inner: sessionmaker[Session], down: Callable[[], bool]) -> None:
-        self.inner, self.down = inner, down
-        self.refused = 0
-
-    def __call__(self) -> Session:
-        session = self.inner()
-        if self.down():
-            self.refused += 1
-            event.listen(session, "do_orm_execute", _refuse)
-            event.listen(session, "before_flush", _refuse_flush)
-        return session
-
-
 def _db_down() -> OperationalError:
     return OperationalError("SELECT 1", {}, ConnectionRefusedError("database is down (test)"))
 
 
-def _refuse(*_args: Any) -> None:
-    raise _db_down()
-
-
-def _refuse_flush(*_args: Any) -> None:
-    raise _db_down()
-
-
 @pytest.mark.lfw
 def test_database_outage_spools_sightings_and_writes_them_once(
-    session_factory: sessionmaker[Session],
+    outage_db: OutageDatabase,
     enrollment_vectors: Vectors,
     scenario_video: Path,
     dlib_embedder: Embedder,
     worker_settings: Callable[..., Settings],
 ) -> None:
-    room = make_classroom(session_factory, enrollment_vectors, source=str(scenario_video))
+    """The real models on the scenario video while the database is really down (the
+    PostgreSQL server stopped, or SQLite's write lock held by another process) from 10:00
+    to 10:04:10: the sightings wait in the spool and are written once when it is back."""
+    engine = make_engine(outage_db.url, busy_timeout_s=0.02)
+    factory = make_session_factory(engine)
+    room = make_classroom(factory, enrollment_vectors, source=str(scenario_video))
     clock = FakeClock(START - timedelta(minutes=1))
     outage = (START, START + timedelta(minutes=4, seconds=10))  # ticks 10:00 .. 10:04
-    flaky = _FlakyFactory(session_factory, lambda: outage[0] <= clock.now() < outage[1])
-    worker = CameraWorker.for_camera(worker_settings(), session_factory, room.camera_name,
+    worker = CameraWorker.for_camera(worker_settings(), factory, room.camera_name,
                                      embedders=[dlib_embedder], clock=clock)
-    worker.session_factory = flaky
-
     pending_during_outage: list[int] = []
     original_tick = worker.tick
 
     def tick(class_session_id: int) -> Any:
+        now = clock.now()
+        if outage[0] <= now < outage[1] and not outage_db.down:
+            outage_db.go_down()
+        elif now >= outage[1] and outage_db.down:
+            outage_db.come_back()
         report = original_tick(class_session_id)
-        pending_during_outage.append(len(worker.spool))
+        if outage_db.down:
+            pending_during_outage.append(len(worker.spool))
         return report
 
     worker.tick = tick  # type: ignore[method-assign]
     summary = run_class_session(worker, room.class_session_id)
 
-    assert flaky.refused > 0
+    assert len(pending_during_outage) == 9  # the ticks 10:00 .. 10:04
     assert max(pending_during_outage) >= 6  # Powell, Serena, Chavez, Schroeder, ...
-    assert pending_during_outage[-1] == 0
+    assert len(worker.spool) == 0
     assert summary.frames == len(TIMELINE)
-    assert_scenario(session_factory, room, faces=FACES_IN_TIMELINE, unknown=UNKNOWN_FACES)
-    assert camera_row(session_factory, room.camera_id).frames_processed == len(TIMELINE)
+    assert_scenario(factory, room, faces=FACES_IN_TIMELINE, unknown=UNKNOWN_FACES)
+    assert camera_row(factory, room.camera_id).frames_processed == len(TIMELINE)
+    engine.dispose()
 
 
 def test_lost_commit_acknowledgement_is_not_written_twice(
