@@ -24,8 +24,10 @@ from ..crypto import TemplateCipher
 from ..db import Status
 from ..matching import Decision, Gallery, decide_faces, load_gallery
 from ..services.courses import add_to_roster, create_course
-from ..services.records import finalize_session, record_sighting, records_for_session
+from ..services.finalize import finalize_session
+from ..services.records import records_for_session
 from ..services.schedule import create_adhoc_session
+from ..services.sightings import record_sighting
 from ..worker.recognition import evidence_of
 from .metrics import AttendanceCounts, session_counts
 from .observe import ObservedFace, ObservedFrame

@@ -214,7 +214,7 @@ def time_matching(
             distances = student_distances(gallery, queries[r, :1])
             samples["dist"].append(clock() - began)
             began = clock()
-            np.argsort(distances, axis=1)
+            np.argpartition(distances, 1, axis=1)  # as identify ranks: the nearest two
             samples["rank"].append(clock() - began)
         results.append(MatchingFigures(size, *(Spread.of(samples[k]) for k in samples)))
         del gallery

@@ -26,9 +26,9 @@ from ..db import ClassSession, Course
 from ..errors import NotFound, PermissionDenied
 from ..matching import Gallery
 from ..services.cameras import get_camera, session_camera_id
+from ..services.finalize import finalize_session
 from ..services.heartbeat import record_heartbeat
 from ..services.oversight import add_frame_coverage
-from ..services.records import finalize_session
 from .clock import Clock, SystemClock
 from .frames import Backoff, CameraSupervisor, FrameSource, OpenCvFrameSource
 from .metrics import WorkerMetrics

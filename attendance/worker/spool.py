@@ -1,7 +1,7 @@
 """A bounded in-memory spool of sightings waiting to be written.
 
 Every sighting gets a ``dedupe_key`` (a UUID) when it is made, so writing it again after a
-lost commit acknowledgement is a no-op in :func:`attendance.services.records.record_sighting`.
+lost commit acknowledgement is a no-op in :func:`attendance.services.sightings.record_sighting`.
 When the database is unreachable the spool keeps the sightings (oldest dropped first when
 full, with a warning) and the next flush writes them, in order, in one transaction.
 """
@@ -24,8 +24,8 @@ from models import Box
 
 from ..errors import AttendanceError, PermissionDenied
 from ..services.cameras import session_camera_id
-from ..services.records import record_sighting
 from ..services.review import model_evidence, suppressed_students, unsure
+from ..services.sightings import record_sighting
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from playwright.sync_api import Page, expect
 
 from attendance.db import Camera, Student, utcnow
 from attendance.services.courses import add_to_roster, create_course
-from attendance.services.records import record_sighting
 from attendance.services.schedule import create_adhoc_session
+from attendance.services.sightings import record_sighting
 from tests.webui.conftest import consent_for
 
 from .conftest import LiveServer, login

@@ -50,7 +50,11 @@ def _visible(room: Room, start: datetime) -> Callable[[datetime], list[int]]:
 def _tally(factory: sessionmaker[Session], room: Room, recognizer: SimRecognizer) -> (
     dict[str, int]
 ):
-    """Sightings produced by the recogniser against those stored, and the records' counts."""
+    """Sightings produced by the recogniser against those stored, and the records' counts.
+
+    A stored sighting is stamped with the worker's time of the capture and the recogniser
+    notes its own a moment later (the same instant on the simulated clock, milliseconds
+    later on the wall clock), so the two are paired per student within one second."""
     with factory() as session:
         stored = [(s.seen_at, s.student_id or 0, s.dedupe_key or "") for s in session.scalars(
             select(Sighting).where(Sighting.class_session_id == room.session_id))]
@@ -58,17 +62,35 @@ def _tally(factory: sessionmaker[Session], room: Room, recognizer: SimRecognizer
             select(AttendanceRecord).where(AttendanceRecord.class_session_id == room.session_id))}
         records = len(list(session.scalars(select(AttendanceRecord.id).where(
             AttendanceRecord.class_session_id == room.session_id))))
-    produced = Counter(recognizer.produced)
-    kept = Counter((at, student) for at, student, _ in stored)
+    lost = duplicated = 0
+    for student in room.students:
+        made = sorted(at for at, who in recognizer.produced if who == student)
+        kept = sorted(at for at, who, _ in stored if who == student)
+        paired = _paired(made, kept, timedelta(seconds=1))
+        lost += len(made) - paired
+        duplicated += len(kept) - paired
     truth = Counter(student for _, student in recognizer.produced)
     return {
-        "produced": sum(produced.values()),
+        "produced": len(recognizer.produced),
         "stored": len(stored),
-        "lost": (produced - kept).total(),
-        "duplicated": (kept - produced).total() + len(stored) - len({k for *_, k in stored}),
+        "lost": lost,
+        "duplicated": duplicated + len(stored) - len({k for *_, k in stored}),
         "miscounted": sum(1 for s in room.students if counts.get(s, 0) != truth[s]),
         "duplicate_records": records - len(counts),
     }
+
+
+def _paired(made: list[datetime], kept: list[datetime], within: timedelta) -> int:
+    """How many of the sorted instants ``made`` have their own partner in ``kept``."""
+    i = j = paired = 0
+    while i < len(made) and j < len(kept):
+        if abs(made[i] - kept[j]) <= within:
+            paired, i, j = paired + 1, i + 1, j + 1
+        elif made[i] < kept[j]:
+            i += 1
+        else:
+            j += 1
+    return paired
 
 
 def _run(outage_db: OutageDatabase, tmp_path: Path, clock: Clock, start: datetime,

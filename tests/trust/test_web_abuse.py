@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.db import AttendanceRecord, AuditLog, ClassSession, Enrollment, Sighting, Student
 from attendance.services.courses import add_to_roster
-from attendance.services.records import record_sighting
+from attendance.services.sightings import record_sighting
 
 from .conftest import RandomEmbedder  # noqa: F401  (the app fixture uses it)
 

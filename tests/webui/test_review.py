@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.db import AttendanceRecord, AuditLog, Camera, ReviewDecision, Sighting
-from attendance.services.records import record_sighting
 from attendance.services.review import model_evidence, suppressed_students, unsure
+from attendance.services.sightings import record_sighting
 
 from .conftest import AuthActions, Classroom, consent_for
 

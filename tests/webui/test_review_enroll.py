@@ -15,7 +15,7 @@ from attendance.crypto import TemplateCipher
 from attendance.db import AttendanceRecord, FacePhoto, ReviewDecision
 from attendance.detection import DetectedFace
 from attendance.services.consent import give_consent, withdraw_consent
-from attendance.services.records import record_sighting
+from attendance.services.sightings import record_sighting
 from attendance.worker.thumbnails import save_thumbnail
 from enrollment import QualityReport
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.config import Settings
 from attendance.crypto import FILE_MAGIC, TemplateCipher
-from attendance.services.records import record_sighting
+from attendance.services.sightings import record_sighting
 from attendance.thumbnail_files import thumbnail_path
 from attendance.worker.thumbnails import save_thumbnail
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -50,16 +49,25 @@ def test_empty_gallery_is_unknown() -> None:
     assert math.isinf(match.distance)
 
 
-def test_matching_a_face_against_hundreds_of_vectors_is_fast() -> None:
+def test_nearest_and_runner_up_agree_with_a_full_sort() -> None:
+    """Hundreds of students (the partial sort path): the match and the runner-up are those
+    a brute-force sort of every distance finds. Speed is measured by ``attendance bench
+    speed``, not here."""
     rng = np.random.default_rng(1)
     vectors = rng.normal(size=(600, 128)).astype(np.float32)
     gallery = Gallery("dlib", "v1", 128, vectors, np.repeat(np.arange(200), 3))
-    query = vectors[:1] + 0.01
-    identify(gallery, query, 0.5)
-    best = math.inf
-    for _ in range(50):
-        start = time.perf_counter()
-        (match,) = identify(gallery, query, 0.5)
-        best = min(best, time.perf_counter() - start)
-    assert match.decision == 0
-    assert best < 0.001, f"one face against 600 vectors took {best * 1e3:.3f} ms"
+    queries = np.concatenate([vectors[:1] + 0.01, rng.normal(size=(20, 128))]).astype(np.float32)
+    matches = identify(gallery, queries, 0.5)
+    assert matches[0].decision == 0
+    for query, match in zip(queries, matches, strict=True):
+        per_student = np.linalg.norm(vectors - query, axis=1).reshape(200, 3).min(axis=1)
+        ranked = np.sort(per_student)
+        assert match.student_id == int(np.argmin(per_student))
+        assert match.distance == pytest.approx(ranked[0], abs=1e-3)
+        assert match.runner_up_distance == pytest.approx(ranked[1], abs=1e-3)
+
+
+def test_two_students_still_give_a_runner_up() -> None:
+    gallery = _gallery([[0, 0], [3, 4]], [4, 8])
+    (match,) = identify(gallery, np.asarray([[3, 4]], np.float32), 0.5)
+    assert (match.student_id, match.runner_up_distance) == (8, pytest.approx(5.0))

@@ -20,11 +20,7 @@ from attendance.services.checkin import (
     open_checkin_code,
 )
 from attendance.services.oversight import confirm_session
-from attendance.services.records import (
-    count_sighting,
-    override_attendance,
-    records_for_session,
-)
+from attendance.services.records import count_sighting, override_attendance, records_for_session
 
 from .factories import add_course_with_session, add_student
 

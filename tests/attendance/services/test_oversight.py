@@ -12,19 +12,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.db import AttendanceRecord, AuditLog, ClassSession, Sighting, Status
 from attendance.errors import Conflict, InvalidInput
+from attendance.services.finalize import finalize_session
 from attendance.services.oversight import (
     add_frame_coverage,
     confirm_session,
     frame_coverage,
     frames_expected,
 )
-from attendance.services.records import (
-    count_sighting,
-    finalize_session,
-    override_attendance,
-    record_sighting,
-    records_for_session,
-)
+from attendance.services.records import count_sighting, override_attendance, records_for_session
+from attendance.services.sightings import record_sighting
 
 from .factories import add_course_with_session
 

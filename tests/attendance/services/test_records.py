@@ -11,13 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.db import AttendanceRecord, AuditLog, ClassSession, Sighting, Status
 from attendance.errors import InvalidInput, NotFound
-from attendance.services.records import (
-    count_sighting,
-    finalize_session,
-    override_attendance,
-    record_sighting,
-    records_for_session,
-)
+from attendance.services.finalize import finalize_session
+from attendance.services.records import count_sighting, override_attendance, records_for_session
+from attendance.services.sightings import record_sighting
 
 from .factories import add_course_with_session, add_student
 
