@@ -46,6 +46,10 @@ class Settings:
     #: SQLite only: seconds a connection waits for another's write lock before it gives up
     #: with "database is locked" (the worker then keeps its sightings for the next tick).
     sqlite_busy_timeout_seconds: float = 30.0
+    #: The same for the camera worker, kept short: while another program holds the lock the
+    #: worker keeps its sightings in memory and goes on capturing on time instead of waiting
+    #: (each capture touches the database about five times).
+    worker_sqlite_busy_timeout_seconds: float = 2.0
     #: Flask secret; empty means generated once and kept in ``<instance>/secret_key``.
     secret_key: str = field(default="", repr=False)
     #: Send the dashboard's session cookie over HTTPS only; turn on behind a TLS proxy.
@@ -290,6 +294,7 @@ def _validate(s: Settings) -> None:
         "sighting_retention_days",
         "camera_read_timeout_seconds",
         "sqlite_busy_timeout_seconds",
+        "worker_sqlite_busy_timeout_seconds",
         "camera_frozen_seconds",
         "camera_backoff_max_seconds",
         "worker_spool_capacity",

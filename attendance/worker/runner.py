@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.base import BaseScheduler
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Embedder, load_embedders
@@ -26,6 +26,12 @@ from .spool import is_connection_error
 logger = logging.getLogger(__name__)
 
 
+def worker_engine(settings: Settings) -> Engine:
+    """The worker's own engine: on SQLite it waits only ``worker_sqlite_busy_timeout_seconds``
+    for a lock another program holds, so captures stay on time (sightings wait in the spool)."""
+    return make_engine(settings, busy_timeout_s=settings.worker_sqlite_busy_timeout_seconds)
+
+
 def run_worker(settings: Settings, camera_name: str, stop: threading.Event) -> None:
     """Run the worker of camera ``camera_name`` until ``stop`` is set (blocking).
 
@@ -34,7 +40,7 @@ def run_worker(settings: Settings, camera_name: str, stop: threading.Event) -> N
     127.0.0.1:``metrics_port`` when that is > 0. Raises ``NotFound`` when the camera does not
     exist and ``PermissionDenied`` for a missing or wrong token.
     """
-    engine = make_engine(settings)
+    engine = worker_engine(settings)
     metrics = WorkerMetrics()
     worker: CameraWorker | None = None
     try:
@@ -113,7 +119,7 @@ def start_embedded(settings: Settings, *, join_timeout_s: float = 30.0) -> Calla
 
 
 def _embedded_main(settings: Settings, stop: threading.Event) -> None:
-    engine = make_engine(settings)
+    engine = worker_engine(settings)
     factory = make_session_factory(engine)
     metrics = WorkerMetrics()
     workers: dict[str, CameraWorker] = {}
@@ -170,4 +176,4 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-__all__ = ["run_embedded", "run_worker", "start_embedded"]
+__all__ = ["run_embedded", "run_worker", "start_embedded", "worker_engine"]

@@ -10,11 +10,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from attendance.db import Camera
+from attendance.db import Camera, make_engine
 from attendance.services.cameras import create_camera, issue_camera_token
 from attendance.services.courses import create_course
 from attendance.services.heartbeat import record_heartbeat
 from attendance.worker import run_worker, start_embedded
+from attendance.worker.runner import worker_engine
 from tests.attendance.cli_helpers import make_cli
 from tests.conftest import make_settings
 
@@ -168,3 +169,15 @@ def test_worker_command_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
             process.kill()
     assert process.returncode == 0, output
     assert "stopped" in output
+
+
+def test_the_worker_waits_briefly_for_a_sqlite_lock_the_dashboard_longer(tmp_path: Path) -> None:
+    """While another program holds SQLite's write lock the worker gives up after
+    ``worker_sqlite_busy_timeout_seconds`` (its sightings wait in the spool) instead of the
+    dashboard's ``sqlite_busy_timeout_seconds``, so captures stay on time."""
+    settings = make_settings(tmp_path, worker_sqlite_busy_timeout_seconds=1.5,
+                             sqlite_busy_timeout_seconds=45.0)
+    for engine, expected in ((worker_engine(settings), 1500), (make_engine(settings), 45000)):
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == expected
+        engine.dispose()
