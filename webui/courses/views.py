@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -54,25 +57,39 @@ def new() -> Response | str:
         form.timezone.data = current_app.extensions["attendance.settings"].timezone
         _add_blank_rows(form)
     elif form.validate():
-        try:
-            course = create_course(
-                session, code=form.code.data or "", name=form.name.data or "",
-                timezone=form.timezone.data or "",
-                late_after_minutes=form.late_after_minutes.data or 0,
-                slots=form.schedule(), camera_name=form.camera.data or None,
-                teacher_id=_chosen_teacher(form, identity),
-                face_recognition_enabled=bool(form.face_recognition_enabled.data),
-            )
-            _audit(session, identity, "course.create", course,
-                   {"code": course.code,
-                    "face_recognition_enabled": course.face_recognition_enabled})
-            session.commit()
-        except FORM_ERRORS as exc:
-            flash_error(exc)
-        else:
-            flash(f"Course {course.code} created.", "success")
-            return redirect(url_for("courses.show", course_id=course.id))
+        created = _save(session, identity, "course.create", lambda: create_course(
+            session, code=form.code.data or "", name=form.name.data or "",
+            teacher_id=_chosen_teacher(form, identity), **_course_fields(form)))
+        if created is not None:
+            flash(f"Course {created.code} created.", "success")
+            return redirect(url_for("courses.show", course_id=created.id))
     return render_template("courses/form.html", form=form, course=None)
+
+
+def _course_fields(form: CourseForm) -> dict[str, Any]:
+    """What the create and edit forms set alike (the code and teacher are handled apart)."""
+    return {
+        "timezone": form.timezone.data or "",
+        "late_after_minutes": form.late_after_minutes.data or 0,
+        "slots": form.schedule(),
+        "camera_name": form.camera.data or None,
+        "face_recognition_enabled": bool(form.face_recognition_enabled.data),
+    }
+
+
+def _save(session: Session, identity: Identity, action: str,
+          write: Callable[[], Course]) -> Course | None:
+    """Create or update a course with ``write``, audit ``action`` and commit; None (after
+    flashing why) when the service refused it."""
+    try:
+        course = write()
+        _audit(session, identity, action, course,
+               {"code": course.code, "face_recognition_enabled": course.face_recognition_enabled})
+        session.commit()
+    except FORM_ERRORS as exc:
+        flash_error(exc)
+        return None
+    return course
 
 
 @bp.get("/<int:course_id>")
@@ -95,23 +112,13 @@ def edit(course_id: int) -> Response | str:
     if not form.is_submitted():
         _add_blank_rows(form)
     elif form.validate():
-        try:
-            update_course(
-                session, course.code, name=form.name.data, timezone=form.timezone.data,
-                late_after_minutes=form.late_after_minutes.data, slots=form.schedule(),
-                camera_name=form.camera.data or None,
-                face_recognition_enabled=bool(form.face_recognition_enabled.data),
-                **({"teacher_id": _chosen_teacher(form, identity)} if identity.is_admin else {}),
-            )
-            _audit(session, identity, "course.update", course,
-                   {"code": course.code,
-                    "face_recognition_enabled": course.face_recognition_enabled})
-            session.commit()
-        except FORM_ERRORS as exc:
-            flash_error(exc)
-        else:
-            flash(f"Course {course.code} saved.", "success")
-            return redirect(url_for("courses.show", course_id=course.id))
+        teacher: dict[str, Any] = (
+            {"teacher_id": _chosen_teacher(form, identity)} if identity.is_admin else {})
+        saved = _save(session, identity, "course.update", lambda: update_course(
+            session, course.code, name=form.name.data or "", **_course_fields(form), **teacher))
+        if saved is not None:
+            flash(f"Course {saved.code} saved.", "success")
+            return redirect(url_for("courses.show", course_id=saved.id))
     return render_template("courses/form.html", form=form, course=course)
 
 
