@@ -13,15 +13,13 @@ from .errors import AttendanceError
 from .services.courses import (
     UNSET,
     Slot,
-    add_to_roster,
     create_course,
     get_course,
     list_courses,
     parse_slot,
-    remove_from_roster,
-    roster,
     update_course,
 )
+from .services.roster import add_to_roster, remove_from_roster, roster
 from .services.schedule import local_day_bounds, materialize_sessions, sessions_for_course
 from .services.users import get_user_by_username
 

@@ -10,7 +10,8 @@ from tqdm import tqdm
 
 from attendance.cli_support import cli_settings, cli_transaction, domain_errors_as_click
 from attendance.db import make_engine, make_session_factory
-from attendance.services.courses import add_to_roster, get_course
+from attendance.services.courses import get_course
+from attendance.services.roster import add_to_roster
 from models import ModelError, load_embedders
 
 from .folder import FolderSummary, enroll_folder, iter_rejections

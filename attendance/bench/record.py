@@ -23,9 +23,10 @@ from ..config import Settings
 from ..crypto import TemplateCipher
 from ..db import Status
 from ..matching import Decision, Gallery, decide_faces, load_gallery
-from ..services.courses import add_to_roster, create_course
+from ..services.courses import create_course
 from ..services.finalize import finalize_session
 from ..services.records import records_for_session
+from ..services.roster import add_to_roster
 from ..services.schedule import create_adhoc_session
 from ..services.sightings import record_sighting
 from ..worker.recognition import evidence_of

@@ -27,7 +27,8 @@ from models import Embedder
 
 from ..config import Settings
 from ..matching import Gallery, identify, student_distances
-from ..services.courses import add_to_roster, create_course
+from ..services.courses import create_course
+from ..services.roster import add_to_roster
 from ..services.schedule import create_adhoc_session
 from ..worker.recognition import Recognizer
 from ..worker.spool import PendingSighting, SightingSpool, new_dedupe_key

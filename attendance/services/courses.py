@@ -1,4 +1,4 @@
-"""Courses, their weekly schedule and their roster.
+"""Courses and their weekly schedule (the roster: :mod:`attendance.services.roster`).
 
 A course's weekly schedule is a list of :class:`Slot` written in the course's own IANA time
 zone (wall-clock times); :mod:`attendance.services.schedule` turns it into UTC class sessions.
@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db import Camera, Course, CourseSchedule, Enrollment, Student, User
+from ..db import Camera, Course, CourseSchedule, User
 from ..errors import Conflict, InvalidInput, NotFound
 from .cameras import create_camera as create_camera
 from .cameras import get_camera as get_camera
@@ -203,62 +203,6 @@ def list_courses(session: Session) -> list[Course]:
     return list(session.scalars(select(Course).order_by(Course.code)))
 
 
-def add_to_roster(
-    session: Session,
-    course_id: int,
-    *,
-    student_ids: Iterable[int] = (),
-    student_numbers: Iterable[str] = (),
-) -> list[Student]:
-    """Put students on the course roster (idempotent); returns those newly added.
-
-    Students are named by database id or by student number; an unknown one raises
-    :class:`NotFound` before anything is added.
-    """
-    students = _resolve_students(session, student_ids, student_numbers)
-    present = set(
-        session.scalars(select(Enrollment.student_id).where(Enrollment.course_id == course_id))
-    )
-    added = [s for s in students if s.id not in present]
-    session.add_all(Enrollment(course_id=course_id, student_id=s.id) for s in added)
-    session.flush()
-    return added
-
-
-def remove_from_roster(
-    session: Session,
-    course_id: int,
-    *,
-    student_ids: Iterable[int] = (),
-    student_numbers: Iterable[str] = (),
-) -> int:
-    """Take students off the roster (idempotent); returns how many were on it.
-
-    Their past attendance records are kept.
-    """
-    ids = [s.id for s in _resolve_students(session, student_ids, student_numbers)]
-    if not ids:
-        return 0
-    result = session.execute(
-        delete(Enrollment)
-        .where(Enrollment.course_id == course_id, Enrollment.student_id.in_(ids))
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-def roster(session: Session, course_id: int) -> list[Student]:
-    """The students on the course roster, by student number."""
-    return list(
-        session.scalars(
-            select(Student)
-            .join(Enrollment, Enrollment.student_id == Student.id)
-            .where(Enrollment.course_id == course_id)
-            .order_by(Student.student_number)
-        )
-    )
-
-
 def _replace_schedule(course: Course, slots: list[Slot]) -> None:
     wanted = {(s.weekday, s.start): s for s in slots}
     for row in list(course.schedule):
@@ -271,29 +215,6 @@ def _replace_schedule(course: Course, slots: list[Slot]) -> None:
         CourseSchedule(weekday=s.weekday, start_time=s.start, end_time=s.end)
         for s in wanted.values()
     )
-
-
-def _resolve_students(
-    session: Session, student_ids: Iterable[int], student_numbers: Iterable[str]
-) -> list[Student]:
-    ids, numbers = set(student_ids), {n.strip() for n in student_numbers}
-    found: dict[int, Student] = {}
-    if ids:
-        by_id = {s.id: s for s in session.scalars(select(Student).where(Student.id.in_(ids)))}
-        if missing := sorted(ids - by_id.keys()):
-            raise NotFound(f"no student with id {', '.join(map(str, missing))}")
-        found.update(by_id)
-    if numbers:
-        by_number = {
-            s.student_number: s
-            for s in session.scalars(select(Student).where(Student.student_number.in_(numbers)))
-        }
-        if missing_numbers := sorted(numbers - by_number.keys()):
-            raise NotFound(
-                f"no student with number {', '.join(missing_numbers)}; enroll them first"
-            )
-        found.update((s.id, s) for s in by_number.values())
-    return [found[k] for k in sorted(found)]
 
 
 def _validate_code(code: str) -> str:

@@ -9,7 +9,8 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from attendance.db import Camera, Student, utcnow
-from attendance.services.courses import add_to_roster, create_course
+from attendance.services.courses import create_course
+from attendance.services.roster import add_to_roster
 from attendance.services.schedule import create_adhoc_session
 from attendance.services.sightings import record_sighting
 from tests.webui.conftest import consent_for

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.db import AttendanceRecord, Student
-from attendance.services.courses import add_to_roster
+from attendance.services.roster import add_to_roster
 from attendance.worker import FakeClock, run_class_session
 from tests.conftest import make_settings
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from attendance.config import Settings
 from attendance.db import Student
 from attendance.export import FORMULA_PREFIXES
-from attendance.services.courses import add_to_roster
+from attendance.services.roster import add_to_roster
 from enrollment.storage import PHOTOS_DIR
 
 Faces = tuple[NDArray[np.uint8], NDArray[np.uint8]]

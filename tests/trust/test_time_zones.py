@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.db import ClassSession, Sighting, Student
 from attendance.services.cameras import create_camera
-from attendance.services.courses import Slot, add_to_roster, create_course
+from attendance.services.courses import Slot, create_course
+from attendance.services.roster import add_to_roster
 from attendance.services.schedule import (
     create_adhoc_session,
     current_sessions,

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.db import AttendanceRecord, AuditLog, ClassSession, Enrollment, Sighting, Student
-from attendance.services.courses import add_to_roster
+from attendance.services.roster import add_to_roster
 from attendance.services.sightings import record_sighting
 
 from .conftest import RandomEmbedder  # noqa: F401  (the app fixture uses it)

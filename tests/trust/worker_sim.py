@@ -21,7 +21,8 @@ from attendance.config import Settings
 from attendance.db import Consent, Student
 from attendance.matching import Gallery
 from attendance.services.cameras import create_camera
-from attendance.services.courses import add_to_roster, create_course
+from attendance.services.courses import create_course
+from attendance.services.roster import add_to_roster
 from attendance.services.schedule import create_adhoc_session
 from attendance.worker import CameraWorker, Clock, FrameSource
 from attendance.worker.recognition import FaceResult, FrameAnalysis, Recognizer

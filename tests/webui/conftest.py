@@ -22,7 +22,8 @@ from werkzeug.test import TestResponse
 from attendance.config import Settings
 from attendance.db import ClassSession, Role, Student, User
 from attendance.services.consent import ensure_consent
-from attendance.services.courses import Slot, add_to_roster, create_course
+from attendance.services.courses import Slot, create_course
+from attendance.services.roster import add_to_roster
 from models import FaceInput
 from webui import create_app
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.db import AuditLog, Course
-from attendance.services.courses import roster
+from attendance.services.roster import roster
 
 from .conftest import AuthActions, Classroom, People
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from attendance.db import ClassSession, Student
 from attendance.export import COLUMNS
 from attendance.export_xlsx import MIME_TYPE as XLSX_MIME_TYPE
-from attendance.services.courses import add_to_roster
+from attendance.services.roster import add_to_roster
 
 from .conftest import AuthActions, Classroom
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.db import AuditLog, Course, Enrollment, Student
-from attendance.services.courses import roster
+from attendance.services.roster import roster
 
 from .conftest import AuthActions, Classroom, People
 

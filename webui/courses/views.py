@@ -13,13 +13,8 @@ from werkzeug.wrappers import Response
 from attendance.db import Course, Role, User
 from attendance.services.audit import record_audit
 from attendance.services.cameras import list_cameras
-from attendance.services.courses import (
-    add_to_roster,
-    create_course,
-    remove_from_roster,
-    roster,
-    update_course,
-)
+from attendance.services.courses import create_course, update_course
+from attendance.services.roster import add_to_roster, remove_from_roster, roster
 
 from ..access import course_or_404, visible_courses
 from ..auth.identity import Identity, current_identity

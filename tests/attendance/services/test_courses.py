@@ -13,16 +13,14 @@ from attendance.errors import Conflict, InvalidInput, NotFound
 from attendance.services.cameras import create_camera, get_camera, list_cameras
 from attendance.services.courses import (
     Slot,
-    add_to_roster,
     create_course,
     get_course,
     list_courses,
     parse_slot,
-    remove_from_roster,
-    roster,
     update_course,
     validate_slots,
 )
+from attendance.services.roster import add_to_roster, remove_from_roster, roster
 
 from .factories import add_student
 

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from attendance.db import ClassSession
 from attendance.errors import InvalidInput, NotFound
-from attendance.services.courses import remove_from_roster
 from attendance.services.records import override_attendance
 from attendance.services.reports import course_report, session_report, session_summaries
+from attendance.services.roster import remove_from_roster
 
 from .factories import add_course_with_session
 

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from attendance.config import Settings
 from attendance.db import Consent, FaceEmbedding, FacePhoto, Student, vector_to_bytes
 from attendance.services.cameras import create_camera
-from attendance.services.courses import add_to_roster, create_course
+from attendance.services.courses import create_course
+from attendance.services.roster import add_to_roster
 from attendance.services.schedule import create_adhoc_session
 from models import Embedder
 from tests.conftest import make_settings

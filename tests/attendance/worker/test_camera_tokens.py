@@ -13,7 +13,8 @@ from attendance.config import Settings
 from attendance.db import Camera, Sighting, Student
 from attendance.errors import PermissionDenied
 from attendance.services.cameras import create_camera, verify_camera_token
-from attendance.services.courses import add_to_roster, create_course
+from attendance.services.courses import create_course
+from attendance.services.roster import add_to_roster
 from attendance.services.schedule import create_adhoc_session
 from attendance.worker import CameraWorker
 from attendance.worker.frames import OpenCvFrameSource

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from attendance.config import Settings
 from attendance.db import AttendanceRecord, ClassSession, Course, Student
 from attendance.services.cameras import create_camera
-from attendance.services.courses import add_to_roster, create_course
+from attendance.services.courses import create_course
+from attendance.services.roster import add_to_roster
 from attendance.services.schedule import create_adhoc_session
 from attendance.worker import CameraWorker, FakeClock, run_class_session
 from attendance.worker.recognition import FrameAnalysis

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from attendance.db import Consent, FaceEmbedding, FacePhoto, Student, vector_to_bytes
 from attendance.detection import DetectedFace
 from attendance.matching import Decision, Gallery, ModelMatch
-from attendance.services.courses import add_to_roster
+from attendance.services.roster import add_to_roster
 from attendance.worker.recognition import GalleryCache, Recognizer, evidence_of
 from models import FaceInput
 

@@ -1,0 +1,93 @@
+"""A course's roster: the students whose attendance it takes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ..db import Enrollment, Student
+from ..errors import NotFound
+
+
+def add_to_roster(
+    session: Session,
+    course_id: int,
+    *,
+    student_ids: Iterable[int] = (),
+    student_numbers: Iterable[str] = (),
+) -> list[Student]:
+    """Put students on the course roster (idempotent); returns those newly added.
+
+    Students are named by database id or by student number; an unknown one raises
+    :class:`NotFound` before anything is added.
+    """
+    students = _resolve_students(session, student_ids, student_numbers)
+    present = set(
+        session.scalars(select(Enrollment.student_id).where(Enrollment.course_id == course_id))
+    )
+    added = [s for s in students if s.id not in present]
+    session.add_all(Enrollment(course_id=course_id, student_id=s.id) for s in added)
+    session.flush()
+    return added
+
+
+def remove_from_roster(
+    session: Session,
+    course_id: int,
+    *,
+    student_ids: Iterable[int] = (),
+    student_numbers: Iterable[str] = (),
+) -> int:
+    """Take students off the roster (idempotent); returns how many were on it.
+
+    Their past attendance records are kept.
+    """
+    ids = [s.id for s in _resolve_students(session, student_ids, student_numbers)]
+    if not ids:
+        return 0
+    result = session.execute(
+        delete(Enrollment)
+        .where(Enrollment.course_id == course_id, Enrollment.student_id.in_(ids))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def roster(session: Session, course_id: int) -> list[Student]:
+    """The students on the course roster, by student number."""
+    return list(
+        session.scalars(
+            select(Student)
+            .join(Enrollment, Enrollment.student_id == Student.id)
+            .where(Enrollment.course_id == course_id)
+            .order_by(Student.student_number)
+        )
+    )
+
+
+def _resolve_students(
+    session: Session, student_ids: Iterable[int], student_numbers: Iterable[str]
+) -> list[Student]:
+    ids, numbers = set(student_ids), {n.strip() for n in student_numbers}
+    found: dict[int, Student] = {}
+    if ids:
+        by_id = {s.id: s for s in session.scalars(select(Student).where(Student.id.in_(ids)))}
+        if missing := sorted(ids - by_id.keys()):
+            raise NotFound(f"no student with id {', '.join(map(str, missing))}")
+        found.update(by_id)
+    if numbers:
+        by_number = {
+            s.student_number: s
+            for s in session.scalars(select(Student).where(Student.student_number.in_(numbers)))
+        }
+        if missing_numbers := sorted(numbers - by_number.keys()):
+            raise NotFound(
+                f"no student with number {', '.join(missing_numbers)}; enroll them first"
+            )
+        found.update((s.id, s) for s in by_number.values())
+    return [found[k] for k in sorted(found)]
+
+
+__all__ = ["add_to_roster", "remove_from_roster", "roster"]
