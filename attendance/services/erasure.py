@@ -1,7 +1,8 @@
 """Erasing a student (GDPR Art. 17): every row and file about their face, in one transaction.
 
 Rows (embeddings, photos, sightings, consents, attendance records, review decisions, the
-student) are deleted in the caller's transaction. Files (kept enrollment photos, sighting
+student) are deleted in the caller's transaction, and other faces' sightings stop naming the
+student as their nearest match. Files (kept enrollment photos, sighting
 thumbnails) can not take part in it, so they are deleted only after the outermost commit of
 the session; a rollback keeps them, matching the rows that are then still there. With
 ``PRAGMA secure_delete=ON`` (``attendance.db.engine``) SQLite zeroes the freed pages, so the
@@ -17,15 +18,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ..config import Settings
-from ..db import AttendanceRecord, Base, Consent, FaceEmbedding, FacePhoto, Sighting, Student
+from ..db import (
+    AttendanceRecord,
+    Base,
+    ClassSession,
+    Consent,
+    Enrollment,
+    FaceEmbedding,
+    FacePhoto,
+    Sighting,
+    Student,
+)
 from ..errors import NotFound
 from ..thumbnail_files import thumbnail_path
 from .audit import record_audit
 from .files import delete_after_commit
+from .sightings import evidence_candidates, without_candidates
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +54,15 @@ class ErasureReport:
     thumbnails: int
     attendance_records: int
     consents: int
+    #: Other faces' sightings that named the student as the nearest match (now unnamed).
+    mentions: int = 0
 
     def summary(self) -> str:
         return (f"{self.embeddings} embedding(s), {self.photos} photo(s) "
                 f"({self.photo_files} file(s)), {self.sightings} sighting(s) "
                 f"({self.thumbnails} thumbnail(s)), {self.attendance_records} attendance "
-                f"record(s), {self.consents} consent record(s)")
+                f"record(s), {self.consents} consent record(s), the student named as nearest "
+                f"match in {self.mentions} other sighting(s)")
 
 
 def erase_student(
@@ -72,6 +87,7 @@ def erase_student(
                   for row in sighting_keys]
     thumbnails = [t for t in thumbnails if t.is_file()]
     counts = {
+        "mentions": _unname(session, student_id),
         "embeddings": _delete(session, FaceEmbedding, FaceEmbedding.student_id, student_id),
         "photos": _delete(session, FacePhoto, FacePhoto.student_id, student_id),
         "sightings": _delete(session, Sighting, Sighting.student_id, student_id),
@@ -91,6 +107,26 @@ def erase_student(
     delete_after_commit(session, [*photo_files, *thumbnails])
     logger.info("erased student %s: %s", number, report.summary())
     return report
+
+
+def _unname(session: Session, student_id: int) -> int:
+    """Remove the student as a model's ``candidate`` (nearest match) from the evidence of
+    other faces' sightings in the sessions of their courses; returns how many changed."""
+    courses = select(Enrollment.course_id).where(Enrollment.student_id == student_id).union(
+        select(ClassSession.course_id)
+        .join(AttendanceRecord, AttendanceRecord.class_session_id == ClassSession.id)
+        .where(AttendanceRecord.student_id == student_id))
+    rows = session.scalars(
+        select(Sighting)
+        .join(ClassSession, ClassSession.id == Sighting.class_session_id)
+        .where(ClassSession.course_id.in_(courses),
+               or_(Sighting.student_id.is_(None), Sighting.student_id != student_id)))
+    changed = 0
+    for sighting in rows:
+        if student_id in evidence_candidates(sighting.evidence or {}):
+            sighting.evidence = without_candidates(sighting.evidence or {}, {student_id})
+            changed += 1
+    return changed
 
 
 def _delete(session: Session, table: type[Base], column: InstrumentedAttribute[Any],

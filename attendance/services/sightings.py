@@ -65,11 +65,11 @@ def record_sighting(
     _class_session, course = session_and_course(session, class_session_id)
     if student_id is not None:
         require_on_roster(session, course, student_id)
-    named = _candidates(evidence) | ({student_id} if student_id is not None else set())
+    named = evidence_candidates(evidence) | ({student_id} if student_id is not None else set())
     consenting = _consenting(session, course.id, named)
     if student_id not in consenting:
         student_id = None
-    evidence = _without_candidates(evidence, named - consenting)
+    evidence = without_candidates(evidence, named - consenting)
     if dedupe_key is not None and not 0 < len(dedupe_key) <= 64:
         raise InvalidInput("dedupe_key must be 1 to 64 characters")
     values = {
@@ -114,7 +114,7 @@ def record_sighting(
     return SightingOutcome(sighting, False, record)
 
 
-def _candidates(evidence: Mapping[str, Any]) -> set[int]:
+def evidence_candidates(evidence: Mapping[str, Any]) -> set[int]:
     """The student ids the models named in ``evidence`` (``{model: {"candidate": id}}``)."""
     return {entry["candidate"] for entry in evidence.values()
             if isinstance(entry, Mapping) and isinstance(entry.get("candidate"), int)}
@@ -128,7 +128,7 @@ def _consenting(session: Session, course_id: int, student_ids: set[int]) -> set[
         Student.id.in_(student_ids), consent_covers(Student.id, course_id))))
 
 
-def _without_candidates(evidence: Mapping[str, Any], unnamed: set[int]) -> dict[str, Any]:
+def without_candidates(evidence: Mapping[str, Any], unnamed: set[int]) -> dict[str, Any]:
     """``evidence`` with the candidates in ``unnamed`` removed (and not accepted)."""
     return {
         model: {**entry, "candidate": None, "accepted": False}
@@ -137,4 +137,5 @@ def _without_candidates(evidence: Mapping[str, Any], unnamed: set[int]) -> dict[
     }
 
 
-__all__ = ["Box", "SightingOutcome", "record_sighting"]
+__all__ = ["Box", "SightingOutcome", "evidence_candidates", "record_sighting",
+           "without_candidates"]

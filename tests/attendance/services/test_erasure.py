@@ -73,6 +73,14 @@ def _setup(factory: sessionmaker[Session], settings: Settings) -> tuple[int, int
         _, class_session, (ada, bob) = add_course_with_session(session, students=2, consent=False)
         _enrolled(session, settings, ada, class_session.id, 1)
         _enrolled(session, settings, bob, class_session.id, 2)
+        # A stranger's face for which Ada was the nearest (rejected) match, and Bob for another.
+        for n, (dlib, inhouse) in enumerate(((ada.id, ada.id), (bob.id, ada.id))):
+            session.add(Sighting(
+                class_session_id=class_session.id, seen_at=SEEN, student_id=None, box_top=0,
+                box_right=1, box_bottom=1, box_left=0, dedupe_key=f"stranger-{n}",
+                evidence={"dlib": {"distance": 0.7, "candidate": dlib, "accepted": False},
+                          "inhouse": {"distance": 0.9, "candidate": inhouse,
+                                      "accepted": False}}))
         stored = list(session.scalars(select(FaceEmbedding.vector).where(
             FaceEmbedding.student_id == ada.id)))
         return ada.id, bob.id, stored
@@ -131,6 +139,7 @@ def test_erasing_a_student_removes_face_data_files_and_bytes(
     assert (report.embeddings, report.photos, report.photo_files, report.sightings,
             report.thumbnails, report.attendance_records, report.consents) == (2, 2, 2, 2, 2,
                                                                               1, 1)
+    assert report.mentions == 2
     removed = before - _files(settings.instance_path)
     assert len(removed) == 4
     assert all("1" in name for name in removed)
@@ -139,6 +148,11 @@ def test_erasing_a_student_removes_face_data_files_and_bytes(
             assert _count(session, table, ada) == 0
             assert _count(session, table, bob) > 0
         assert session.get(Student, ada) is None
+        strangers = session.scalars(select(Sighting).where(Sighting.student_id.is_(None))
+                                    .order_by(Sighting.dedupe_key)).all()
+        assert [(s.evidence["dlib"]["candidate"], s.evidence["inhouse"]["candidate"])
+                for s in strangers] == [(None, None), (bob, None)]
+        assert strangers[0].evidence["dlib"]["distance"] == 0.7
         entry = session.scalars(select(AuditLog).where(AuditLog.action == "student.delete")).one()
         assert entry.details["embeddings"] == 2
         assert entry.actor == "admin"
