@@ -43,8 +43,8 @@ class Settings:
     instance_path: Path = Path("instance")
     #: SQLAlchemy URL; empty means a SQLite file ``attendance.sqlite3`` in the instance folder.
     database_url: str = ""
-    #: SQLite only: seconds a connection waits for another's write lock before it gives up
-    #: with "database is locked" (the worker then keeps its sightings for the next tick).
+    #: SQLite only: seconds the dashboard and the command line wait for another program's
+    #: write lock before giving up with "database is locked".
     sqlite_busy_timeout_seconds: float = 30.0
     #: The same for the camera worker, kept short: while another program holds the lock the
     #: worker keeps its sightings in memory and goes on capturing on time instead of waiting
