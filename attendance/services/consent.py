@@ -115,10 +115,18 @@ def consent_history(session: Session, student_id: int) -> list[Consent]:
 
 def has_consent(session: Session, student_id: int, course_id: int | None = None) -> bool:
     """Whether the student has an active consent covering ``course_id`` (None: any course)."""
-    found = session.scalar(select(Student.id).where(
-        Student.id == student_id, consent_covers(Student.id, course_id)))
-    return found is not None
+    return student_id in consenting_students(session, {student_id}, course_id)
 
 
-__all__ = ["consent_history", "ensure_consent", "give_consent", "has_consent",
-           "withdraw_consent"]
+def consenting_students(
+    session: Session, student_ids: Collection[int], course_id: int | None = None
+) -> set[int]:
+    """Those of ``student_ids`` with an active consent covering ``course_id`` (None: any)."""
+    if not student_ids:
+        return set()
+    return set(session.scalars(select(Student.id).where(
+        Student.id.in_(set(student_ids)), consent_covers(Student.id, course_id))))
+
+
+__all__ = ["consent_history", "consenting_students", "ensure_consent", "give_consent",
+           "has_consent", "withdraw_consent"]

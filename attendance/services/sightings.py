@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db import AttendanceRecord, Sighting, Student, consent_covers
+from ..db import AttendanceRecord, Sighting
 from ..errors import InvalidInput
 from ._record_rows import check_aware, require_on_roster, session_and_course
 from ._upsert import insert_ignoring_conflict
+from .consent import consenting_students
 from .records import count_sighting
 
 #: A face box in pixels, (top, right, bottom, left) as face_recognition orders it.
@@ -66,7 +67,7 @@ def record_sighting(
     if student_id is not None:
         require_on_roster(session, course, student_id)
     named = evidence_candidates(evidence) | ({student_id} if student_id is not None else set())
-    consenting = _consenting(session, course.id, named)
+    consenting = consenting_students(session, named, course.id)
     if student_id not in consenting:
         student_id = None
     evidence = without_candidates(evidence, named - consenting)
@@ -118,14 +119,6 @@ def evidence_candidates(evidence: Mapping[str, Any]) -> set[int]:
     """The student ids the models named in ``evidence`` (``{model: {"candidate": id}}``)."""
     return {entry["candidate"] for entry in evidence.values()
             if isinstance(entry, Mapping) and isinstance(entry.get("candidate"), int)}
-
-
-def _consenting(session: Session, course_id: int, student_ids: set[int]) -> set[int]:
-    """Those of ``student_ids`` with an active consent covering the course."""
-    if not student_ids:
-        return set()
-    return set(session.scalars(select(Student.id).where(
-        Student.id.in_(student_ids), consent_covers(Student.id, course_id))))
 
 
 def without_candidates(evidence: Mapping[str, Any], unnamed: set[int]) -> dict[str, Any]:

@@ -53,11 +53,9 @@ def app(settings: Settings, session_factory: sessionmaker[Session]) -> Flask:
 
 
 @pytest.fixture(scope="session")
-def two_faces(request: pytest.FixtureRequest) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
+def two_faces(lfw_faces: LfwFaces) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
     """Two different people's LFW photos (250x250 RGB); skips without LFW."""
-    assert request.config.cache is not None
-    lfw = LfwFaces(lfw_root(request.config.cache))
-    return lfw.rgb("Colin_Powell", 1), lfw.rgb("Tony_Blair", 1)
+    return lfw_faces.rgb("Colin_Powell", 1), lfw_faces.rgb("Tony_Blair", 1)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 import urllib.request
@@ -18,13 +17,7 @@ from attendance.worker import run_worker, start_embedded
 from attendance.worker.runner import worker_engine
 from tests.attendance.cli_helpers import make_cli
 from tests.conftest import make_settings
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.outages import free_port
 
 
 def test_worker_command_refuses_an_unknown_camera(tmp_path: Path) -> None:
@@ -39,7 +32,7 @@ def test_worker_runs_serves_metrics_and_stops_on_request(tmp_path: Path) -> None
     with cli.session() as session, session.begin():
         create_camera(session, name="room-1", source=str(tmp_path / "missing.avi"))
         token = issue_camera_token(session, "room-1")
-    port = _free_port()
+    port = free_port()
     settings = make_settings(tmp_path, database_url=cli.database_url, metrics_port=port,
                              worker_token=token,
                              worker_refresh_seconds=1.0)
