@@ -11,7 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.db import AuditLog, Student
-from enrollment import EnrollmentResult, Outcome, PhotoOutcome
+from enrollment import (
+    EnrollmentRequest,
+    EnrollmentResult,
+    Outcome,
+    PhotoOutcome,
+    PreparedEnrollment,
+)
 from webui.students import views
 
 from .conftest import AuthActions, Classroom, FakeEmbedder
@@ -76,17 +82,18 @@ def test_enroll_shows_why_a_photo_was_refused(
 def test_enroll_calls_the_service_and_shows_each_photo(
     client: FlaskClient, auth: AuthActions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[dict[str, Any]] = []
+    calls: list[tuple[Any, EnrollmentRequest]] = []
 
-    def fake_enroll(session: Session, settings: Any, embedders: Any, **kwargs: Any) -> Any:
-        calls.append({"embedders": embedders, **kwargs})
+    def fake_store(session: Session, settings: Any, embedders: Any,
+                   prepared: PreparedEnrollment) -> Any:
+        calls.append((embedders, prepared.context.request))
         return EnrollmentResult("S100", 42, True, (
             PhotoOutcome("a.jpg", Outcome.ACCEPTED, "a.jpg: accepted", "h1"),
             PhotoOutcome("b.jpg", Outcome.REJECTED, "b.jpg: 2 faces found; use a photo of one",
                          "h2", reason="several_faces"),
         ))
 
-    monkeypatch.setattr(views, "enroll_student", fake_enroll)
+    monkeypatch.setattr(views, "store_enrollment", fake_store)
     auth.login("alice")
     photos = [(io.BytesIO(b"1"), "a.jpg"), (io.BytesIO(b"2"), "b.jpg")]
     response = client.post("/students/enroll", data=_enroll_data(photos=photos),
@@ -94,12 +101,12 @@ def test_enroll_calls_the_service_and_shows_each_photo(
     text = response.get_data(as_text=True)
     assert "Student S100 enrolled: 1 photo(s) accepted, 1 refused" in text
     assert "b.jpg: 2 faces found; use a photo of one" in text
-    (call,) = calls
-    assert isinstance(call["embedders"][0], FakeEmbedder)
-    assert call["consent_by"] == "alice"
-    assert call["actor"] == "alice"
-    assert call["allow_duplicate"] is False
-    assert [p.data for p in call["photos"]] == [b"1", b"2"]
+    ((embedders, call),) = calls
+    assert isinstance(embedders[0], FakeEmbedder)
+    assert call.consent_by == "alice"
+    assert call.actor == "alice"
+    assert call.allow_duplicate is False
+    assert [p.data for p in call.photos] == [b"1", b"2"]
 
 
 def test_only_an_admin_deletes_and_it_is_audited(

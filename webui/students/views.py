@@ -12,10 +12,17 @@ from werkzeug.wrappers import Response
 from attendance.config import Settings
 from attendance.db import Student, consent_covers
 from attendance.services.erasure import erase_student
-from enrollment import EnrollmentResult, PhotoUpload, enroll_student
+from enrollment import (
+    EnrollmentRequest,
+    EnrollmentResult,
+    PhotoUpload,
+    prepare_enrollment,
+    read_enrollment_context,
+    store_enrollment,
+)
 
 from ..auth.identity import current_identity, require_admin
-from ..db import get_session
+from ..db import end_reads, get_read_session, get_session
 from ..embedders import get_embedders
 from ..errors import FORM_ERRORS, flash_error
 from .forms import DeleteForm, EnrollForm
@@ -46,21 +53,20 @@ def enroll() -> str | tuple[str, int]:
     if not identity.is_admin:
         del form.allow_duplicate
     result: EnrollmentResult | None = None
-    if form.validate_on_submit():
-        session = get_session()
+    settings = _settings()
+    if form.validate_on_submit() and _within_photo_limit(form, settings):
         uploads = [PhotoUpload(f.filename or "photo", f.read()) for f in form.photos.data]
+        request_ = EnrollmentRequest(
+            student_number=form.student_number.data or "",
+            display_name=form.display_name.data, email=form.email.data or None,
+            consent_by=identity.username, photos=uploads,
+            consent_given_by=form.consent_given_by.data or None,
+            consent_relation=form.consent_relation.data or "student",
+            allow_duplicate=bool(identity.is_admin and form.allow_duplicate.data),
+            actor=identity.username,
+        )
         try:
-            result = enroll_student(
-                session, _settings(), get_embedders(),
-                student_number=form.student_number.data or "",
-                display_name=form.display_name.data, email=form.email.data or None,
-                consent_by=identity.username, photos=uploads,
-                consent_given_by=form.consent_given_by.data or None,
-                consent_relation=form.consent_relation.data or "student",
-                allow_duplicate=bool(identity.is_admin and form.allow_duplicate.data),
-                actor=identity.username,
-            )
-            session.commit()
+            result = _enroll(settings, request_)
         except FORM_ERRORS as exc:
             flash_error(exc)
         else:
@@ -82,6 +88,31 @@ def delete(student_id: int) -> Response:
         flash(f"Student {report.student_number} and their face data were deleted. "
               f"Removed: {report.summary()}.", "success")
     return redirect(url_for("students.index"))
+
+
+def _enroll(settings: Settings, request_: EnrollmentRequest) -> EnrollmentResult:
+    """Enroll in three phases, so the write lock is held only for the inserts: read (a
+    read-only session), decode/detect/embed (no transaction open), then write and commit."""
+    embedders = get_embedders()
+    context = read_enrollment_context(get_read_session(), settings, embedders, request_)
+    end_reads()
+    prepared = prepare_enrollment(context, settings, embedders)
+    session = get_session()
+    result = store_enrollment(session, settings, embedders, prepared)
+    session.commit()
+    return result
+
+
+def _within_photo_limit(form: EnrollForm, settings: Settings) -> bool:
+    """False (with the form error shown) when more photos were sent than one upload allows."""
+    limit = settings.max_photos_per_upload
+    count = len(form.photos.data or [])
+    if count <= limit:
+        return True
+    form.photos.errors = [*form.photos.errors, (
+        f"At most {limit} photos per upload (setting max_photos_per_upload); {count} were "
+        "chosen. Send them in several uploads.")]
+    return False
 
 
 def _settings() -> Settings:
