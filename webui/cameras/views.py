@@ -17,6 +17,7 @@ from ..access import visible_courses
 from ..auth.identity import current_identity, require_admin
 from ..db import get_session
 from ..errors import FORM_ERRORS, flash_error
+from ..workers import worker_states
 from .forms import CameraForm
 
 bp = Blueprint("cameras", __name__, url_prefix="/cameras")
@@ -55,6 +56,7 @@ def _render(form: CameraForm | None) -> str:
     now = utcnow()
     return render_template(
         "cameras/index.html", cameras=camera_statuses(session, now, course_ids=scope),
-        form=form, now=now, alive_minutes=int(ALIVE_WITHIN.total_seconds() // 60),
+        form=form, now=now, workers=worker_states(),
+        alive_minutes=int(ALIVE_WITHIN.total_seconds() // 60),
         failing_minutes=int(FAILING_WITHIN.total_seconds() // 60),
     )
