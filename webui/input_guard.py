@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import Flask, abort, request
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import FileStorage, MultiDict
 
 from attendance.control_chars import control_character_problem
 
@@ -44,8 +44,8 @@ def _first_problem(values: MultiDict[str, str], what: str, *, allow_line_breaks:
     return None
 
 
-def _file_name_problem(files: MultiDict[str, object]) -> str | None:
-    names: Iterable[str] = (getattr(f, "filename", None) or "" for f in files.values())
+def _file_name_problem(files: MultiDict[str, FileStorage]) -> str | None:
+    names: Iterable[str] = (f.filename or "" for f in files.values())
     for name in names:
         problem = control_character_problem(name, f"the uploaded file name {_printable(name)!r}")
         if problem is not None:
