@@ -45,7 +45,7 @@ def _first_problem(values: MultiDict[str, str], what: str, *, allow_line_breaks:
 
 
 def _file_name_problem(files: MultiDict[str, FileStorage]) -> str | None:
-    names: Iterable[str] = (f.filename or "" for f in files.values())
+    names: Iterable[str] = (f.filename or "" for _, f in files.items(multi=True))
     for name in names:
         problem = control_character_problem(name, f"the uploaded file name {_printable(name)!r}")
         if problem is not None:
