@@ -23,6 +23,10 @@ class InvalidInput(AttendanceError):
     """Input was refused; the message says what and why."""
 
 
+class WrongPassword(InvalidInput):
+    """The password given to prove who one is was wrong (counted by the throttles)."""
+
+
 class CameraUnavailable(AttendanceError):
     """A camera source could not be opened or stopped delivering frames."""
 
