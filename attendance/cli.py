@@ -9,6 +9,7 @@ from importlib.metadata import entry_points
 
 import click
 
+from . import log_redaction
 from .control_chars import control_character_problem
 
 
@@ -49,6 +50,7 @@ def main(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    log_redaction.install()  # no URL credentials in any log line or traceback
     if not verbose:
         # APScheduler logs every job run at INFO: twice a minute per camera is noise.
         logging.getLogger("apscheduler").setLevel(logging.WARNING)

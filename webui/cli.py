@@ -9,7 +9,7 @@ import click
 from flask import Flask
 
 from attendance import migrate
-from attendance.cli_support import cli_settings
+from attendance.cli_support import cli_settings, cli_template_cipher
 from attendance.config import Settings
 from attendance.db import make_engine
 from attendance.errors import ConfigError
@@ -39,6 +39,7 @@ def serve(host: str, port: int, with_worker: bool) -> None:
     """Run the teacher dashboard."""
     settings = cli_settings()
     _require_migrated(settings)
+    cli_template_cipher(settings)  # a lost key file that data needs stops start-up
     app = create_app(settings)
     try:
         ensure_safe_to_serve(app, settings)
