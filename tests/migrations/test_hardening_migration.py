@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, func, select, table, text
 
 from attendance import migrate
 from attendance.db import Base, make_engine
@@ -65,7 +65,7 @@ def _seed(engine: Engine) -> None:
 def _counts(engine: Engine) -> dict[str, int]:
     tables = (*REBUILT, "face_embeddings", "enrollments")
     with engine.connect() as conn:
-        return {t: int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one())
+        return {t: int(conn.execute(select(func.count()).select_from(table(t))).scalar_one())
                 for t in tables}
 
 
