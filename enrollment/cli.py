@@ -79,7 +79,7 @@ def _report(summary: FolderSummary, course_code: str | None) -> None:
     click.echo(
         f"students enrolled: {summary.students_enrolled}; photos accepted: "
         f"{summary.photos_accepted}, skipped (already stored): {summary.photos_skipped}, "
-        f"rejected: {summary.photos_rejected}"
+        f"rejected: {summary.photos_rejected}; entries not read: {len(summary.skipped)}"
     )
     if course_code is not None:
         click.echo(f"roster of {course_code}: every stored student added")
@@ -87,3 +87,5 @@ def _report(summary: FolderSummary, course_code: str | None) -> None:
         click.echo(f"  rejected [{number}] {message}")
     for number, message in summary.errors:
         click.echo(f"  error [{number}] {message}")
+    for entry, why in summary.skipped:
+        click.echo(f"  skipped {entry}: {why}")
