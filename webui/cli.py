@@ -39,12 +39,12 @@ def serve(host: str, port: int, with_worker: bool) -> None:
     """Run the teacher dashboard."""
     settings = cli_settings()
     _require_migrated(settings)
-    cli_template_cipher(settings)  # a lost key file that data needs stops start-up
     app = create_app(settings)
     try:
         ensure_safe_to_serve(app, settings)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+    cli_template_cipher(settings)  # a lost key file that data needs stops start-up
     run_server(app, host=host, port=port,
                worker=_embedded_worker() if with_worker else None, settings=settings)
 
