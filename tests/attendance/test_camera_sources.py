@@ -160,3 +160,29 @@ def test_heartbeat_service_removes_credentials_from_any_error(
     with session_factory() as session:
         error = session.get(Camera, camera.id).last_error  # type: ignore[union-attr]
     assert error == "open http://cam/x?user=***&pwd=*** failed"
+
+
+def test_log_filter_redacts_messages_and_tracebacks() -> None:
+    import io
+
+    from attendance.log_redaction import RedactCredentials
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactCredentials())
+    log = logging.getLogger("tests.redaction")
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        log.warning("opening %s", "rtsp://admin:Pa/ssW0rd@cam.local/x")
+        try:
+            raise RuntimeError("driver failed on http://cam/x?user=admin&pwd=S3cret")
+        except RuntimeError:
+            log.exception("camera died")
+    finally:
+        log.removeHandler(handler)
+    written = stream.getvalue()
+    assert "opening rtsp://cam.local/x" in written
+    assert "http://cam/x?user=***&pwd=***" in written
+    for secret in ("Pa/ssW0rd", "S3cret", "admin"):
+        assert secret not in written
