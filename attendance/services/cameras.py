@@ -42,13 +42,13 @@ def create_camera(
     source = _validate_source(source)
     if session.scalar(select(Camera.id).where(Camera.name == name)) is not None:
         raise Conflict(f"a camera named {name!r} already exists; choose another name")
+    if has_secrets(source) and cipher is None:
+        raise ConfigError("a camera source with credentials is stored encrypted: the "
+                          "template key is needed (pass the TemplateCipher)")
     camera = Camera(name=name, source=redact_source(source))
     session.add(camera)
-    session.flush()
-    if has_secrets(source):
-        if cipher is None:
-            raise ConfigError("a camera source with credentials is stored encrypted: the "
-                              "template key is needed (pass the TemplateCipher)")
+    session.flush()  # the id binds the ciphertext to this camera
+    if cipher is not None and has_secrets(source):
         seal_source(camera, source, cipher)
         session.flush()
     return camera
