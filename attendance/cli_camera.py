@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .cli_support import cli_settings, cli_transaction, domain_errors_as_click
+from .camera_sources import has_secrets, redact_source
+from .cli_support import cli_settings, cli_template_cipher, cli_transaction, domain_errors_as_click
 from .services.cameras import create_camera, issue_camera_token, list_cameras
 
 
@@ -19,10 +20,13 @@ def camera() -> None:
 @domain_errors_as_click
 def add(name: str, source: str) -> None:
     """Register camera NAME reading SOURCE: a device index (0), a video file, or an
-    rtsp:// or http(s):// URL."""
-    with cli_transaction(cli_settings()) as session:
-        row = create_camera(session, name=name, source=source)
-        summary = f"Added camera {row.name!r} (id {row.id}) reading {row.source}."
+    rtsp:// or http(s):// URL. A URL with credentials is stored encrypted with the template
+    key and shown only without them."""
+    settings = cli_settings()
+    cipher = cli_template_cipher(settings) if has_secrets(source) else None
+    with cli_transaction(settings) as session:
+        row = create_camera(session, name=name, source=source, cipher=cipher)
+        summary = f"Added camera {row.name!r} (id {row.id}) reading {redact_source(row.source)}."
     click.echo(summary)
 
 
@@ -44,10 +48,10 @@ def token(name: str) -> None:
 @camera.command("list")
 @domain_errors_as_click
 def list_() -> None:
-    """List cameras with their source and last heartbeat (UTC)."""
+    """List cameras with their source (credentials never shown) and last heartbeat (UTC)."""
     with cli_transaction(cli_settings()) as session:
         lines = [
-            f"{c.name}\t{c.source}\t"
+            f"{c.name}\t{redact_source(c.source)}\t"
             f"{c.last_heartbeat_at.isoformat() if c.last_heartbeat_at else 'never seen'}"
             for c in list_cameras(session)
         ]

@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from models import ModelError, load_embedders
 
-from .cli_support import cli_settings, cli_transaction, domain_errors_as_click
-from .crypto import TemplateCipher
+from .cli_support import cli_settings, cli_template_cipher, cli_transaction, domain_errors_as_click
 from .db import Enrollment, Student
 from .detection import detect_faces, face_inputs
 from .errors import InvalidInput
@@ -28,6 +27,7 @@ from .services.courses import get_course
 def identify(image: Path, course_code: str | None) -> None:
     """Find the faces in IMAGE and print each one's box, best match, distances and decision."""
     settings = cli_settings()
+    cipher = cli_template_cipher(settings)  # before any work: refuses a lost key file
     pixels = _read_rgb(image)
     faces = detect_faces(pixels, detector=settings.detector,
                          max_side=settings.detection_max_side)
@@ -49,7 +49,7 @@ def identify(image: Path, course_code: str | None) -> None:
             student_ids = list(session.scalars(
                 select(Enrollment.student_id).where(Enrollment.course_id == course_id)))
         galleries = load_gallery(session, student_ids, versions, course_id=course_id,
-                                 cipher=TemplateCipher.from_settings(settings))
+                                 cipher=cipher)
         thresholds = {e.name: settings.threshold_for(e.name) for e in embedders}
         decisions = decide_faces(galleries, embeddings, thresholds, settings.fusion_rule)
         named = {m.student_id for d in decisions for m in d.matches.values()} - {None}

@@ -11,8 +11,10 @@ import click
 from sqlalchemy.orm import Session
 
 from .config import Settings, load_settings
+from .crypto import TemplateCipher
 from .db import make_engine, make_session_factory
 from .errors import AttendanceError
+from .services.key_check import checked_cipher
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -37,6 +39,17 @@ def cli_transaction(settings: Settings) -> Iterator[Session]:
         engine.dispose()
 
 
+def cli_template_cipher(settings: Settings) -> TemplateCipher:
+    """The template cipher for a command that needs the key, after the start-up check of
+    ``attendance.services.key_check`` (a missing key file that data needs ends the command
+    with what to restore; it is never silently replaced)."""
+    try:
+        with cli_transaction(settings) as session:
+            return checked_cipher(session, settings)
+    except AttendanceError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 def domain_errors_as_click(func: Callable[P, R]) -> Callable[P, R]:
     """Show :class:`AttendanceError` as ``Error: <message>`` with exit status 1."""
 
@@ -50,4 +63,4 @@ def domain_errors_as_click(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-__all__ = ["cli_settings", "cli_transaction", "domain_errors_as_click"]
+__all__ = ["cli_settings", "cli_template_cipher", "cli_transaction", "domain_errors_as_click"]

@@ -1,5 +1,5 @@
-"""Face templates and face images encrypted at rest: AES-256-GCM with keys kept outside the
-database.
+"""Face templates, face images and camera credentials encrypted at rest: AES-256-GCM with keys
+kept outside the database.
 
 Keys. Each key has an id (``settings.template_key_id`` names the current one, used for every
 new encryption). A key is 32 random bytes kept base64-encoded in
@@ -11,8 +11,9 @@ them to the current key. A database dump alone therefore reveals no template.
 
 Ciphertexts. ``0x01 | nonce (12 random bytes, new for every encryption) | ciphertext+tag``.
 Every encryption binds *associated data* naming what the plaintext belongs to (see
-:func:`embedding_aad`, :func:`photo_aad`, :func:`thumbnail_aad`): a ciphertext copied onto
-another student's row, a flipped byte or the wrong key all fail authentication and raise
+:func:`embedding_aad`, :func:`photo_aad`, :func:`thumbnail_aad`,
+:func:`camera_source_aad`): a ciphertext copied onto another student's row, a flipped byte
+or the wrong key all fail authentication and raise
 :class:`~attendance.errors.TemplateDecryptionError` — never a silently wrong vector.
 
 Files (photos, thumbnails) carry their key id in a header, ``ATTENC1:<key id>\\n`` followed by
@@ -62,6 +63,11 @@ def photo_aad(student_id: int, content_hash: str) -> bytes:
 def thumbnail_aad(dedupe_key: str) -> bytes:
     """Associated data of a sighting thumbnail file: which sighting."""
     return f"thumbnail|{dedupe_key}".encode()
+
+
+def camera_source_aad(camera_id: int) -> bytes:
+    """Associated data of a camera's encrypted source URL: which camera."""
+    return f"camera_source|{camera_id}".encode()
 
 
 class TemplateCipher:
@@ -209,6 +215,20 @@ def load_or_create_key(key_dir: Path, key_id: str) -> bytes:
     return _decode_key(path.read_text(encoding="ascii"), str(path))
 
 
+def read_key_file(key_dir: Path, key_id: str) -> bytes:
+    """The key in ``<key_dir>/<key_id>.key``, never creating it; :class:`ConfigError` saying
+    which file to restore when it is missing, unreadable or damaged."""
+    path = key_dir / f"{key_id}.key"
+    try:
+        text = path.read_text(encoding="ascii")
+    except FileNotFoundError:
+        raise ConfigError(f"template key {key_id!r} is missing: expected {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"template key {key_id!r} in {path} cannot be read: "
+                          f"{getattr(exc, 'strerror', None) or exc}") from exc
+    return _decode_key(text, str(path))
+
+
 def _decode_key(text: str, where: str) -> bytes:
     try:
         key = base64.b64decode(text.strip(), validate=True)
@@ -261,6 +281,7 @@ def read_embedding(
 
 __all__ = [
     "TemplateCipher",
+    "camera_source_aad",
     "configured_cipher",
     "embedding_aad",
     "file_key_id",
@@ -268,5 +289,6 @@ __all__ = [
     "load_or_create_key",
     "photo_aad",
     "read_embedding",
+    "read_key_file",
     "thumbnail_aad",
 ]

@@ -11,6 +11,12 @@ class ConfigError(AttendanceError):
     """A setting is missing or invalid; the message names the setting."""
 
 
+class MissingTemplateKey(ConfigError):
+    """A template key file that stored data needs is missing or unreadable; the message
+    names the file and key id to restore. Processes refuse to start rather than make a new
+    key in its place."""
+
+
 class NotFound(AttendanceError):  # noqa: N818  (domain vocabulary, mapped to HTTP 404)
     """Something asked for does not exist."""
 
@@ -21,6 +27,10 @@ class Conflict(AttendanceError):
 
 class InvalidInput(AttendanceError):
     """Input was refused; the message says what and why."""
+
+
+class WrongPassword(InvalidInput):
+    """The password given to prove who one is was wrong (counted by the throttles)."""
 
 
 class CameraUnavailable(AttendanceError):

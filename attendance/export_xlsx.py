@@ -4,6 +4,11 @@ Same :data:`~attendance.export.COLUMNS`, same cell text and the same formula-inj
 guard (a leading apostrophe before ``=``, ``+``, ``-``, ``@``, tab or carriage return): every
 text cell is written as a string, never as a formula. ``sightings`` is a number. The header
 row is bold and frozen.
+
+Control characters (``attendance.control_chars``; tab, line feed and carriage return are
+kept) are removed from every cell: XML, and so XLSX, cannot hold them, and a name stored
+with one must not make the whole export fail. The formula guard is applied again after
+removing them, so ``"\x01=cmd()"`` cannot turn into a live ``=cmd()``.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from collections.abc import Iterable
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .export import COLUMNS, row_cells
+from .control_chars import strip_control_characters
+from .export import COLUMNS, neutralise, row_cells
 from .services.reports import ReportRow
 
 SHEET_TITLE = "Attendance"
@@ -38,7 +44,7 @@ def report_xlsx(rows: Iterable[ReportRow]) -> bytes:
             if name in _NUMERIC:
                 cell.value = int(text)
             else:
-                cell.value = text
+                cell.value = xlsx_text(text)
                 cell.data_type = "s"  # a string, even if openpyxl would guess otherwise
     for column, name in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=column).column_letter].width = max(
@@ -46,3 +52,8 @@ def report_xlsx(rows: Iterable[ReportRow]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def xlsx_text(cell: str) -> str:
+    """A CSV cell made fit for XLSX: control characters removed, formula guard re-applied."""
+    return neutralise(strip_control_characters(cell, allow_line_breaks=True))

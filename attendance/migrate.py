@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, event
 
 from .db import make_engine
 
@@ -37,14 +38,56 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Migrate the database at ``url`` to ``revision`` (default: the newest)."""
+def migration_engine(url: str) -> Engine:
+    """The engine migrations run on. On SQLite, foreign keys are *not* enforced while a
+    migration runs: batch mode rebuilds a table by copy, drop and rename, and dropping a
+    parent table with enforcement on would cascade its ``ON DELETE`` to every child row
+    (SQLite's documented procedure for such changes turns them off).
+    :func:`check_foreign_keys` then verifies them before the transaction commits."""
     engine = make_engine(url)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _foreign_keys_off(dbapi_connection: Any, _record: Any) -> None:
+            # Runs after make_engine's hook, which turned them on; outside any transaction.
+            dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+
+    return engine
+
+
+def check_foreign_keys(connection: Connection) -> None:
+    """Raise when a SQLite migration left a row pointing at nothing (a no-op elsewhere)."""
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"migration left {len(broken)} broken foreign key(s), e.g. "
+                           f"{tuple(broken[0])}; nothing was changed")
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate the database at ``url`` to ``revision`` (default: the newest), in one
+    transaction (see :func:`migration_engine` for SQLite's foreign keys)."""
+    engine = migration_engine(url)
     try:
         with engine.begin() as connection:
             config = alembic_config(url)
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
+            check_foreign_keys(connection)
+    finally:
+        engine.dispose()
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Migrate the database at ``url`` back to ``revision`` (tests and emergencies)."""
+    engine = migration_engine(url)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config(url)
+            config.attributes["connection"] = connection
+            command.downgrade(config, revision)
+            check_foreign_keys(connection)
     finally:
         engine.dispose()
 

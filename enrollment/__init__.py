@@ -3,6 +3,7 @@
 from .decoding import DecodedImage as DecodedImage
 from .decoding import decode_image as decode_image
 from .errors import PhotoRejected as PhotoRejected
+from .folder import FolderPlan as FolderPlan
 from .folder import FolderSummary as FolderSummary
 from .folder import StudentBatch as StudentBatch
 from .folder import enroll_folder as enroll_folder

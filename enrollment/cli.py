@@ -8,7 +8,12 @@ import click
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
-from attendance.cli_support import cli_settings, cli_transaction, domain_errors_as_click
+from attendance.cli_support import (
+    cli_settings,
+    cli_template_cipher,
+    cli_transaction,
+    domain_errors_as_click,
+)
 from attendance.db import make_engine, make_session_factory
 from attendance.services.courses import get_course
 from attendance.services.roster import add_to_roster
@@ -39,6 +44,7 @@ def enroll(directory: Path, manifest: Path | None, course_code: str | None, cons
     skips the photos already stored.
     """
     settings = cli_settings()
+    cli_template_cipher(settings)  # refuses to start when a key file that data needs is lost
     course_id = None
     if course_code is not None:
         with cli_transaction(settings) as session:
@@ -73,7 +79,7 @@ def _report(summary: FolderSummary, course_code: str | None) -> None:
     click.echo(
         f"students enrolled: {summary.students_enrolled}; photos accepted: "
         f"{summary.photos_accepted}, skipped (already stored): {summary.photos_skipped}, "
-        f"rejected: {summary.photos_rejected}"
+        f"rejected: {summary.photos_rejected}; entries not read: {len(summary.skipped)}"
     )
     if course_code is not None:
         click.echo(f"roster of {course_code}: every stored student added")
@@ -81,3 +87,5 @@ def _report(summary: FolderSummary, course_code: str | None) -> None:
         click.echo(f"  rejected [{number}] {message}")
     for number, message in summary.errors:
         click.echo(f"  error [{number}] {message}")
+    for entry, why in summary.skipped:
+        click.echo(f"  skipped {entry}: {why}")

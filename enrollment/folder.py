@@ -10,6 +10,11 @@ Two layouts are read:
 - **a CSV manifest** with the header ``student_number,name,image_path``, one row per photo;
   relative image paths are taken from the enrolled folder.
 
+Only regular files inside the folder are read (``enrollment.folder_entries``): links leading
+out of it, broken links, link loops, pipes, sockets and devices are skipped without being
+opened, and so are manifest rows with an absolute or climbing (``..``) path or a control
+character in any field; each skipped entry is listed with its reason in the summary.
+
 Every student is enrolled in a transaction of their own: a rejected photo or a refused student
 is reported and the run goes on, and running it again only skips what is already stored.
 """
@@ -25,10 +30,12 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.config import Settings
+from attendance.control_chars import control_character_problem
 from attendance.db import read_only_factory
 from attendance.errors import InvalidInput
 from models import Embedder
 
+from .folder_entries import MISSING, entry_problem, manifest_path_problem, read_regular_file
 from .service import (
     EnrollmentRequest,
     EnrollmentResult,
@@ -52,6 +59,15 @@ class StudentBatch:
     paths: tuple[Path, ...]
 
 
+@dataclass(frozen=True)
+class FolderPlan:
+    """What :func:`plan_folder` found: the students to enroll, and every entry (a path
+    relative to the folder, or a manifest row) skipped with the reason, in that order."""
+
+    batches: list[StudentBatch]
+    skipped: list[tuple[str, str]]
+
+
 @dataclass
 class FolderSummary:
     """The outcome of :func:`enroll_folder`."""
@@ -59,6 +75,8 @@ class FolderSummary:
     results: list[EnrollmentResult] = field(default_factory=list)
     #: Students refused as a whole, or files that could not be read: (student number, why).
     errors: list[tuple[str, str]] = field(default_factory=list)
+    #: Entries never read, (entry, why): links out of the folder, pipes, bad manifest rows.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def students_enrolled(self) -> int:
@@ -78,27 +96,39 @@ class FolderSummary:
         return sum(r.rejected for r in self.results)
 
 
-def plan_folder(directory: Path, manifest: Path | None = None) -> list[StudentBatch]:
-    """List the students and photo paths in ``directory`` (or in ``manifest``)."""
+def plan_folder(directory: Path, manifest: Path | None = None) -> FolderPlan:
+    """List the students and photo paths in ``directory`` (or in ``manifest``), and the
+    entries skipped; nothing is opened but the manifest."""
     if not directory.is_dir():
         raise InvalidInput(f"{directory} is not a folder")
     if manifest is not None:
         return _plan_manifest(directory, manifest)
-    batches = []
-    for sub in sorted(p for p in directory.iterdir() if p.is_dir()):
+    batches: list[StudentBatch] = []
+    skipped: list[tuple[str, str]] = []
+    for sub in sorted(directory.iterdir()):
         if sub.name.startswith("."):
             continue
+        problem = entry_problem(sub, directory, folder=True)
+        if problem is not None:
+            skipped.append((sub.name, problem))
+            continue
         number, _, name = sub.name.strip().partition(" ")
-        # Every visible file is offered, whatever its name: the decoder refuses what is not
-        # an image we accept, and the refusal (with its reason) appears in the summary.
-        paths = tuple(sorted(
-            p for p in sub.iterdir() if p.is_file() and not p.name.startswith(".")
-        ))
-        batches.append(StudentBatch(number, name.strip() or None, paths))
-    return batches
+        # Every visible regular file is offered, whatever its name: the decoder refuses what
+        # is not an image we accept, and the refusal (with its reason) appears in the summary.
+        paths = []
+        for entry in sorted(sub.iterdir()):
+            if entry.name.startswith("."):
+                continue
+            why = entry_problem(entry, directory)
+            if why is None:
+                paths.append(entry)
+            else:
+                skipped.append((f"{sub.name}/{entry.name}", why))
+        batches.append(StudentBatch(number, name.strip() or None, tuple(paths)))
+    return FolderPlan(batches, skipped)
 
 
-def _plan_manifest(directory: Path, manifest: Path) -> list[StudentBatch]:
+def _plan_manifest(directory: Path, manifest: Path) -> FolderPlan:
     try:
         with manifest.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
@@ -108,19 +138,33 @@ def _plan_manifest(directory: Path, manifest: Path) -> list[StudentBatch]:
                     f"{manifest}: the header must be {','.join(MANIFEST_COLUMNS)}; "
                     f"missing {', '.join(sorted(missing))}"
                 )
-            rows = [(r["student_number"].strip(), (r["name"] or "").strip(),
-                     (r["image_path"] or "").strip()) for r in reader]
+            rows = [(reader.line_num, (r["student_number"] or "").strip(),
+                     (r["name"] or "").strip(), (r["image_path"] or "").strip())
+                    for r in reader]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InvalidInput(f"cannot read the manifest {manifest}: {exc}") from exc
     names: dict[str, str | None] = {}
     paths: dict[str, list[Path]] = {}
-    for number, name, image in rows:
+    skipped: list[tuple[str, str]] = []
+    for line, number, name, image in rows:
+        label = f"{manifest.name} line {line}"
+        problem = next((p for text, what in ((number, "student_number"), (name, "name"),
+                                             (image, "image_path"))
+                        if (p := control_character_problem(text, what)) is not None), None)
+        if problem is None and image:
+            why = manifest_path_problem(image) or entry_problem(directory / image, directory)
+            # A missing file stays in the batch: reading it reports it, as for any student.
+            problem = None if why in (None, MISSING) else f"image_path {image!r} {why}"
+        if problem is not None:
+            skipped.append((label, f"row refused: {problem}"))
+            continue
         names.setdefault(number, None)
         if name and names[number] is None:
             names[number] = name
         if image:
             paths.setdefault(number, []).append(directory / image)
-    return [StudentBatch(n, names[n], tuple(paths.get(n, []))) for n in names]
+    batches = [StudentBatch(n, names[n], tuple(paths.get(n, []))) for n in names]
+    return FolderPlan(batches, skipped)
 
 
 def enroll_folder(
@@ -146,9 +190,12 @@ def enroll_folder(
     them on a course roster); ``progress(done, total)`` is called before the first and after
     each student.
     """
-    batches = plan_folder(directory, manifest)
+    plan = plan_folder(directory, manifest)
+    batches = plan.batches
     read_factory = read_only_factory(session_factory)
-    summary = FolderSummary()
+    summary = FolderSummary(skipped=list(plan.skipped))
+    for entry, why in plan.skipped:
+        logger.warning("skipped %s: %s", entry, why)
     if progress is not None:
         progress(0, len(batches))
     for done, batch in enumerate(batches, start=1):
@@ -180,8 +227,7 @@ def _read(paths: Sequence[Path], max_bytes: int) -> tuple[list[PhotoUpload], lis
     uploads, errors = [], []
     for path in paths:
         try:
-            with path.open("rb") as fh:
-                uploads.append(PhotoUpload(path.name, fh.read(max_bytes + 1)))
+            uploads.append(PhotoUpload(path.name, read_regular_file(path, max_bytes + 1)))
         except OSError as exc:
             errors.append(f"{path}: cannot be read ({exc.strerror or exc})")
     return uploads, errors
@@ -195,4 +241,5 @@ def iter_rejections(summary: FolderSummary) -> Iterator[tuple[str, str]]:
                 yield result.student_number, photo.message
 
 
-__all__ = ["FolderSummary", "StudentBatch", "enroll_folder", "iter_rejections", "plan_folder"]
+__all__ = ["FolderPlan", "FolderSummary", "StudentBatch", "enroll_folder", "iter_rejections",
+           "plan_folder"]

@@ -6,7 +6,8 @@ from alembic import context
 from sqlalchemy import Connection
 
 from attendance.config import load_settings
-from attendance.db import Base, make_engine
+from attendance.db import Base
+from attendance.migrate import check_foreign_keys, migration_engine
 
 config = context.config
 target_metadata = Base.metadata
@@ -43,11 +44,12 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = make_engine(_url())
+    engine = migration_engine(_url())
     with engine.connect() as conn:
         _configure(conn)
         with context.begin_transaction():
             context.run_migrations()
+            check_foreign_keys(conn)
     engine.dispose()
 
 

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from attendance.config import Settings, load_settings
 from attendance.db import make_engine, make_session_factory
 
-from . import db, errors, security
+from . import db, errors, input_guard, security
 from .auth import session_limits
 from .auth.identity import load_identity
 from .auth.throttle import LoginLimits
@@ -64,6 +64,7 @@ def create_app(
     _configure_database(app, settings, factory)
     _configure_extensions(app)
     init_embedders(app, settings, embedders)
+    input_guard.init_app(app)  # first: no hook or view ever sees a control character
     session_limits.init_app(app, settings)  # before the login requirement: expiry first
     security.init_app(app)
     errors.init_app(app)

@@ -13,7 +13,7 @@ import click
 from flask import Flask
 
 from attendance import migrate
-from attendance.cli_support import cli_settings
+from attendance.cli_support import cli_settings, cli_template_cipher
 from attendance.config import Settings
 from attendance.db import make_engine
 from attendance.errors import ConfigError
@@ -50,6 +50,7 @@ def serve(host: str, port: int, with_worker: bool) -> None:
         ensure_safe_to_serve(app, settings)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+    cli_template_cipher(settings)  # a lost key file that data needs stops start-up
     run_server(app, host=host, port=port,
                worker=_embedded_worker() if with_worker else None, settings=settings)
 

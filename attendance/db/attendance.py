@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, utcnow
+from .base import NEVER_REUSE_IDS, Base, utcnow
 
 
 class Status(enum.StrEnum):
@@ -28,6 +28,7 @@ class Sighting(Base):
     """One face seen in one frame, with the evidence behind its decision."""
 
     __tablename__ = "sightings"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     class_session_id: Mapped[int] = mapped_column(
@@ -57,6 +58,7 @@ class AttendanceRecord(Base):
         UniqueConstraint("class_session_id", "student_id"),
         CheckConstraint("status IN ('present', 'late', 'absent', 'excused')", name="status_valid"),
         CheckConstraint("source IN ('auto', 'manual')", name="source_valid"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -20,6 +20,14 @@ NAMING_CONVENTION = {
 }
 
 
+#: Table options of the tables whose ids the audit log names (as ``target_id`` or in
+#: ``details``) and whose rows are deleted (erasure, retention): on SQLite an id is then never
+#: handed out again (``AUTOINCREMENT``; a plain ``INTEGER PRIMARY KEY`` reuses the highest
+#: freed id), so an old audit entry can never point at a new student. PostgreSQL sequences
+#: never reuse ids anyway.
+NEVER_REUSE_IDS: dict[str, Any] = {"sqlite_autoincrement": True}
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored in UTC and always returned timezone-aware (UTC).
 

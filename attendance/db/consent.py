@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, and_, exists, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column, relationship
 
-from .base import Base, utcnow
+from .base import NEVER_REUSE_IDS, Base, utcnow
 
 
 class Relation(enum.StrEnum):
@@ -30,6 +30,7 @@ class Consent(Base):
     __tablename__ = "consents"
     __table_args__ = (
         CheckConstraint("relation IN ('student', 'guardian')", name="relation_valid"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

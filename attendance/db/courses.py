@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, true
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -15,8 +23,15 @@ class Camera(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
-    #: A device index ("0"), a video file path, or an rtsp:// / http(s):// URL.
+    #: The source as it may be shown: a device index ("0"), a video file path, or an
+    #: rtsp:// / http(s):// URL. A URL with credentials is kept here redacted
+    #: (``attendance.camera_sources.redact_source``); the full URL is in ``source_secret``.
     source: Mapped[str] = mapped_column(String(1000))
+    #: The full source, AES-GCM encrypted under template key ``source_key_id`` and bound to
+    #: this camera (``attendance.crypto.camera_source_aad``), when it holds credentials; None
+    #: otherwise. Only the worker decrypts it, to open the camera.
+    source_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    source_key_id: Mapped[str | None] = mapped_column(String(32))
     last_heartbeat_at: Mapped[datetime | None]
     last_frame_at: Mapped[datetime | None]
     frames_processed: Mapped[int] = mapped_column(default=0)

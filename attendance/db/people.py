@@ -9,11 +9,12 @@ from numpy.typing import NDArray
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, utcnow, vector_from_bytes
+from .base import NEVER_REUSE_IDS, Base, utcnow, vector_from_bytes
 
 
 class Student(Base):
     __tablename__ = "students"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     student_number: Mapped[str] = mapped_column(String(64), unique=True)
@@ -36,7 +37,7 @@ class FacePhoto(Base):
     """One accepted enrollment photo with its quality figures."""
 
     __tablename__ = "face_photos"
-    __table_args__ = (UniqueConstraint("student_id", "content_hash"),)
+    __table_args__ = (UniqueConstraint("student_id", "content_hash"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     student_id: Mapped[int] = mapped_column(

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..camera_sources import redact_source, redact_text
 from ..db import Camera, ClassSession, Course
 
 #: A heartbeat younger than this means the worker is alive.
@@ -52,13 +53,14 @@ class NextSession:
 class CameraStatus:
     id: int
     name: str
-    #: The source with any ``user:password@`` of a URL removed.
+    #: The source with its credentials removed (``attendance.camera_sources``).
     source: str
     health: Health
     last_heartbeat_at: datetime | None
     last_frame_at: datetime | None
     frames_processed: int
     faces_seen: int
+    #: The worker's last error, with any URL credentials in it removed.
     last_error: str | None
     #: Earliest running or upcoming session, or None when none is materialised.
     next_session: NextSession | None
@@ -83,7 +85,8 @@ def camera_statuses(
             id=c.id, name=c.name, source=redact_source(c.source), health=health(c, now),
             last_heartbeat_at=c.last_heartbeat_at, last_frame_at=c.last_frame_at,
             frames_processed=c.frames_processed, faces_seen=c.faces_seen,
-            last_error=c.last_error, next_session=upcoming.get(c.id),
+            last_error=redact_text(c.last_error) if c.last_error else None,
+            next_session=upcoming.get(c.id),
         )
         for c in cameras
     ]
@@ -100,14 +103,6 @@ def health(camera: Camera, now: datetime) -> Health:
     if now - camera.last_heartbeat_at <= ALIVE_WITHIN:
         return Health.ALIVE
     return Health.STALE
-
-
-def redact_source(source: str) -> str:
-    """``source`` without the ``user:password@`` part of a URL."""
-    scheme, sep, rest = source.partition("://")
-    if sep and "@" in rest.split("/", 1)[0]:
-        return f"{scheme}://{rest.split('@', 1)[1]}"
-    return source
 
 
 def _error_time(message: str) -> datetime | None:

@@ -1,5 +1,10 @@
 """Cameras: a name and a source the classroom worker opens (device, file or stream URL),
-and the token each camera's worker proves itself with."""
+and the token each camera's worker proves itself with.
+
+A source URL with credentials (``attendance.camera_sources``) is stored encrypted with the
+template key (``Camera.source_secret``, bound to the camera's id) and only its redacted form
+in ``Camera.source``; :func:`camera_source` gives the worker the full URL back.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,10 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..camera_sources import has_secrets, redact_source
+from ..crypto import TemplateCipher, camera_source_aad
 from ..db import Camera, ClassSession, Course
-from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from ..errors import ConfigError, Conflict, InvalidInput, NotFound, PermissionDenied
 
 #: Bytes of randomness in a worker token (printed as 43 URL-safe characters).
 TOKEN_BYTES = 32
@@ -20,19 +27,56 @@ TOKEN_BYTES = 32
 CAMERA_SCHEMES = ("rtsp", "rtsps", "http", "https")
 
 
-def create_camera(session: Session, *, name: str, source: str) -> Camera:
+def create_camera(
+    session: Session, *, name: str, source: str, cipher: TemplateCipher | None = None
+) -> Camera:
     """Register a camera. ``source`` is a device index (``"0"``), a video file path, or an
-    ``rtsp://``/``rtsps://``/``http(s)://`` URL; it is opened by the worker, not here."""
+    ``rtsp://``/``rtsps://``/``http(s)://`` URL; it is opened by the worker, not here.
+
+    A URL with credentials needs ``cipher`` (the template key): it is stored encrypted, and
+    ``Camera.source`` keeps only the redacted URL (module docstring).
+    """
     name = name.strip()
     if not name or len(name) > 100:
         raise InvalidInput("camera name must be 1 to 100 characters long")
     source = _validate_source(source)
     if session.scalar(select(Camera.id).where(Camera.name == name)) is not None:
         raise Conflict(f"a camera named {name!r} already exists; choose another name")
-    camera = Camera(name=name, source=source)
+    if has_secrets(source) and cipher is None:
+        raise ConfigError("a camera source with credentials is stored encrypted: the "
+                          "template key is needed (pass the TemplateCipher)")
+    camera = Camera(name=name, source=redact_source(source))
     session.add(camera)
-    session.flush()
+    session.flush()  # the id binds the ciphertext to this camera
+    if cipher is not None and has_secrets(source):
+        seal_source(camera, source, cipher)
+        session.flush()
     return camera
+
+
+def seal_source(camera: Camera, source: str, cipher: TemplateCipher) -> None:
+    """Store ``source`` on ``camera`` (flushed, so it has an id): encrypted under the
+    current key when it holds credentials, in plain form otherwise."""
+    if has_secrets(source):
+        camera.source_secret = cipher.encrypt_bytes(source.encode("utf-8"),
+                                                    camera_source_aad(camera.id))
+        camera.source_key_id = cipher.key_id
+    else:
+        camera.source_secret, camera.source_key_id = None, None
+    camera.source = redact_source(source)
+
+
+def camera_source(camera: Camera, cipher: TemplateCipher | None) -> str:
+    """The full source of ``camera`` for opening it: decrypted when it is stored encrypted
+    (``TemplateDecryptionError`` when that fails; ``ConfigError`` without a cipher)."""
+    if camera.source_secret is None or camera.source_key_id is None:
+        return camera.source
+    if cipher is None:
+        raise ConfigError(f"the source of camera {camera.name!r} is encrypted; the template "
+                          "key is needed to open it")
+    plain = cipher.decrypt_bytes(camera.source_secret, camera.source_key_id,
+                                 camera_source_aad(camera.id))
+    return plain.decode("utf-8")
 
 
 def get_camera(session: Session, name: str) -> Camera:
@@ -100,7 +144,8 @@ def _validate_source(source: str) -> str:
     scheme, sep, rest = source.partition("://")
     if sep and (scheme.lower() not in CAMERA_SCHEMES or not rest):
         raise InvalidInput(
-            f"camera URL {source!r} is not supported; use {', '.join(CAMERA_SCHEMES)} URLs, "
+            f"camera URL {redact_source(source)!r} is not supported; use "
+            f"{', '.join(CAMERA_SCHEMES)} URLs, "
             "a device index or a file path"
         )
     return source

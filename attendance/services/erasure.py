@@ -8,6 +8,11 @@ the session; a rollback keeps them, matching the rows that are then still there.
 ``PRAGMA secure_delete=ON`` (``attendance.db.engine``) SQLite zeroes the freed pages, so the
 embedding bytes are in no database file or dump afterwards; PostgreSQL dumps never contain
 deleted rows.
+
+The audit log keeps every entry, but the student's personal data in it (number, name, email,
+photo hashes, ...) is replaced by a random pseudonym (``attendance.services.audit_pseudonyms``);
+the erasure's own entry names only that pseudonym. The student's id is never handed out again
+(``attendance.db.base.NEVER_REUSE_IDS``), so the entries can never point at someone new.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from ..db import (
 from ..errors import NotFound
 from ..thumbnail_files import thumbnail_path
 from .audit import record_audit
+from .audit_pseudonyms import ErasedIdentity, new_pseudonym, pseudonymise_audit
 from .files import delete_after_commit
 from .sightings import evidence_candidates, without_candidates
 
@@ -56,21 +62,27 @@ class ErasureReport:
     consents: int
     #: Other faces' sightings that named the student as the nearest match (now unnamed).
     mentions: int = 0
+    #: What stands for the student in the audit log from now on.
+    pseudonym: str = ""
+    #: Audit entries whose personal data was replaced by the pseudonym.
+    audit_entries: int = 0
 
     def summary(self) -> str:
         return (f"{self.embeddings} embedding(s), {self.photos} photo(s) "
                 f"({self.photo_files} file(s)), {self.sightings} sighting(s) "
                 f"({self.thumbnails} thumbnail(s)), {self.attendance_records} attendance "
                 f"record(s), {self.consents} consent record(s), the student named as nearest "
-                f"match in {self.mentions} other sighting(s)")
+                f"match in {self.mentions} other sighting(s); {self.audit_entries} audit "
+                f"entry(ies) now say {self.pseudonym}")
 
 
 def erase_student(
     session: Session, settings: Settings, student_id: int, *, actor: str,
     user_id: int | None = None,
 ) -> ErasureReport:
-    """Delete the student ``student_id`` and everything derived from their face; audited
-    (the audit entry keeps the student number and the counts, never face data).
+    """Delete the student ``student_id`` and everything derived from their face, and replace
+    their personal data in the audit log by a pseudonym; audited (the entry names the
+    pseudonym and the counts, never the student or face data).
 
     Raises :class:`NotFound` when there is no such student.
     """
@@ -78,6 +90,8 @@ def erase_student(
     if student is None:
         raise NotFound(f"student {student_id} does not exist")
     number = student.student_number
+    identity = _identity(session, student)
+    pseudonym = new_pseudonym()
     photo_paths = [p for p in session.scalars(select(FacePhoto.file_path).where(
         FacePhoto.student_id == student_id, FacePhoto.file_path.is_not(None))) if p]
     photo_files = _inside(settings.instance_path, photo_paths)
@@ -97,16 +111,33 @@ def erase_student(
     }
     session.expunge(student)
     session.execute(delete(Student).where(Student.id == student_id))
+    session.flush()
+    audit_entries = pseudonymise_audit(session, identity, pseudonym)
     report = ErasureReport(student_number=number, photo_files=len(photo_files),
-                           thumbnails=len(thumbnails), **counts)
+                           thumbnails=len(thumbnails), pseudonym=pseudonym,
+                           audit_entries=audit_entries, **counts)
     record_audit(session, actor=actor, action="student.delete", target_type="student",
                  target_id=student_id, user_id=user_id,
-                 details={"student_number": number, **counts,
-                          "photo_files": len(photo_files), "thumbnails": len(thumbnails)})
+                 details={"student": pseudonym, **counts, "photo_files": len(photo_files),
+                          "thumbnails": len(thumbnails), "audit_entries": audit_entries})
     session.flush()
     delete_after_commit(session, [*photo_files, *thumbnails])
-    logger.info("erased student %s: %s", number, report.summary())
+    logger.info("erased student %d (now %s): %s", student_id, pseudonym, report.summary())
     return report
+
+
+def _identity(session: Session, student: Student) -> ErasedIdentity:
+    """What identifies ``student`` in audit entries (``audit_pseudonyms``), read before the
+    rows go."""
+    hashes = session.scalars(select(FacePhoto.content_hash)
+                             .where(FacePhoto.student_id == student.id))
+    givers = session.scalars(select(Consent.given_by).where(Consent.student_id == student.id))
+    tokens = {student.student_number, student.display_name, *hashes}
+    if student.email:
+        tokens.add(student.email)
+    parts = {p for p in student.display_name.replace("-", " ").split() if len(p) >= 3}
+    return ErasedIdentity(student.id, frozenset(t for t in tokens if t),
+                          frozenset(parts | {g for g in givers if g}))
 
 
 def _unname(session: Session, student_id: int) -> int:

@@ -7,6 +7,8 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from ..camera_sources import redact_text
+from ..control_chars import strip_control_characters
 from ..db import Camera
 from ..errors import InvalidInput
 
@@ -25,6 +27,8 @@ def record_heartbeat(
     """Add ``frames`` processed and ``faces`` seen to the camera's counters and stamp
     ``last_heartbeat_at`` (and ``last_frame_at`` when given). ``error`` replaces
     ``last_error``; ``clear_error`` empties it. Returns False if the camera does not exist.
+    The error is stored with every URL credential in it removed (the worker already removes
+    its own camera's secrets; this catches any other URL) and without control characters.
 
     Counters are incremented in SQL, so several writers never lose counts.
     """
@@ -40,7 +44,8 @@ def record_heartbeat(
     if last_frame_at is not None:
         values["last_frame_at"] = last_frame_at
     if error is not None:
-        values["last_error"] = error[:2000]
+        values["last_error"] = strip_control_characters(redact_text(error),
+                                                        allow_line_breaks=True)[:2000]
     elif clear_error:
         values["last_error"] = None
     result = session.execute(

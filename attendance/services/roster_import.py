@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..control_chars import control_character_problem, first_control_character
 from ..db import Course, Enrollment, Student
 from ..errors import InvalidInput
 from .audit import record_audit
@@ -118,12 +119,14 @@ def plan_roster_import(
 ) -> ImportPlan:
     """Check ``rows`` without writing. ``course_ids`` limits which courses may be named (a
     teacher's own); any other course is reported exactly like one that does not exist."""
-    codes = {r.course_code for r in rows if r.course_code}
+    # Text with control characters is refused row by row (below) and never sent to the
+    # database: PostgreSQL cannot even compare a NUL.
+    codes = {r.course_code for r in rows if r.course_code and _clean(r.course_code)}
     query = select(Course.code, Course.id).where(Course.code.in_(codes))
     if course_ids is not None:
         query = query.where(Course.id.in_(list(course_ids)))
     courses = {code: cid for code, cid in session.execute(query)}
-    numbers = {r.student_number for r in rows if r.student_number}
+    numbers = {r.student_number for r in rows if r.student_number and _clean(r.student_number)}
     students = {s.student_number: s for s in session.scalars(
         select(Student).where(Student.student_number.in_(numbers)))}
     on_roster = set(session.execute(
@@ -199,7 +202,11 @@ def _row_errors(
     seen: dict[tuple[str, str], int],
     names: dict[str, tuple[str, int]],
 ) -> list[str]:
-    errors: list[str] = []
+    errors = [p for text, what in ((row.student_number, "student number"), (row.name, "name"),
+                                   (row.email, "email"), (row.course_code, "course code"))
+              if (p := control_character_problem(text, what)) is not None]
+    if errors:
+        return errors
     if not row.student_number:
         errors.append("student number is missing")
     elif len(row.student_number) > 64:
@@ -225,3 +232,8 @@ def _row_errors(
             if first[0] != row.name:
                 errors.append(f"name differs from line {first[1]} ({first[0]!r})")
     return errors
+
+
+def _clean(text: str) -> bool:
+    """Whether ``text`` holds no control character (``attendance.control_chars``)."""
+    return first_control_character(text) is None

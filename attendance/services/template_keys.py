@@ -1,8 +1,10 @@
 """Key rotation for encrypted face templates and images (``attendance keys rotate``).
 
 After ``template_key_id`` is changed to a new id, :func:`rotate_templates` re-encrypts with
-the new key every embedding row, every kept photo file and every thumbnail still under another
-key (or still in plain form, from before encryption). Rows change in the caller's transaction;
+the new key every embedding row, every kept photo file, every thumbnail and every camera source
+with credentials still under another key (or still in plain form, from before encryption: a
+camera URL with a password stored before sources were encrypted is encrypted now, and its
+row keeps only the redacted URL). Rows change in the caller's transaction;
 files are rewritten atomically (temporary name, then rename) as they are reached — a file
 names its key in its header, so a rolled-back run leaves every file readable. Running it again
 changes nothing more. Afterwards :func:`keys_in_use` tells which old key files may go.
@@ -19,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from ..camera_sources import has_secrets
 from ..crypto import (
     FILE_MAGIC,
     TemplateCipher,
@@ -28,8 +31,9 @@ from ..crypto import (
     read_embedding,
     thumbnail_aad,
 )
-from ..db import FaceEmbedding, FacePhoto
+from ..db import Camera, FaceEmbedding, FacePhoto
 from ..thumbnail_files import FOLDER as THUMBNAILS
+from .cameras import camera_source, seal_source
 
 
 @dataclass(frozen=True)
@@ -40,10 +44,12 @@ class RotationReport:
     embeddings: int
     photos: int
     thumbnails: int
+    camera_sources: int = 0
 
     def summary(self) -> str:
-        return (f"{self.embeddings} embedding(s), {self.photos} photo file(s) and "
-                f"{self.thumbnails} thumbnail(s) re-encrypted with key {self.key_id!r}")
+        return (f"{self.embeddings} embedding(s), {self.photos} photo file(s), "
+                f"{self.thumbnails} thumbnail(s) and {self.camera_sources} camera source(s) "
+                f"re-encrypted with key {self.key_id!r}")
 
 
 def rotate_templates(
@@ -77,8 +83,22 @@ def rotate_templates(
     root = instance_path / THUMBNAILS
     for path in sorted(root.glob("*/*.jpg")) if root.is_dir() else []:
         thumbnails += _reencrypt_file(path, cipher, thumbnail_aad(path.stem))
+    cameras = _rotate_camera_sources(session, cipher)
     session.flush()
-    return RotationReport(current, embeddings, photos, thumbnails)
+    return RotationReport(current, embeddings, photos, thumbnails, cameras)
+
+
+def _rotate_camera_sources(session: Session, cipher: TemplateCipher) -> int:
+    """Re-encrypt camera sources under another key, and encrypt plain ones with secrets."""
+    changed = 0
+    for camera in session.scalars(select(Camera).order_by(Camera.id)):
+        if camera.source_key_id == cipher.key_id:
+            continue
+        if camera.source_key_id is None and not has_secrets(camera.source):
+            continue
+        seal_source(camera, camera_source(camera, cipher), cipher)
+        changed += 1
+    return changed
 
 
 def keys_in_use(session: Session) -> dict[str | None, int]:

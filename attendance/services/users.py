@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import Role, User
-from ..errors import Conflict, InvalidInput, NotFound
+from ..errors import Conflict, InvalidInput, NotFound, WrongPassword
 from .audit import record_audit
 
 #: werkzeug hashing method: PBKDF2-HMAC-SHA256, 600,000 iterations (about 0.3 s per hash).
@@ -107,13 +107,14 @@ def change_password(
     """Replace the account's password after checking the current one, and end every
     signed-in session of the account (audited as ``user.password_change``).
 
-    Raises :class:`InvalidInput` for a wrong current password or a too short new one.
+    Raises :class:`WrongPassword` (an :class:`InvalidInput`) for a wrong current password
+    and :class:`InvalidInput` for an unfit new one.
     """
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"no user with id {user_id}")
     if not verify_password(user, current_password):
-        raise InvalidInput("the current password is wrong")
+        raise WrongPassword("the current password is wrong")
     if len(new_password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"password is too short; use at least {MIN_PASSWORD_LENGTH} characters")
     if new_password == current_password:

@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import Embedder, load_embedders
 
+from ..camera_sources import redact_text
 from ..config import Settings
 from ..crypto import TemplateCipher
 from ..db import ClassSession, Course, read_only_factory
 from ..errors import NotFound, PermissionDenied
 from ..matching import Gallery
-from ..services.cameras import get_camera, session_camera_id
+from ..services.cameras import camera_source, get_camera, session_camera_id
 from ..services.finalize import finalize_session
 from ..services.heartbeat import record_heartbeat
 from ..services.oversight import add_frame_coverage
@@ -57,7 +58,9 @@ class CameraWorker:
     """Everything one camera needs across class sessions: its source, models, spool.
 
     ``frame_source_factory`` makes a fresh :class:`FrameSource` for each (re)connection;
-    ``clock`` gives the time stamped on sightings and drives reconnect backoff.
+    ``clock`` gives the time stamped on sightings and drives reconnect backoff; ``redact``
+    cleans every camera message logged or put in the heartbeat's ``last_error`` (default:
+    URL credentials removed; :meth:`for_camera` adds the camera source's own secrets).
     """
 
     def __init__(
@@ -71,8 +74,10 @@ class CameraWorker:
         frame_source_factory: Callable[[], FrameSource],
         clock: Clock | None = None,
         metrics: WorkerMetrics | None = None,
+        redact: Callable[[str], str] = redact_text,
     ) -> None:
         self.settings = settings
+        self._redact = redact
         self.camera_id = camera_id
         self.camera_name = camera_name
         self.session_factory = session_factory
@@ -90,6 +95,7 @@ class CameraWorker:
             read_timeout_s=settings.camera_read_timeout_seconds,
             frozen_after_s=settings.camera_frozen_seconds,
             on_error=self._camera_error,
+            redact=redact,
         )
         self._tick_lock = threading.Lock()
         self._hb_lock = threading.Lock()
@@ -116,10 +122,12 @@ class CameraWorker:
         metrics: WorkerMetrics | None = None,
     ) -> CameraWorker:
         """A worker for the Camera row named ``camera_name`` (``NotFound`` if absent), with
-        the configured models unless ``embedders`` is given."""
+        the configured models unless ``embedders`` is given. A source stored encrypted is
+        decrypted here with the template key, and only ever handed to the frame source."""
+        cipher = TemplateCipher.from_settings(settings)
         with read_only_factory(session_factory)() as session:
             camera = get_camera(session, camera_name)
-            camera_id, source = camera.id, camera.source
+            camera_id, source = camera.id, camera_source(camera, cipher)
         models = list(embedders) if embedders is not None else load_embedders(
             settings.embedders, dlib_jitters=settings.dlib_jitters
         )
@@ -132,6 +140,7 @@ class CameraWorker:
             frame_source_factory=frame_source_factory or (lambda: OpenCvFrameSource(source)),
             clock=clock,
             metrics=metrics,
+            redact=lambda text: redact_text(text, source),
         )
 
     def tick(self, class_session_id: int) -> TickReport:
@@ -323,6 +332,7 @@ class CameraWorker:
 
     def _note_error(self, message: str) -> None:
         """Remember ``message`` (time-stamped) for the next heartbeat's ``last_error``."""
+        message = self._redact(message)
         with self._hb_lock:
             self._hb_error = f"{self.clock.now().isoformat(timespec='seconds')} {message}"
 

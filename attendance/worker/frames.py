@@ -6,6 +6,11 @@ read returns nothing, garbage frames, a read that hangs, a picture frozen on one
 frame) into "no frame this time", a logged error and a reconnect attempt after a capped
 exponential backoff. It never raises and never sleeps: the caller passes the current time,
 so a fake clock drives it in tests.
+
+Credentials never reach a log line or an error report: a source describes itself redacted
+(``attendance.camera_sources``), and every message the supervisor logs or reports passes
+through its ``redact`` function first (the worker gives it one that knows its camera's
+secrets), since a driver's error may quote the URL it failed to open.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from ..camera_sources import redact_source, redact_text
 from ..errors import CameraUnavailable
 
 logger = logging.getLogger(__name__)
@@ -76,17 +82,19 @@ class OpenCvFrameSource:
 
     @property
     def description(self) -> str:
-        scheme, sep, rest = self.source.partition("://")
-        if sep and "@" in rest:  # hide user:password@ in URLs
-            rest = rest.split("@", 1)[1]
-        return f"{scheme}://{rest}" if sep else self.source
+        return redact_source(self.source)
 
     def open(self) -> None:
         import cv2  # noqa: PLC0415 - heavy import, only when a camera is opened
 
         self.close()
         target: int | str = int(self.source) if self.source.strip().isdigit() else self.source
-        capture = cv2.VideoCapture(target)
+        try:
+            capture = cv2.VideoCapture(target)
+        except Exception as exc:  # cv2.error and friends may quote the URL: redact it
+            raise CameraUnavailable(
+                f"camera source {self.description!r} could not be opened: "
+                f"{redact_text(str(exc), self.source)}") from None
         if not capture.isOpened():
             capture.release()
             raise CameraUnavailable(
@@ -162,6 +170,8 @@ class CameraSupervisor:
     tolerated before reopening; a read that returns nothing reopens at once.
     ``on_error`` is told every problem (for the heartbeat's ``last_error``); the recent ones
     are also kept in :attr:`incidents` and counted by kind in :attr:`counts`.
+    ``redact`` cleans every message before it is logged, kept or reported (default: every
+    URL's credentials removed; the worker passes one that also knows its source's secrets).
     """
 
     def __init__(
@@ -173,8 +183,10 @@ class CameraSupervisor:
         frozen_after_s: float | None = None,
         bad_frames_before_reconnect: int = 3,
         on_error: Callable[[str], None] | None = None,
+        redact: Callable[[str], str] = redact_text,
     ) -> None:
         self._factory = factory
+        self._redact = redact
         self._backoff = backoff or Backoff()
         self._read_timeout_s = read_timeout_s
         self._bad_limit = max(1, bad_frames_before_reconnect)
@@ -257,10 +269,10 @@ class CameraSupervisor:
             source.open()
         except Exception as exc:  # any driver failure is "unavailable", retried later
             if source is not None:
-                _close_quietly(source)
+                _close_quietly(source, self._redact)
             self._schedule_retry(now, f"cannot open camera: {exc}", kind="open_failed")
             return False
-        logger.info("camera %s opened", source.description)
+        logger.info("camera %s opened", self._redact(source.description))
         self._source = source
         self._bad_frames = 0
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="camera-read")
@@ -275,7 +287,8 @@ class CameraSupervisor:
         except FutureTimeout:
             return _HUNG
         except Exception as exc:  # a crashing driver is reported like a missing frame
-            logger.warning("camera read raised %s: %s", type(exc).__name__, exc)
+            logger.warning("camera read raised %s: %s", type(exc).__name__,
+                           self._redact(str(exc)))
             return None
 
     def _abandon(self, now: datetime, why: str, *, kind: str, hung: bool = False) -> None:
@@ -293,9 +306,10 @@ class CameraSupervisor:
             return
         if hung:
             # Closing may block behind the stuck read: do it on a throwaway thread.
-            threading.Thread(target=_close_quietly, args=(source,), daemon=True).start()
+            threading.Thread(target=_close_quietly, args=(source, self._redact),
+                             daemon=True).start()
         else:
-            _close_quietly(source)
+            _close_quietly(source, self._redact)
 
     def _schedule_retry(self, now: datetime, why: str, *, kind: str) -> None:
         self._failures += 1
@@ -304,6 +318,7 @@ class CameraSupervisor:
         self._report(now, kind, f"{why}; retrying in {delay:g} s")
 
     def _report(self, now: datetime, kind: str, message: str) -> None:
+        message = self._redact(message)
         logger.warning("%s", message)
         self.incidents.append(Incident(now, kind, message))
         self.counts[kind] += 1
@@ -314,11 +329,12 @@ class CameraSupervisor:
 _HUNG = object()
 
 
-def _close_quietly(source: FrameSource) -> None:
+def _close_quietly(source: FrameSource, redact: Callable[[str], str] = redact_text) -> None:
     try:
         source.close()
-    except Exception:
-        logger.exception("closing camera source %s failed", source.description)
+    except Exception as exc:  # logged without its traceback, which could quote the URL
+        logger.warning("closing camera source %s failed: %s: %s", source.description,
+                       type(exc).__name__, redact(str(exc)))
 
 
 __all__ = [

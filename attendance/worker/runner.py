@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..config import Settings
 from ..db import Camera, Course, make_engine, make_session_factory
 from ..services.cameras import verify_camera_token
+from ..services.key_check import check_template_keys
 from .camera_worker import CameraWorker
 from .frames import Backoff
 from .metrics import WorkerMetrics
@@ -38,7 +39,8 @@ def run_worker(settings: Settings, camera_name: str, stop: threading.Event, *,
     checked against the database before anything else (unless ``verify_token`` is False: a
     child process of ``attendance serve``, see ``supervisor``). Serves Prometheus metrics on
     127.0.0.1:``metrics_port`` when that is > 0. Raises ``NotFound`` when the camera does not
-    exist and ``PermissionDenied`` for a missing or wrong token.
+    exist, ``PermissionDenied`` for a missing or wrong token, and ``MissingTemplateKey`` when
+    a template key file that stored data needs is missing (``attendance.services.key_check``).
     """
     engine = worker_engine(settings)
     metrics = WorkerMetrics()
@@ -77,9 +79,10 @@ def _connect(
     failures = 0
     while not stop.is_set():
         try:
-            if verify_token:
-                with factory() as session:
+            with factory() as session:
+                if verify_token:
                     verify_camera_token(session, camera_name, settings.worker_token)
+                check_template_keys(session, settings)
             return CameraWorker.for_camera(settings, factory, camera_name, metrics=metrics)
         except Exception as exc:
             if not is_connection_error(exc):

@@ -128,3 +128,20 @@ def test_course_xlsx_over_a_date_range(
     assert client.get(f"/sessions/{classroom.session_id}/export.xlsx").status_code == 404
     assert client.get(url, query_string={"date_from": "2026-03-01", "date_to": "2026-03-09",
                                          "format": "xlsx"}).status_code == 404
+
+
+def test_xlsx_export_survives_control_characters_in_stored_names(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom,
+    session_factory: sessionmaker[Session],
+) -> None:
+    """Rows stored before the input guard existed (or by another program) still export."""
+    with session_factory.begin() as session:
+        odd = Student(student_number="S\x01009", display_name="Bell\x07 Escape\x1b[31m")
+        session.add(odd)
+        session.flush()
+        add_to_roster(session, classroom.course_id, student_ids=[odd.id])
+    auth.login("alice")
+    response = client.get(f"/sessions/{classroom.session_id}/export.xlsx")
+    assert response.status_code == 200
+    rows = _sheet(response.data)
+    assert ["S009", "Bell Escape[31m"] in [[row[6], row[7]] for row in rows]

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
-from attendance.errors import InvalidInput
+from attendance.errors import InvalidInput, WrongPassword
 from attendance.services.audit import record_audit
 from attendance.services.users import authenticate, change_password, revoke_sessions
 
@@ -26,6 +26,8 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 #: One message for an unknown username and a wrong password: no hint which accounts exist.
 BAD_CREDENTIALS = "Unknown username or wrong password."
 THROTTLED = "Too many failed sign-in attempts. Wait a few minutes, then try again."
+CHANGE_PAUSED = ("Too many wrong passwords for this account. Password changes are paused "
+                      "for a few minutes; wait, then try again.")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -76,20 +78,37 @@ def logout() -> Response:
 
 @bp.route("/password", methods=["GET", "POST"])
 def password() -> Response | str | tuple[str, int]:
-    """Change one's own password; every session of the account ends, this one included."""
+    """Change one's own password; every session of the account ends, this one included.
+
+    A wrong current password counts as a failed sign-in of the account (the same
+    :class:`LoginLimits`): a stolen session cannot guess the password here faster than at
+    the sign-in page, and while the account is paused even the right password is refused
+    unchecked (429).
+    """
     form = PasswordForm()
     if not form.validate_on_submit():
         return render_template("auth/password.html", form=form)
+    identity = current_identity()
+    limits: LoginLimits = current_app.extensions["attendance.login_throttle"]
+    address = request.remote_addr
+    if limits.is_blocked(address, identity.username):
+        logger.warning("password change throttled for %r from %s", identity.username, address)
+        flash(CHANGE_PAUSED, "error")
+        return render_template("auth/password.html", form=form), 429
     db = get_session()
     try:
-        change_password(db, user_id=current_identity().id,
+        change_password(db, user_id=identity.id,
                         current_password=form.current_password.data or "",
                         new_password=form.new_password.data or "")
     except InvalidInput as exc:
         db.rollback()
+        if isinstance(exc, WrongPassword):
+            limits.record_failure(address, identity.username)
+            logger.info("wrong current password for %r from %s", identity.username, address)
         flash(str(exc), "error")
         return render_template("auth/password.html", form=form), 400
     db.commit()
+    limits.record_success(address, identity.username)
     logout_user()
     flash("Password changed. Sign in with the new password.", "info")
     return redirect(url_for("auth.login"))

@@ -5,9 +5,12 @@ A teacher sees only the cameras of their own courses, and only those courses' se
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from attendance.camera_sources import has_secrets
+from attendance.config import Settings
+from attendance.crypto import TemplateCipher
 from attendance.db import utcnow
 from attendance.services.audit import record_audit
 from attendance.services.camera_health import ALIVE_WITHIN, FAILING_WITHIN, camera_statuses
@@ -37,7 +40,9 @@ def add() -> Response | tuple[str, int]:
     if not form.validate():
         return _render(form), 400
     try:
-        camera = create_camera(session, name=form.name.data or "", source=form.source.data or "")
+        source = form.source.data or ""
+        camera = create_camera(session, name=form.name.data or "", source=source,
+                               cipher=_cipher() if has_secrets(source) else None)
         record_audit(session, actor=identity.username, action="camera.create",
                      target_type="camera", target_id=camera.id, user_id=identity.id,
                      details={"name": camera.name})
@@ -47,6 +52,12 @@ def add() -> Response | tuple[str, int]:
         return _render(form), 400
     flash(f"Camera {camera.name} added. Choose it in a course to film that course.", "success")
     return redirect(url_for("cameras.index"))
+
+
+def _cipher() -> TemplateCipher:
+    """The template key, which encrypts a source URL's credentials at rest."""
+    settings: Settings = current_app.extensions["attendance.settings"]
+    return TemplateCipher.from_settings(settings)
 
 
 def _render(form: CameraForm | None) -> str:

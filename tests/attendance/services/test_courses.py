@@ -8,9 +8,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from attendance.camera_sources import redact_source
+from attendance.config import Settings
+from attendance.crypto import TemplateCipher
 from attendance.db import Enrollment, User
 from attendance.errors import Conflict, InvalidInput, NotFound
-from attendance.services.cameras import create_camera, get_camera, list_cameras
+from attendance.services.cameras import camera_source, create_camera, get_camera, list_cameras
 from attendance.services.courses import (
     Slot,
     create_course,
@@ -175,9 +178,11 @@ def test_roster_with_unknown_student_changes_nothing(db_session: Session) -> Non
 @pytest.mark.parametrize(
     "source", ["0", "/videos/room 1.mp4", "rtsp://user:pw@10.0.0.5:554/live", "https://x/y.mjpg"]
 )
-def test_camera_sources_accepted(db_session: Session, source: str) -> None:
-    camera = create_camera(db_session, name="cam", source=source)
-    assert get_camera(db_session, "cam").source == source == camera.source
+def test_camera_sources_accepted(db_session: Session, source: str, settings: Settings) -> None:
+    cipher = TemplateCipher.from_settings(settings)
+    camera = create_camera(db_session, name="cam", source=source, cipher=cipher)
+    assert camera_source(get_camera(db_session, "cam"), cipher) == source
+    assert camera.source == redact_source(source)  # credentials only in encrypted form
 
 
 @pytest.mark.parametrize("source", ["", "ftp://x/y", "rtsp://", "a\nb"])

@@ -126,8 +126,8 @@ def test_rotate_command(tmp_path: Path) -> None:
         _student(session, "A1", [1, 0, 0], None)
     result = cli("keys", "rotate")
     assert result.exit_code == 0, result.output
-    assert "1 embedding(s), 0 photo file(s) and 0 thumbnail(s) re-encrypted with key 'k1'" \
-        in result.output
+    assert ("1 embedding(s), 0 photo file(s), 0 thumbnail(s) and 0 camera source(s) "
+            "re-encrypted with key 'k1'") in result.output
     assert (cli.instance / "keys" / "k1.key").is_file()
     with cli.session() as session:
         assert keys_in_use(session) == {"k1": 1}
