@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from attendance.config import Settings, load_settings
 from attendance.db import make_engine, make_session_factory
 
-from . import db, errors, security
+from . import access, db, errors, security
 from .auth import session_limits
 from .auth.identity import load_identity
 from .auth.throttle import LoginLimits
@@ -70,6 +70,7 @@ def create_app(
     security.init_app(app)
     errors.init_app(app)
     register_filters(app)
+    access.init_app(app)
     _register_blueprints(app)
     return app
 

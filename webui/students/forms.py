@@ -42,5 +42,12 @@ class EnrollForm(FlaskForm):
     )
 
 
+class StudentForm(FlaskForm):
+    """A student's name and email: renaming is this form's job, never enrollment's."""
+
+    display_name = StringField("Name", validators=[InputRequired(), Length(max=200)])
+    email = EmailField("Email (optional)", validators=[Optional(), Length(max=254), _EMAIL])
+
+
 class DeleteForm(FlaskForm):
     """Only a CSRF token; the student is in the URL."""

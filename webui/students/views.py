@@ -9,16 +9,20 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from attendance import access
+from attendance.access import Action
 from attendance.config import Settings
 from attendance.db import Student, consent_covers
 from attendance.services.erasure import erase_student
+from attendance.services.students import update_student
 from enrollment import EnrollmentResult, PhotoUpload, enroll_student
 
-from ..auth.identity import current_identity, require_admin
+from ..access import student_or_404
+from ..auth.identity import Identity, current_identity
 from ..db import get_session
 from ..embedders import get_embedders
 from ..errors import FORM_ERRORS, flash_error
-from .forms import DeleteForm, EnrollForm
+from .forms import DeleteForm, EnrollForm, StudentForm
 
 logger = logging.getLogger(__name__)
 
@@ -30,13 +34,15 @@ LIST_LIMIT = 200
 
 @bp.get("/")
 def index() -> str:
+    """The students the user may list (a teacher: those on their rosters), searchable."""
     query = request.args.get("q", "").strip()[:100]
     session = get_session()
-    students = _search(session, query)
+    students = _search(session, current_identity(), query)
     consenting = set(session.scalars(select(Student.id).where(
         Student.id.in_([s.id for s in students]), consent_covers(Student.id, None))))
     return render_template("students/index.html", students=students, query=query,
-                           limit=LIST_LIMIT, delete_form=DeleteForm(), consenting=consenting)
+                           limit=LIST_LIMIT, delete_form=DeleteForm(), consenting=consenting,
+                           every_student=access.listed_students(current_identity()) is None)
 
 
 @bp.route("/enroll", methods=["GET", "POST"])
@@ -69,12 +75,33 @@ def enroll() -> str | tuple[str, int]:
     return render_template("students/enroll.html", form=form, result=result), status
 
 
+@bp.route("/<int:student_id>/edit", methods=["GET", "POST"])
+def edit(student_id: int) -> Response | str | tuple[str, int]:
+    """The student's name and email, on a form of their own (audited ``student.update``)."""
+    identity = current_identity()
+    session = get_session()
+    student = student_or_404(session, identity, student_id, Action.EDIT_STUDENT)
+    form = StudentForm(obj=None if request.method == "POST" else student)
+    if form.validate_on_submit():
+        try:
+            update_student(session, student.id, display_name=form.display_name.data or "",
+                           email=form.email.data or None, actor=identity.username,
+                           user_id=identity.id, by=identity)
+            session.commit()
+        except FORM_ERRORS as exc:
+            flash_error(exc)
+        else:
+            flash("Name and email saved.", "success")
+            return redirect(url_for("history.student", student_id=student.id))
+    status = 400 if form.errors else 200
+    return render_template("students/edit.html", form=form, student=student), status
+
+
 @bp.post("/<int:student_id>/delete")
 def delete(student_id: int) -> Response:
-    identity = require_admin()
+    identity = current_identity()
     session = get_session()
-    if session.get(Student, student_id) is None:
-        return redirect(url_for("students.index"))
+    student_or_404(session, identity, student_id, Action.ERASE_STUDENT)
     if DeleteForm().validate():
         report = erase_student(session, _settings(), student_id, actor=identity.username,
                                user_id=identity.id)
@@ -89,8 +116,11 @@ def _settings() -> Settings:
     return settings
 
 
-def _search(session: Session, text: str) -> list[Student]:
+def _search(session: Session, identity: Identity, text: str) -> list[Student]:
     query = select(Student).order_by(Student.student_number).limit(LIST_LIMIT)
+    listed = access.listed_students(identity)
+    if listed is not None:
+        query = query.where(listed)
     if text:
         needle = text.lower()  # autoescape: '%' and '_' are searched for literally
         query = query.where(or_(
