@@ -96,6 +96,8 @@ class Settings:
     #: Upload limits for one image.
     max_image_bytes: int = 15 * 1024 * 1024
     max_image_pixels: int = 40_000_000
+    #: Most photos one enrollment form (one request) may send.
+    max_photos_per_upload: int = 5
     #: Worker: seconds between captured frames, sightings needed, minutes before start.
     capture_interval_seconds: float = 5.0
     min_sightings: int = 2
@@ -109,6 +111,9 @@ class Settings:
     camera_frozen_seconds: float = 15.0
     #: Worker: longest wait between camera reconnect attempts, seconds (doubling from 1 s).
     camera_backoff_max_seconds: float = 60.0
+    #: Worker: the niceness (0-19) ``attendance serve`` and ``attendance worker`` give camera
+    #: worker processes, so the dashboard gets the CPU first (where the OS allows it).
+    worker_nice: int = 10
     #: Worker: sightings kept in memory while the database is unreachable (oldest dropped).
     worker_spool_capacity: int = 10000
     #: Worker: a finished session whose camera delivered analysed frames for less than this
@@ -287,6 +292,7 @@ def _validate(s: Settings) -> None:
         "min_face_pixels",
         "max_image_bytes",
         "max_image_pixels",
+        "max_photos_per_upload",
         "capture_interval_seconds",
         "min_sightings",
         "thumbnail_retention_days",
@@ -304,6 +310,8 @@ def _validate(s: Settings) -> None:
     for name in positive:
         if getattr(s, name) <= 0:
             fail(name, "must be greater than 0")
+    if not 0 <= s.worker_nice <= 19:
+        fail("worker_nice", "must be between 0 (same priority as the dashboard) and 19")
     if not 1.0 <= s.worker_refresh_seconds <= 60.0:
         fail("worker_refresh_seconds", "must be between 1 and 60 seconds")
     if s.unknown_thumbnail_retention_days > s.thumbnail_retention_days:

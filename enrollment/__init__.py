@@ -2,14 +2,22 @@
 
 from .decoding import DecodedImage as DecodedImage
 from .decoding import decode_image as decode_image
+from .errors import AlreadyEnrolled as AlreadyEnrolled
 from .errors import PhotoRejected as PhotoRejected
 from .folder import FolderSummary as FolderSummary
 from .folder import StudentBatch as StudentBatch
 from .folder import enroll_folder as enroll_folder
 from .folder import plan_folder as plan_folder
+from .permissions import Mode as Mode
 from .quality import QualityReport as QualityReport
+from .service import EnrollmentContext as EnrollmentContext
+from .service import EnrollmentRequest as EnrollmentRequest
 from .service import EnrollmentResult as EnrollmentResult
 from .service import Outcome as Outcome
 from .service import PhotoOutcome as PhotoOutcome
 from .service import PhotoUpload as PhotoUpload
+from .service import PreparedEnrollment as PreparedEnrollment
 from .service import enroll_student as enroll_student
+from .service import prepare_enrollment as prepare_enrollment
+from .service import read_enrollment_context as read_enrollment_context
+from .service import store_enrollment as store_enrollment

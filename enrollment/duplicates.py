@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from attendance.config import Settings
@@ -43,13 +44,18 @@ class DuplicateMatch:
 
 
 class DuplicateIndex:
-    """Everyone else's embeddings, loaded once per enrollment and checked per photo."""
+    """Everyone else's embeddings, loaded once per enrollment and checked per photo.
 
-    def __init__(self, session: Session, galleries: Mapping[str, Gallery],
-                 thresholds: Mapping[str, float]) -> None:
-        self._session = session
+    It holds plain data only (no database session), so the checks run after the read
+    transaction that loaded it has ended.
+    """
+
+    def __init__(self, galleries: Mapping[str, Gallery], thresholds: Mapping[str, float],
+                 people: Mapping[int, tuple[str, str]]) -> None:
         self._galleries = dict(galleries)
         self._thresholds = dict(thresholds)
+        #: student id -> (student number, display name) of everyone in the galleries.
+        self._people = dict(people)
 
     @classmethod
     def load(cls, session: Session, settings: Settings, model_versions: Mapping[str, str],
@@ -60,7 +66,13 @@ class DuplicateIndex:
         if exclude_student_id is not None:
             galleries = {name: _without(g, exclude_student_id) for name, g in galleries.items()}
         thresholds = {name: settings.duplicate_threshold_for(name) for name in model_versions}
-        return cls(session, galleries, thresholds)
+        ids = {int(i) for g in galleries.values() for i in g.student_ids}
+        people: dict[int, tuple[str, str]] = {}
+        if ids:
+            rows = session.execute(select(Student.id, Student.student_number,
+                                          Student.display_name))
+            people = {r.id: (r.student_number, r.display_name) for r in rows if r.id in ids}
+        return cls(galleries, thresholds, people)
 
     def nearest(self, embeddings: Mapping[str, NDArray[np.float32]]) -> DuplicateMatch | None:
         """The closest other student under any model's duplicate threshold, or ``None``.
@@ -80,11 +92,9 @@ class DuplicateIndex:
         if not found:
             return None
         _, name, student_id, distance = min(found)
-        student = self._session.get(Student, student_id)
-        if student is None:  # pragma: no cover - the gallery was loaded from this session
-            return None
-        return DuplicateMatch(student_id, student.student_number, student.display_name, name,
-                              distance, self._thresholds[name])
+        number, display_name = self._people[student_id]
+        return DuplicateMatch(student_id, number, display_name, name, distance,
+                              self._thresholds[name])
 
 
 def _without(gallery: Gallery, student_id: int) -> Gallery:

@@ -25,10 +25,18 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.config import Settings
+from attendance.db import read_only_factory
 from attendance.errors import InvalidInput
 from models import Embedder
 
-from .service import EnrollmentResult, PhotoUpload, enroll_student
+from .service import (
+    EnrollmentRequest,
+    EnrollmentResult,
+    PhotoUpload,
+    prepare_enrollment,
+    read_enrollment_context,
+    store_enrollment,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -130,26 +138,32 @@ def enroll_folder(
 ) -> FolderSummary:
     """Enroll every student in ``directory`` (layouts: see the module docstring).
 
-    Each student is enrolled in its own transaction, committed before the next one starts.
+    Each student is enrolled in its own transaction, committed before the next one starts;
+    it holds only the writes (photos are read, checked and embedded before it begins), so
+    the dashboard and camera workers sharing the database wait for it only briefly.
     ``consent_by`` is recorded for every student (the operator asserts consent was given).
     ``after_student`` runs inside a student's transaction once they are stored (e.g. to put
     them on a course roster); ``progress(done, total)`` is called before the first and after
     each student.
     """
     batches = plan_folder(directory, manifest)
+    read_factory = read_only_factory(session_factory)
     summary = FolderSummary()
     if progress is not None:
         progress(0, len(batches))
     for done, batch in enumerate(batches, start=1):
         uploads, unreadable = _read(batch.paths, settings.max_image_bytes)
         summary.errors.extend((batch.student_number, why) for why in unreadable)
+        request = EnrollmentRequest(
+            student_number=batch.student_number, display_name=batch.name,
+            consent_by=consent_by, photos=uploads, allow_duplicate=allow_duplicate, actor=actor,
+        )
         try:
+            with read_factory() as session:
+                context = read_enrollment_context(session, settings, embedders, request)
+            prepared = prepare_enrollment(context, settings, embedders)  # no transaction open
             with session_factory.begin() as session:
-                result = enroll_student(
-                    session, settings, embedders, student_number=batch.student_number,
-                    display_name=batch.name, consent_by=consent_by, photos=uploads,
-                    allow_duplicate=allow_duplicate, actor=actor,
-                )
+                result = store_enrollment(session, settings, embedders, prepared)
                 if after_student is not None and result.student_id is not None:
                     after_student(session, result)
             summary.results.append(result)

@@ -6,6 +6,12 @@ and the duplicate check against every other enrolled student. Accepted photos ar
 their quality figures and one embedding row per model; the image itself is kept under the
 instance folder when ``settings.keep_photos`` is on.
 
+The work runs in three phases: :func:`read_enrollment_context` reads (the student, their
+stored photos, everyone's embeddings), :func:`prepare_enrollment` decodes, checks and embeds
+with no database at all, and :func:`store_enrollment` writes. Callers that serve others at the
+same time read through a read-only session, so on SQLite the write lock is held only for the
+inserts (:func:`enroll_student` runs all three on one session, for scripts and tests).
+
 The caller owns the transaction: this module only adds and flushes. If anything fails
 half-way the caller rolls back and nothing remains, not even photo files (see ``storage``).
 """
@@ -23,6 +29,7 @@ from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from attendance.access import Principal
 from attendance.config import Settings
 from attendance.crypto import TemplateCipher, embedding_aad, photo_aad
 from attendance.db import FaceEmbedding, FacePhoto, Relation, Student, utcnow
@@ -30,11 +37,13 @@ from attendance.detection import face_inputs
 from attendance.errors import InvalidInput
 from attendance.services.audit import record_audit
 from attendance.services.consent import ensure_consent
+from attendance.services.roster import add_to_roster
 from models import Embedder
 
 from .decoding import DecodedImage, decode_image
 from .duplicates import DuplicateIndex, DuplicateMatch
 from .errors import PhotoRejected
+from .permissions import Mode, check_existing, check_missing, check_new
 from .quality import QualityReport, assess_photo
 from .storage import write_photo
 
@@ -104,6 +113,68 @@ class _Prepared:
     duplicate: DuplicateMatch | None
 
 
+@dataclass(frozen=True, eq=False)
+class _Known:
+    """A photo of the student already stored, re-uploaded: embeddings of models enabled since
+    it was stored (``vectors``, possibly none) are added to it."""
+
+    upload: PhotoUpload
+    content_hash: str
+    vectors: dict[str, NDArray[np.float32]]
+
+
+@dataclass(frozen=True)
+class EnrollmentRequest:
+    """Who to enroll, with which photos, and the consent recorded (see :func:`enroll_student`
+    for each field's meaning)."""
+
+    student_number: str
+    consent_by: str
+    photos: Sequence[PhotoUpload]
+    display_name: str | None = None
+    email: str | None = None
+    allow_duplicate: bool = False
+    actor: str = "cli"
+    consent_given_by: str | None = None
+    consent_relation: str = Relation.STUDENT.value
+    notice_version: str | None = None
+    consent_course_ids: Collection[int] | None = None
+    #: New student, photos for an enrolled one, or either (the operator's bulk runs).
+    mode: Mode = Mode.NEW_OR_ADD_PHOTOS
+    #: The course whose roster a new student joins (None: none; admins only).
+    course_id: int | None = None
+    #: Who asks (``attendance.access``); None: the operator.
+    by: Principal | None = None
+
+    @property
+    def number(self) -> str:
+        return self.student_number.strip()
+
+    @property
+    def name(self) -> str | None:
+        return (self.display_name or "").strip() or None
+
+
+@dataclass(frozen=True, eq=False)
+class EnrollmentContext:
+    """What the read phase found: the student (if the number exists), the content hashes of
+    their stored photos with the models each is embedded with, and everyone else's embeddings
+    for the duplicate check. Plain data: no transaction stays open while photos are embedded."""
+
+    request: EnrollmentRequest
+    student_id: int | None
+    stored: dict[str, frozenset[tuple[str, str]]]
+    duplicates: DuplicateIndex
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedEnrollment:
+    """The photos decoded, checked and embedded, ready for :func:`store_enrollment`."""
+
+    context: EnrollmentContext
+    items: tuple[PhotoOutcome | _Prepared | _Known, ...]
+
+
 def enroll_student(
     session: Session,
     settings: Settings,
@@ -120,80 +191,179 @@ def enroll_student(
     consent_relation: str = Relation.STUDENT.value,
     notice_version: str | None = None,
     consent_course_ids: Collection[int] | None = None,
+    mode: Mode = Mode.NEW_OR_ADD_PHOTOS,
+    course_id: int | None = None,
+    by: Principal | None = None,
 ) -> EnrollmentResult:
-    """Enroll (or add photos to) the student ``student_number``.
+    """Enroll (or add photos to) the student ``student_number``, in one session.
 
     ``consent_by`` names who recorded the student's consent; without it nothing is stored.
     Unless the student already has an active consent, a :class:`Consent` row is added: given by
     ``consent_given_by`` (default: the student's name) as ``consent_relation`` (student or
     guardian), under ``notice_version`` (default: ``settings.consent_notice_version``), for
     ``consent_course_ids`` (default: all courses).
-    A new student needs ``display_name``; for a known one a given name or email replaces the
-    stored one. ``allow_duplicate`` is the operator's override of the duplicate check (the
-    override is audited). Raises :class:`InvalidInput` for a missing consent, number or name;
+    A new student needs ``display_name`` (``email`` is optional) and joins the roster of
+    ``course_id`` when given; an enrolled student's name and email are never changed here
+    (``attendance.services.students.update_student`` does that, audited). ``mode`` says
+    whether the number must be new, must exist, or either; ``by`` (None: the operator) is
+    checked by ``enrollment.permissions`` in the read and the write phase.
+    ``allow_duplicate`` is the operator's override of the duplicate check (the
+    override is audited). Raises :class:`InvalidInput` for a missing consent, number or name,
+    :class:`AlreadyEnrolled` for a taken number in mode NEW, and the access policy's refusals;
     per-photo refusals are reported in the result, not raised.
+
+    This runs the three phases (:func:`read_enrollment_context`, :func:`prepare_enrollment`,
+    :func:`store_enrollment`) on one session, so on SQLite a write session holds the write
+    lock while photos are embedded: callers that serve others at the same time (the web form,
+    bulk enrollment) run the phases themselves, reading through a read-only session.
     """
-    number = student_number.strip()
+    request = EnrollmentRequest(
+        student_number=student_number, consent_by=consent_by, photos=photos,
+        display_name=display_name, email=email, allow_duplicate=allow_duplicate, actor=actor,
+        consent_given_by=consent_given_by, consent_relation=consent_relation,
+        notice_version=notice_version, consent_course_ids=consent_course_ids,
+        mode=mode, course_id=course_id, by=by,
+    )
+    context = read_enrollment_context(session, settings, embedders, request)
+    prepared = prepare_enrollment(context, settings, embedders)
+    return store_enrollment(session, settings, embedders, prepared)
+
+
+def read_enrollment_context(
+    session: Session, settings: Settings, embedders: Sequence[Embedder],
+    request: EnrollmentRequest,
+) -> EnrollmentContext:
+    """Phase 1, reads only: validate ``request`` and load what the checks need.
+
+    Raises :class:`InvalidInput` for a missing consent, number or name (a new student needs
+    one) or when no model is configured, and refuses what ``request.by`` may not do
+    (``enrollment.permissions``).
+    """
+    number = request.number
     if not number or len(number) > 64:
         raise InvalidInput("a student number of 1 to 64 characters is required")
-    consent = consent_by.strip()
-    if not consent:
+    if not request.consent_by.strip():
         raise InvalidInput(
             f"student {number} cannot be enrolled without consent: record who gave it (consent_by)"
         )
     if not embedders:
         raise InvalidInput("no embedding model is configured (setting 'embedders')")
-    name = (display_name or "").strip() or None
     student = session.scalar(select(Student).where(Student.student_number == number))
-    if student is None and name is None:
-        raise InvalidInput(f"student {number} is new: a name is required")
-
-    known: dict[str, FacePhoto | None] = {}
-    if student is not None:
-        known = {p.content_hash: p for p in session.scalars(
-            select(FacePhoto).where(FacePhoto.student_id == student.id))}
+    _check(session, request, student)
+    stored = _stored_photos(session, student.id) if student is not None else {}
     versions = {e.name: e.version for e in embedders}
     duplicates = DuplicateIndex.load(session, settings, versions,
                                      exclude_student_id=student.id if student else None)
-    outcomes: list[PhotoOutcome | _Prepared] = []
-    for upload in photos:
+    return EnrollmentContext(request, student.id if student else None, stored, duplicates)
+
+
+def prepare_enrollment(
+    context: EnrollmentContext, settings: Settings, embedders: Sequence[Embedder]
+) -> PreparedEnrollment:
+    """Phase 2, no database: decode, check and embed every photo, and run the duplicate check.
+
+    The slow part of an enrollment (seconds per photo on a small CPU): it runs while no
+    transaction is open, so nobody waits for it.
+    """
+    request = context.request
+    seen: set[str] = set()
+    items: list[PhotoOutcome | _Prepared | _Known] = []
+    for upload in request.photos:
         digest = hashlib.sha256(upload.data).hexdigest()
-        if digest in known:
-            stored = known[digest]
-            added = _backfill(session, settings, stored, upload, embedders) if stored else []
-            note = f"; added {', '.join(added)} embedding" if added else ""
-            outcomes.append(PhotoOutcome(upload.filename, Outcome.SKIPPED,
-                                         f"{upload.filename}: already stored for {number}{note}",
-                                         digest))
-            continue
-        known[digest] = None
-        outcomes.append(_prepare(upload, digest, settings, embedders, duplicates,
-                                 allow_duplicate))
+        if digest in context.stored:
+            have = context.stored[digest]
+            missing = [e for e in embedders if (e.name, e.version) not in have]
+            items.append(_Known(upload, digest, _embed_again(upload, settings, missing)))
+        elif digest in seen:
+            items.append(PhotoOutcome(upload.filename, Outcome.SKIPPED,
+                                      f"{upload.filename}: the same photo was given twice",
+                                      digest))
+        else:
+            items.append(_prepare(upload, digest, settings, embedders, context.duplicates,
+                                  request.allow_duplicate))
+        seen.add(digest)
+    return PreparedEnrollment(context, tuple(items))
+
+
+def store_enrollment(
+    session: Session, settings: Settings, embedders: Sequence[Embedder],
+    prepared: PreparedEnrollment,
+) -> EnrollmentResult:
+    """Phase 3, the writes: store the student, the accepted photos with their embeddings,
+    consent and audit. Only inserts and small reads: a short transaction.
+
+    What changed since the read phase is respected: a student created meanwhile under the
+    same number gets the photos, and a photo stored meanwhile is skipped.
+    """
+    request = prepared.context.request
+    number, name = request.number, request.name
+    consent = request.consent_by.strip()
+    student = session.scalar(select(Student).where(Student.student_number == number))
+    _check(session, request, student)  # again: the roster or the student may have changed
+    stored = ({p.content_hash: p for p in session.scalars(
+        select(FacePhoto).where(FacePhoto.student_id == student.id))}
+        if student is not None else {})
+    items = [_already_stored(item, number) if isinstance(item, _Prepared)
+             and item.content_hash in stored else item for item in prepared.items]
 
     created = False
-    if any(isinstance(o, _Prepared) for o in outcomes):
+    if any(isinstance(o, _Prepared) for o in items):
         if student is None:
-            student = Student(student_number=number, display_name=name or number, email=email)
+            student = Student(student_number=number, display_name=name or number,
+                              email=(request.email or "").strip() or None)
             session.add(student)
             created = True
-        _update_student(student, name, email, consent)
+        _note_consent(student, consent)
         session.flush()
+        if created and request.course_id is not None:
+            add_to_roster(session, request.course_id, student_ids=[student.id], by=request.by)
     elif student is not None:
-        _update_student(student, name, email, consent)
+        _note_consent(student, consent)
 
-    final = [o if isinstance(o, PhotoOutcome) else _store(session, settings, student, o, embedders)
-             for o in outcomes]
+    final: list[PhotoOutcome] = []
+    for item in items:
+        if isinstance(item, _Prepared):
+            final.append(_store(session, settings, student, item, embedders))
+        elif isinstance(item, _Known):
+            final.append(_store_known(session, settings, stored.get(item.content_hash), item,
+                                      embedders, number))
+        else:
+            final.append(item)
     result = EnrollmentResult(number, student.id if student else None, created, tuple(final))
     if student is not None:
-        ensure_consent(session, student.id, given_by=consent_given_by or student.display_name,
-                       relation=consent_relation, course_ids=consent_course_ids,
-                       notice_version=notice_version or settings.consent_notice_version,
-                       actor=actor, recorded_by=consent)
-        _audit(session, actor, student, result)
+        if request.mode is not Mode.ADD_PHOTOS:  # adding photos needs a consent already
+            ensure_consent(session, student.id,
+                           given_by=request.consent_given_by or student.display_name,
+                           relation=request.consent_relation,
+                           course_ids=request.consent_course_ids,
+                           notice_version=request.notice_version
+                           or settings.consent_notice_version,
+                           actor=request.actor, recorded_by=consent, by=request.by)
+        _audit(session, request.actor, student, result, request.course_id if created else None)
     session.flush()
     logger.info("enrolled %s: %d accepted, %d skipped, %d rejected",
                 number, result.accepted, result.skipped, result.rejected)
     return result
+
+
+def _stored_photos(session: Session, student_id: int) -> dict[str, frozenset[tuple[str, str]]]:
+    """Content hash of each stored photo of the student -> its (model, version) embeddings."""
+    photos: dict[str, set[tuple[str, str]]] = {}
+    rows = session.execute(
+        select(FacePhoto.content_hash, FaceEmbedding.model_name, FaceEmbedding.model_version)
+        .outerjoin(FaceEmbedding, FaceEmbedding.photo_id == FacePhoto.id)
+        .where(FacePhoto.student_id == student_id))
+    for content_hash, model, version in rows:
+        have = photos.setdefault(content_hash, set())
+        if model is not None:
+            have.add((model, version))
+    return {h: frozenset(models) for h, models in photos.items()}
+
+
+def _already_stored(item: _Prepared, number: str) -> PhotoOutcome:
+    return PhotoOutcome(item.upload.filename, Outcome.SKIPPED,
+                        f"{item.upload.filename}: already stored for {number}",
+                        item.content_hash)
 
 
 def _prepare(upload: PhotoUpload, digest: str, settings: Settings,
@@ -216,13 +386,12 @@ def _prepare(upload: PhotoUpload, digest: str, settings: Settings,
     return _Prepared(upload, digest, image, quality, vectors, duplicate)
 
 
-def _backfill(session: Session, settings: Settings, photo: FacePhoto, upload: PhotoUpload,
-              embedders: Sequence[Embedder]) -> list[str]:
-    """Embed an already stored photo with models enabled since it was stored; their names."""
-    have = {(e.model_name, e.model_version) for e in photo.embeddings}
-    missing = [e for e in embedders if (e.name, e.version) not in have]
+def _embed_again(upload: PhotoUpload, settings: Settings,
+                 missing: Sequence[Embedder]) -> dict[str, NDArray[np.float32]]:
+    """Embeddings of an already stored photo by the models in ``missing`` (enabled since it
+    was stored); none when there are none, or when the photo no longer passes the checks."""
     if not missing:
-        return []
+        return {}
     try:
         image = decode_image(upload.data, filename=upload.filename,
                              max_bytes=settings.max_image_bytes,
@@ -230,20 +399,43 @@ def _backfill(session: Session, settings: Settings, photo: FacePhoto, upload: Ph
         quality = assess_photo(image.pixels, settings, filename=upload.filename)
     except PhotoRejected as exc:  # limits were tightened since: leave the photo as it is
         logger.info("not re-embedding %s: %s", upload.filename, exc)
-        return []
+        return {}
     inputs = face_inputs(image.pixels, [quality.face])
-    cipher = TemplateCipher.from_settings(settings)
-    for embedder in missing:
-        vector = np.asarray(embedder.embed(inputs), dtype=np.float32)[0]
-        session.add(_embedding_row(cipher, photo.student_id, photo, embedder, vector))
-    return [e.name for e in missing]
+    return {e.name: np.asarray(e.embed(inputs), dtype=np.float32)[0] for e in missing}
 
 
-def _update_student(student: Student, name: str | None, email: str | None, consent: str) -> None:
-    if name is not None:
-        student.display_name = name
-    if email is not None:
-        student.email = email.strip() or None
+def _store_known(session: Session, settings: Settings, photo: FacePhoto | None, item: _Known,
+                 embedders: Sequence[Embedder], number: str) -> PhotoOutcome:
+    """Add the embeddings computed for an already stored photo that it still lacks."""
+    added: list[str] = []
+    if photo is not None and item.vectors:
+        have = {(e.model_name, e.model_version) for e in photo.embeddings}
+        cipher = TemplateCipher.from_settings(settings)
+        for embedder in embedders:
+            vector = item.vectors.get(embedder.name)
+            if vector is not None and (embedder.name, embedder.version) not in have:
+                session.add(_embedding_row(cipher, photo.student_id, photo, embedder, vector))
+                added.append(embedder.name)
+    note = f"; added {', '.join(added)} embedding" if added else ""
+    return PhotoOutcome(item.upload.filename, Outcome.SKIPPED,
+                        f"{item.upload.filename}: already stored for {number}{note}",
+                        item.content_hash)
+
+
+def _check(session: Session, request: EnrollmentRequest, student: Student | None) -> None:
+    """What ``request.by`` may do with this number (``enrollment.permissions``), and a name
+    for a new student."""
+    if student is not None:
+        check_existing(session, request.by, request.mode, student)
+        return
+    check_missing(request.mode)
+    check_new(session, request.by, request.course_id)
+    if request.name is None:
+        raise InvalidInput(f"student {request.number} is new: a name is required")
+
+
+def _note_consent(student: Student, consent: str) -> None:
+    """The legacy first-consent columns, filled once (enrollment never renames anyone)."""
     if student.consent_given_at is None:
         student.consent_given_at = utcnow()
         student.consent_given_by = consent
@@ -293,10 +485,12 @@ def _embedding_row(cipher: TemplateCipher, student_id: int, photo: FacePhoto,
     )
 
 
-def _audit(session: Session, actor: str, student: Student, result: EnrollmentResult) -> None:
+def _audit(session: Session, actor: str, student: Student, result: EnrollmentResult,
+           course_id: int | None) -> None:
     details = {
         "student_number": student.student_number,
         "created": result.created,
+        "course_id": course_id,
         "accepted": [p.content_hash for p in result.photos if p.outcome is Outcome.ACCEPTED],
         "skipped": result.skipped,
         "rejected": [{"file": p.filename, "reason": p.reason}
@@ -312,4 +506,16 @@ def _audit(session: Session, actor: str, student: Student, result: EnrollmentRes
                                   "message": p.message})
 
 
-__all__ = ["EnrollmentResult", "Outcome", "PhotoOutcome", "PhotoUpload", "enroll_student"]
+__all__ = [
+    "EnrollmentContext",
+    "EnrollmentRequest",
+    "EnrollmentResult",
+    "Outcome",
+    "PhotoOutcome",
+    "PhotoUpload",
+    "PreparedEnrollment",
+    "enroll_student",
+    "prepare_enrollment",
+    "read_enrollment_context",
+    "store_enrollment",
+]

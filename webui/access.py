@@ -20,7 +20,7 @@ from attendance.db import Camera, ClassSession, Course, Student
 from attendance.errors import NotFound, PermissionDenied
 
 from .auth.identity import Identity, current_identity
-from .db import get_session
+from .db import get_read_session
 
 _T = TypeVar("_T", Course, ClassSession, Student, Camera)
 
@@ -51,7 +51,7 @@ def camera_or_404(session: Session, identity: Identity, camera_id: int,
 
 def allowed_or_403(identity: Identity, action: Action) -> Identity:
     """``identity`` when it may do the global ``action``, else 403."""
-    if not access.may(get_session(), identity, action):
+    if not access.may(get_read_session(), identity, action):
         abort(403)
     return identity
 
@@ -60,7 +60,7 @@ def init_app(app: Flask) -> None:
     """Templates ask ``may('action_name', target)`` to decide what to offer."""
 
     def may(action: str, target: Target = None) -> bool:
-        return access.may(get_session(), current_identity(), Action(action), target)
+        return access.may(get_read_session(), current_identity(), Action(action), target)
 
     app.jinja_env.globals["may"] = may
 

@@ -32,8 +32,6 @@ from .roster_import.views import bp as roster_import_bp
 from .sessions.views import bp as sessions_bp
 from .students.views import bp as students_bp
 
-#: How many photos of the largest allowed size one enrollment upload may carry.
-MAX_PHOTOS_PER_UPLOAD = 5
 #: Room for the form fields and multipart framing around the photos, bytes.
 _FORM_OVERHEAD_BYTES = 1024 * 1024
 
@@ -85,7 +83,7 @@ def _configure_app(app: Flask, settings: Settings, overrides: Mapping[str, Any])
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.cookie_secure,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_absolute_hours),
-        MAX_CONTENT_LENGTH=settings.max_image_bytes * MAX_PHOTOS_PER_UPLOAD
+        MAX_CONTENT_LENGTH=settings.max_image_bytes * settings.max_photos_per_upload
         + _FORM_OVERHEAD_BYTES,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )

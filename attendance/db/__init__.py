@@ -21,8 +21,10 @@ from .courses import CameraTeacher as CameraTeacher
 from .courses import Course as Course
 from .courses import CourseSchedule as CourseSchedule
 from .courses import Enrollment as Enrollment
+from .engine import ReadOnlySessionError as ReadOnlySessionError
 from .engine import make_engine as make_engine
 from .engine import make_session_factory as make_session_factory
+from .engine import read_only_factory as read_only_factory
 from .people import FaceEmbedding as FaceEmbedding
 from .people import FacePhoto as FacePhoto
 from .people import Student as Student

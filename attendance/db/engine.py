@@ -59,11 +59,51 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout_s: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout
-        # instead of failing later with "database is locked" on lock upgrade.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A writer's IMMEDIATE takes the write lock up front, so two writers queue on
+        # busy_timeout instead of failing later with "database is locked" on lock upgrade.
+        # A reader's DEFERRED takes no write lock at all: with WAL it reads a snapshot while
+        # a writer works, and never makes one wait.
+        read_only = conn.get_execution_options().get(READ_ONLY_OPTION, False)
+        conn.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """One factory per process; sessions keep loaded values after commit."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+#: Execution option marking an engine or connection whose transactions only read.
+READ_ONLY_OPTION = "attendance_read_only"
+
+
+class ReadOnlySessionError(RuntimeError):
+    """A read-only session was asked to write: a bug in the caller, never the user's fault."""
+
+
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """One factory per process (and one more for reads); sessions keep loaded values after
+    commit.
+
+    ``read_only`` sessions never take SQLite's write lock (their transactions begin
+    DEFERRED), so page views and other reads never wait for, nor hold up, a writer; a flush
+    of pending changes in one raises :class:`ReadOnlySessionError`. Write sessions begin
+    IMMEDIATE on SQLite: do heavy work (decoding, detection, embedding) before their first
+    statement, because the write lock is held from then until commit.
+    """
+    if not read_only:
+        return sessionmaker(bind=engine, expire_on_commit=False)
+    factory = sessionmaker(bind=engine.execution_options(**{READ_ONLY_OPTION: True}),
+                           expire_on_commit=False)
+    event.listen(factory, "before_flush", _refuse_flush)
+    return factory
+
+
+def read_only_factory(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """The read-only twin of a write ``factory`` bound to an engine (:func:`make_session_factory`
+    with ``read_only``); ``factory`` itself when it is bound to something else (a test's
+    connection inside an outer transaction)."""
+    bind = factory.kw.get("bind")
+    if isinstance(bind, Engine):
+        return make_session_factory(bind, read_only=True)
+    return factory
+
+
+def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+    raise ReadOnlySessionError(
+        "a read-only database session was asked to write; open a write session for that"
+    )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.db import AuditLog, Consent
 from attendance.services.consent import has_consent
-from enrollment import EnrollmentResult
+from enrollment import EnrollmentRequest
 from webui.students import views
 
 from .conftest import AuthActions, Classroom
@@ -102,19 +102,21 @@ def test_sign_in_failed_sign_in_and_export_are_audited(
 
 def test_the_enroll_form_passes_who_gave_consent(
     client: FlaskClient, auth: AuthActions, monkeypatch: pytest.MonkeyPatch,
+    classroom: Classroom,
 ) -> None:
-    calls: list[dict[str, Any]] = []
+    calls: list[EnrollmentRequest] = []
+    real = views.read_enrollment_context
 
-    def fake_enroll(session: Session, settings: Any, embedders: Any, **kwargs: Any) -> Any:
-        calls.append(kwargs)
-        return EnrollmentResult("S9", 9, True, ())
+    def spy(session: Session, settings: Any, embedders: Any, request: EnrollmentRequest) -> Any:
+        calls.append(request)
+        return real(session, settings, embedders, request)
 
-    monkeypatch.setattr(views, "enroll_student", fake_enroll)
+    monkeypatch.setattr(views, "read_enrollment_context", spy)
     auth.login("alice")
     client.post("/students/enroll", content_type="multipart/form-data", data={
         "student_number": "S9", "display_name": "Nia", "consent": "y",
         "consent_relation": "guardian", "consent_given_by": "Ola Nia",
-        "photos": [(io.BytesIO(b"1"), "a.jpg")]})
+        "course": str(classroom.course_id), "photos": [(io.BytesIO(b"1"), "a.jpg")]})
     (call,) = calls
-    assert (call["consent_relation"], call["consent_given_by"], call["consent_by"]) == (
+    assert (call.consent_relation, call.consent_given_by, call.consent_by) == (
         "guardian", "Ola Nia", "alice")

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from attendance.config import Settings
 from tests.conftest import make_settings
 from webui import create_app
-from webui.app import MAX_PHOTOS_PER_UPLOAD
 
 from .conftest import PASSWORD, AuthActions, Classroom
 
@@ -53,12 +52,13 @@ def test_session_cookie_flags(client: FlaskClient, auth: AuthActions) -> None:
 
 
 def test_cookie_secure_and_limits_from_settings(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, cookie_secure=True, max_image_bytes=1000)
+    settings = make_settings(tmp_path, cookie_secure=True, max_image_bytes=1000,
+                             max_photos_per_upload=7)
     app = create_app(settings)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SECRET_KEY"] == settings.secret_key
-    assert app.config["MAX_CONTENT_LENGTH"] > 1000 * MAX_PHOTOS_PER_UPLOAD
-    assert app.config["MAX_CONTENT_LENGTH"] < 1000 * MAX_PHOTOS_PER_UPLOAD + 2 * 1024 * 1024
+    assert app.config["MAX_CONTENT_LENGTH"] > 1000 * 7
+    assert app.config["MAX_CONTENT_LENGTH"] < 1000 * 7 + 2 * 1024 * 1024
     app.extensions["attendance.engine"].dispose()
 
 

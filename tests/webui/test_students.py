@@ -11,16 +11,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.db import AuditLog, Student
-from enrollment import EnrollmentResult, Outcome, PhotoOutcome
+from enrollment import (
+    EnrollmentRequest,
+    EnrollmentResult,
+    Outcome,
+    PhotoOutcome,
+    PreparedEnrollment,
+)
 from webui.students import views
 
 from .conftest import AuthActions, Classroom, FakeEmbedder
 
 
-def _enroll_data(**changes: Any) -> dict[str, Any]:
+def _enroll_data(course: Classroom | None = None, **changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "student_number": "S100", "display_name": "Ada Lovelace", "email": "",
         "consent": "y", "photos": [(io.BytesIO(b"not an image"), "ada.jpg")],
+        "course": str(course.course_id) if course else "",
     }
     data.update(changes)
     return data
@@ -51,21 +58,25 @@ def test_enroll_form_validation(client: FlaskClient, auth: AuthActions) -> None:
     assert "Enter an address like name@school.edu." in text
 
 
-def test_enroll_needs_a_name_for_a_new_student(client: FlaskClient, auth: AuthActions) -> None:
+def test_enroll_needs_a_name_for_a_new_student(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom
+) -> None:
     auth.login("alice")
-    response = client.post("/students/enroll", data=_enroll_data(display_name=""),
+    response = client.post("/students/enroll", data=_enroll_data(classroom, display_name=""),
                            content_type="multipart/form-data")
-    assert "student S100 is new: a name is required" in response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "This field is required." in response.get_data(as_text=True)
 
 
 def test_enroll_shows_why_a_photo_was_refused(
-    client: FlaskClient, auth: AuthActions, session_factory: sessionmaker[Session]
+    client: FlaskClient, auth: AuthActions, session_factory: sessionmaker[Session],
+    classroom: Classroom,
 ) -> None:
     auth.login("alice")
-    response = client.post("/students/enroll", data=_enroll_data(),
+    response = client.post("/students/enroll", data=_enroll_data(classroom),
                            content_type="multipart/form-data")
     text = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Nothing was stored for S100" in text
     assert '<li class="refused">' in text
     assert "ada.jpg" in text
@@ -74,32 +85,36 @@ def test_enroll_shows_why_a_photo_was_refused(
 
 
 def test_enroll_calls_the_service_and_shows_each_photo(
-    client: FlaskClient, auth: AuthActions, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, auth: AuthActions, monkeypatch: pytest.MonkeyPatch,
+    classroom: Classroom,
 ) -> None:
-    calls: list[dict[str, Any]] = []
+    calls: list[tuple[Any, EnrollmentRequest]] = []
 
-    def fake_enroll(session: Session, settings: Any, embedders: Any, **kwargs: Any) -> Any:
-        calls.append({"embedders": embedders, **kwargs})
+    def fake_store(session: Session, settings: Any, embedders: Any,
+                   prepared: PreparedEnrollment) -> Any:
+        calls.append((embedders, prepared.context.request))
         return EnrollmentResult("S100", 42, True, (
             PhotoOutcome("a.jpg", Outcome.ACCEPTED, "a.jpg: accepted", "h1"),
             PhotoOutcome("b.jpg", Outcome.REJECTED, "b.jpg: 2 faces found; use a photo of one",
                          "h2", reason="several_faces"),
         ))
 
-    monkeypatch.setattr(views, "enroll_student", fake_enroll)
+    monkeypatch.setattr(views, "store_enrollment", fake_store)
     auth.login("alice")
     photos = [(io.BytesIO(b"1"), "a.jpg"), (io.BytesIO(b"2"), "b.jpg")]
-    response = client.post("/students/enroll", data=_enroll_data(photos=photos),
+    response = client.post("/students/enroll", data=_enroll_data(classroom, photos=photos),
                            content_type="multipart/form-data")
     text = response.get_data(as_text=True)
     assert "Student S100 enrolled: 1 photo(s) accepted, 1 refused" in text
     assert "b.jpg: 2 faces found; use a photo of one" in text
-    (call,) = calls
-    assert isinstance(call["embedders"][0], FakeEmbedder)
-    assert call["consent_by"] == "alice"
-    assert call["actor"] == "alice"
-    assert call["allow_duplicate"] is False
-    assert [p.data for p in call["photos"]] == [b"1", b"2"]
+    ((embedders, call),) = calls
+    assert isinstance(embedders[0], FakeEmbedder)
+    assert call.consent_by == "alice"
+    assert call.actor == "alice"
+    assert call.allow_duplicate is False
+    assert [p.data for p in call.photos] == [b"1", b"2"]
+    assert (call.course_id, call.consent_course_ids) == (classroom.course_id,
+                                                         [classroom.course_id])
 
 
 def test_only_an_admin_deletes_and_it_is_audited(

@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from attendance.db import Role, User
 
-from ..db import get_session
+from ..db import get_read_session
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def load_identity(session_id: str) -> Identity | None:
         key, version = int(user_part), int(version_part)
     except ValueError:
         return None
-    user = get_session().get(User, key)
+    user = get_read_session().get(User, key)  # every request: never the write lock
     if user is None or not user.active or not sep or user.session_version != version:
         return None
     return Identity.of(user)

@@ -16,7 +16,7 @@ from attendance.services.reports import ReportRow, course_report, session_report
 
 from ..access import class_session_or_404, course_or_404
 from ..auth.identity import current_identity
-from ..db import get_session
+from ..db import get_session, write_session
 from ..errors import FORM_ERRORS, flash_error
 from .forms import DateRangeForm
 
@@ -78,11 +78,11 @@ def _record_export(target_type: str, target_id: int, filename: str,
                    rows: list[ReportRow]) -> None:
     """Audit a download of personal data: who took which file, with how many rows."""
     identity = current_identity()
-    session = get_session()
-    record_audit(session, actor=identity.username, action="export.download", user_id=identity.id,
-                 target_type=target_type, target_id=target_id,
-                 details={"file": filename, "rows": len(rows)})
-    session.commit()
+    with write_session() as session:  # a download is a GET: its reads took no write lock
+        record_audit(session, actor=identity.username, action="export.download",
+                     user_id=identity.id, target_type=target_type, target_id=target_id,
+                     details={"file": filename, "rows": len(rows)})
+        session.commit()
 
 
 def _csv_response(rows: list[ReportRow], filename: str) -> Response:

@@ -35,7 +35,7 @@ from attendance.services.review import (
 )
 from attendance.thumbnail_files import existing_thumbnail
 from attendance.worker.thumbnails import read_thumbnail
-from enrollment import Outcome, PhotoUpload, enroll_student
+from enrollment import Mode, Outcome, PhotoUpload, enroll_student
 
 from ..access import class_session_or_404, course_or_404, student_or_404
 from ..auth.identity import Identity, current_identity
@@ -144,9 +144,10 @@ def _add_thumbnail(
     filename = f"sighting {sighting.id} thumbnail"
     result = enroll_student(
         session, settings, get_embedders(),
-        student_number=student.student_number, display_name=student.display_name,
+        student_number=student.student_number,
         consent_by=student.consent_given_by or identity.username,
         photos=[PhotoUpload(filename, data)], actor=identity.username,
+        mode=Mode.ADD_PHOTOS, by=identity,
     )
     outcome = result.photos[0]
     if outcome.outcome is Outcome.ACCEPTED:

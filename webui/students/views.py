@@ -1,13 +1,17 @@
-"""Students: search, enrollment from uploaded photos, deletion."""
+"""Students: the list, enrollment of a new student, photos for an enrolled one, the name and
+email form, and deletion. Who may do which is ``attendance.access``'s to say."""
 
 from __future__ import annotations
 
 import logging
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_wtf.file import MultipleFileField
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
+from wtforms.validators import InputRequired
 
 from attendance import access
 from attendance.access import Action
@@ -15,14 +19,24 @@ from attendance.config import Settings
 from attendance.db import Student, consent_covers
 from attendance.services.erasure import erase_student
 from attendance.services.students import update_student
-from enrollment import EnrollmentResult, PhotoUpload, enroll_student
+from enrollment import (
+    AlreadyEnrolled,
+    EnrollmentRequest,
+    EnrollmentResult,
+    Mode,
+    PhotoUpload,
+    prepare_enrollment,
+    read_enrollment_context,
+    store_enrollment,
+)
 
-from ..access import student_or_404
+from ..access import allowed_or_403, student_or_404
 from ..auth.identity import Identity, current_identity
-from ..db import get_session
+from ..choices import select_choices
+from ..db import end_reads, get_read_session, get_session
 from ..embedders import get_embedders
-from ..errors import FORM_ERRORS, flash_error
-from .forms import DeleteForm, EnrollForm, StudentForm
+from ..errors import FORM_ERRORS, flash_error, status_for
+from .forms import DeleteForm, EnrollForm, PhotosForm, StudentForm
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +44,9 @@ bp = Blueprint("students", __name__, url_prefix="/students")
 
 #: Most students listed at once; narrow the search to see others.
 LIST_LIMIT = 200
+#: The answer to an upload of which no photo was accepted (each photo's reason is shown).
+REFUSED = 422
+NEEDS_COURSE = "Choose the course the student joins, so they are on your roster."
 
 
 @bp.get("/")
@@ -47,32 +64,72 @@ def index() -> str:
 
 @bp.route("/enroll", methods=["GET", "POST"])
 def enroll() -> str | tuple[str, int]:
-    identity = current_identity()
-    form = EnrollForm()
-    if not identity.is_admin:
-        del form.allow_duplicate
+    """A new student: number, name, the course whose roster they join, consent and photos.
+    A number that is taken is refused, never updated; the form is empty after a success."""
+    identity = allowed_or_403(current_identity(), Action.ENROLL_STUDENT)
+    form = _enroll_form(identity)
     result: EnrollmentResult | None = None
-    if form.validate_on_submit():
-        session = get_session()
-        uploads = [PhotoUpload(f.filename or "photo", f.read()) for f in form.photos.data]
+    taken: int | None = None
+    status = 200
+    settings = _settings()
+    if form.validate_on_submit() and _within_photo_limit(form.photos, settings):
+        course_id = int(form.course.data) if form.course.data else None
+        request_ = EnrollmentRequest(
+            student_number=form.student_number.data or "",
+            display_name=form.display_name.data, email=form.email.data or None,
+            consent_by=identity.username, photos=_uploads(form.photos.data),
+            consent_given_by=form.consent_given_by.data or None,
+            consent_relation=form.consent_relation.data or "student",
+            allow_duplicate=bool(form.allow_duplicate and form.allow_duplicate.data),
+            actor=identity.username, mode=Mode.NEW, course_id=course_id, by=identity,
+            consent_course_ids=_consent_courses(identity, course_id),
+        )
         try:
-            result = enroll_student(
-                session, _settings(), get_embedders(),
-                student_number=form.student_number.data or "",
-                display_name=form.display_name.data, email=form.email.data or None,
-                consent_by=identity.username, photos=uploads,
-                consent_given_by=form.consent_given_by.data or None,
-                consent_relation=form.consent_relation.data or "student",
-                allow_duplicate=bool(identity.is_admin and form.allow_duplicate.data),
-                actor=identity.username,
-            )
-            session.commit()
+            result = _enroll(settings, request_)
+        except AlreadyEnrolled as exc:
+            flash_error(exc)
+            taken, status = exc.student_id, status_for(exc)
         except FORM_ERRORS as exc:
             flash_error(exc)
+            status = status_for(exc)
         else:
-            _flash_summary(result)
-    status = 400 if form.errors else 200
-    return render_template("students/enroll.html", form=form, result=result), status
+            status = _flash_summary(result)
+            if result.student_id is not None:
+                form = _enroll_form(identity, empty=True)  # the next student starts afresh
+    elif form.errors:
+        status = 400
+    return render_template("students/enroll.html", form=form, result=result,
+                           taken=taken), status
+
+
+@bp.route("/<int:student_id>/photos", methods=["GET", "POST"])
+def photos(student_id: int) -> str | tuple[str, int]:
+    """More photos for an enrolled student: their name and email stay as they are."""
+    identity = current_identity()
+    student = student_or_404(get_read_session(), identity, student_id, Action.ADD_PHOTOS)
+    form = _photos_form(identity)
+    result: EnrollmentResult | None = None
+    status = 200
+    settings = _settings()
+    if form.validate_on_submit() and _within_photo_limit(form.photos, settings):
+        request_ = EnrollmentRequest(
+            student_number=student.student_number, consent_by=identity.username,
+            photos=_uploads(form.photos.data), actor=identity.username,
+            allow_duplicate=bool(form.allow_duplicate and form.allow_duplicate.data),
+            mode=Mode.ADD_PHOTOS, by=identity,
+        )
+        try:
+            result = _enroll(settings, request_)
+        except FORM_ERRORS as exc:
+            flash_error(exc)
+            status = status_for(exc)
+        else:
+            status = _flash_summary(result)
+            form = _photos_form(identity, empty=True)
+    elif form.errors:
+        status = 400
+    return render_template("students/photos.html", form=form, result=result,
+                           student=student), status
 
 
 @bp.route("/<int:student_id>/edit", methods=["GET", "POST"])
@@ -111,6 +168,69 @@ def delete(student_id: int) -> Response:
     return redirect(url_for("students.index"))
 
 
+def _enroll_form(identity: Identity, *, empty: bool = False) -> EnrollForm:
+    """The enrollment form with the courses ``identity`` may enroll into (optional only for
+    those who may enroll without a course) and the duplicate override for those who may."""
+    form = EnrollForm(formdata=None) if empty else EnrollForm()
+    session = get_read_session()
+    courses = [c for c in access.visible_courses(session, identity)
+               if access.may(session, identity, Action.ENROLL_INTO_COURSE, c)]
+    choices = [(str(c.id), f"{c.code} {c.name}") for c in courses]
+    if access.may(session, identity, Action.ENROLL_WITHOUT_COURSE):
+        choices.insert(0, ("", "No course yet"))
+    else:
+        form.course.validators = [InputRequired(message=NEEDS_COURSE)]
+    form.course.choices = select_choices(choices)
+    if not access.may(session, identity, Action.OVERRIDE_DUPLICATE_CHECK):
+        del form.allow_duplicate
+    return form
+
+
+def _photos_form(identity: Identity, *, empty: bool = False) -> PhotosForm:
+    form = PhotosForm(formdata=None) if empty else PhotosForm()
+    if not access.may(get_read_session(), identity, Action.OVERRIDE_DUPLICATE_CHECK):
+        del form.allow_duplicate
+    return form
+
+
+def _consent_courses(identity: Identity, course_id: int | None) -> list[int] | None:
+    """The courses the consent given on the form covers: all for those who may record that
+    (admins), else the course the student joins (a teacher's own)."""
+    if course_id is None or access.may(get_read_session(), identity,
+                                       Action.CONSENT_FOR_ALL_COURSES):
+        return None
+    return [course_id]
+
+
+def _uploads(files: list[FileStorage]) -> list[PhotoUpload]:
+    return [PhotoUpload(f.filename or "photo", f.read()) for f in files]
+
+
+def _enroll(settings: Settings, request_: EnrollmentRequest) -> EnrollmentResult:
+    """Enroll in three phases, so the write lock is held only for the inserts: read (a
+    read-only session), decode/detect/embed (no transaction open), then write and commit."""
+    embedders = get_embedders()
+    context = read_enrollment_context(get_read_session(), settings, embedders, request_)
+    end_reads()
+    prepared = prepare_enrollment(context, settings, embedders)
+    session = get_session()
+    result = store_enrollment(session, settings, embedders, prepared)
+    session.commit()
+    return result
+
+
+def _within_photo_limit(field: MultipleFileField, settings: Settings) -> bool:
+    """False (with the form error shown) when more photos were sent than one upload allows."""
+    limit = settings.max_photos_per_upload
+    count = len(field.data or [])
+    if count <= limit:
+        return True
+    field.errors = [*field.errors, (
+        f"At most {limit} photos per upload (setting max_photos_per_upload); {count} were "
+        "chosen. Send them in several uploads.")]
+    return False
+
+
 def _settings() -> Settings:
     settings: Settings = current_app.extensions["attendance.settings"]
     return settings
@@ -130,10 +250,17 @@ def _search(session: Session, identity: Identity, text: str) -> list[Student]:
     return list(session.scalars(query))
 
 
-def _flash_summary(result: EnrollmentResult) -> None:
-    if result.student_id is None:
-        flash(f"Nothing was stored for {result.student_number}: no photo was accepted.", "error")
-    else:
-        verb = "enrolled" if result.created else "updated"
-        flash(f"Student {result.student_number} {verb}: {result.accepted} photo(s) accepted, "
+def _flash_summary(result: EnrollmentResult) -> int:
+    """Flash what became of the upload; the HTTP status to answer: 422 when no photo was
+    accepted and some were refused (each with its reason on the page), else 200."""
+    if result.accepted == 0 and result.rejected:
+        flash(f"Nothing was stored for {result.student_number}: no photo was accepted.",
+              "error")
+        return REFUSED
+    if result.created:
+        flash(f"Student {result.student_number} enrolled: {result.accepted} photo(s) accepted, "
               f"{result.rejected} refused, {result.skipped} already stored.", "success")
+    else:
+        flash(f"Photos of {result.student_number}: {result.accepted} accepted, "
+              f"{result.rejected} refused, {result.skipped} already stored.", "success")
+    return 200
