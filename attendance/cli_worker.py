@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import signal
 import threading
 from pathlib import Path
@@ -12,6 +13,7 @@ import click
 
 from .cli_support import cli_settings, domain_errors_as_click
 from .worker import run_worker
+from .worker.process import CameraLock, lower_priority
 
 
 @click.command("worker")
@@ -19,8 +21,10 @@ from .worker import run_worker
               help="Name of the camera (see 'attendance camera list') this worker films.")
 @click.option("--token-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="File holding the camera's worker token (else ATTENDANCE_WORKER_TOKEN).")
+@click.option("--supervised-by", type=click.IntRange(1), hidden=True,
+              help="Pid of the 'attendance serve' that started this worker (no token then).")
 @domain_errors_as_click
-def worker(camera_name: str, token_file: Path | None) -> None:
+def worker(camera_name: str, token_file: Path | None, supervised_by: int | None) -> None:
     """Capture and recognise faces during every class session held at CAMERA's room.
 
     Runs until interrupted (Ctrl-C or SIGTERM); sessions added or moved in the dashboard
@@ -40,4 +44,14 @@ def worker(camera_name: str, token_file: Path | None) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    run_worker(settings, camera_name, stop)
+    niceness = lower_priority(settings.worker_nice)
+    with CameraLock(settings.instance_path, camera_name,
+                    supervisor_pid=supervised_by or 0) as lock:
+        if not lock.acquire(stop):
+            return
+        click.echo(f"Worker of camera {camera_name}: process {os.getpid()}, niceness "
+                   f"{niceness}" + (f", supervised by {supervised_by}" if supervised_by else ""),
+                   err=True)
+        # A worker started by 'attendance serve' runs on the dashboard's machine with its
+        # settings: it needs no token (the token proves a classroom machine's worker).
+        run_worker(settings, camera_name, stop, verify_token=supervised_by is None)

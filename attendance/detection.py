@@ -7,12 +7,14 @@ downscaled for detection only; boxes are mapped back to the original pixels and 
 and landmarks are located on the full-resolution image.
 
 Detector libraries are imported on first use and cached, so importing this module is cheap.
+dlib's detectors are called through ``models.dlib_models`` and the Haar cascade under a lock:
+no model object is ever called from two threads at once.
 """
 
 from __future__ import annotations
 
 import logging
-import warnings
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -22,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from models import Box, FaceInput
+from models.dlib_models import dlib_models
 from models.landmarks import five_point_landmarks
 
 from .config import DETECTORS
@@ -30,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 #: OpenCV's frontal-face cascade shipped in ``cv2.data.haarcascades``.
 HAAR_CASCADE_FILE = "haarcascade_frontalface_default.xml"
+_HAAR_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,36 +138,17 @@ def _map_back(box: Box, scale: float, height: int, width: int) -> Box:
 def _locate(image: NDArray[np.uint8], detector: str, upsample: int) -> list[Box]:
     if detector == "haar":
         return _locate_haar(image)
-    fr = _face_recognition()
-    found = fr.face_locations(image, number_of_times_to_upsample=upsample, model=detector)
-    return [(int(t), int(r), int(b), int(lf)) for t, r, b, lf in found]
+    return dlib_models().detect(image, model=detector, upsample=upsample)
 
 
 def _locate_haar(image: NDArray[np.uint8]) -> list[Box]:
     import cv2  # noqa: PLC0415 - heavy import, only for the haar detector
 
     grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-    found = _haar_cascade().detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5,
-                                             minSize=(30, 30))
+    with _HAAR_LOCK:  # one cascade object per process: never two threads in it at once
+        found = _haar_cascade().detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5,
+                                                 minSize=(30, 30))
     return [(int(y), int(x + w), int(y + h), int(x)) for x, y, w, h in found]
-
-
-@cache
-def _face_recognition() -> Any:
-    """``face_recognition`` loads dlib's HOG and CNN detectors when imported: do it once."""
-    from PIL import ImageFile  # noqa: PLC0415
-
-    with warnings.catch_warnings():
-        # face_recognition_models still imports pkg_resources, which warns on import; the
-        # warning is the dependency's, not ours, and must not fail a `-W error` run.
-        warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
-        import face_recognition  # noqa: PLC0415 - heavy: loads dlib's models
-
-    # face_recognition turns on Pillow's "load truncated images" for the whole process when
-    # imported; put Pillow's safe default back (enrollment must refuse truncated uploads).
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
-    logger.info("loaded dlib face detectors")
-    return face_recognition
 
 
 @cache

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import click
 from sqlalchemy.orm import Session
 
-from attendance.bench.commands import classroom, speed
+from attendance.bench.commands import classroom, speed, threads
 from attendance.bench.enrolling import ENROLLER_KEY, Enroll, EnrollOutcome
 from attendance.bench_worker import worker
 from attendance.config import Settings
@@ -33,6 +33,7 @@ def bench(ctx: click.Context) -> None:
 bench.add_command(worker)
 bench.add_command(classroom)
 bench.add_command(speed)
+bench.add_command(threads)
 
 
 def real_enroller() -> Enroll:

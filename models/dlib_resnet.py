@@ -1,31 +1,20 @@
 """dlib's ResNet face embedder (``dlib_face_recognition_resnet_model_v1``) behind :class:`Embedder`.
 
-``face_recognition`` loads every dlib model when it is imported, so it is imported only on the
-first :meth:`DlibResNetEmbedder.embed` call. dlib aligns each face itself (its own 150x150 chip
-from the 5-point landmarks it finds inside the given box), so only the image and box are used.
+The model is called through :mod:`models.dlib_models` (loaded on first use, never called from
+two threads at once). dlib aligns each face itself (its own 150x150 chip from the 5-point
+landmarks it finds inside the given box), so only the image and box are used; the result is
+the same as ``face_recognition.face_encodings(..., model="small")``.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
-from functools import cache
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .dlib_models import dlib_models
 from .protocol import FaceInput
-
-logger = logging.getLogger(__name__)
-
-
-@cache
-def _face_recognition() -> Any:
-    import face_recognition  # noqa: PLC0415 - heavy: loads dlib's models on import
-
-    logger.info("loaded dlib face models through face_recognition")
-    return face_recognition
 
 
 class DlibResNetEmbedder:
@@ -47,15 +36,9 @@ class DlibResNetEmbedder:
     def embed(self, faces: Sequence[FaceInput]) -> NDArray[np.float32]:
         """Embed ``faces``; returns float32 of shape (len(faces), 128)."""
         out = np.zeros((len(faces), self.dimension), dtype=np.float32)
-        if not faces:
-            return out
-        fr = _face_recognition()
+        models = dlib_models()
         for i, face in enumerate(faces):
-            encodings = fr.face_encodings(
-                np.ascontiguousarray(face.image),
-                known_face_locations=[tuple(int(v) for v in face.box)],
-                num_jitters=self.num_jitters,
-                model="small",
-            )
-            out[i] = np.asarray(encodings[0], dtype=np.float32)
+            box = (int(face.box[0]), int(face.box[1]), int(face.box[2]), int(face.box[3]))
+            out[i] = models.encode(np.ascontiguousarray(face.image), [box],
+                                   num_jitters=self.num_jitters)[0]
         return out

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
 
 import click
 from flask import Flask
@@ -13,19 +17,20 @@ from attendance.cli_support import cli_settings
 from attendance.config import Settings
 from attendance.db import make_engine
 from attendance.errors import ConfigError
-from attendance.worker import start_embedded
+from attendance.worker import start_worker_processes
 
 from .app import create_app
 from .production import ensure_safe_to_serve
+from .workers import WORKERS_KEY, RunningWorkers
 
 logger = logging.getLogger(__name__)
 
 #: Threads serving requests; the dashboard is small and most time is spent in the database.
 SERVER_THREADS = 8
 
-#: Hook for running the camera worker next to the dashboard: called with the settings before
-#: the server starts, it starts the worker and returns a function that stops it.
-EmbeddedWorker = Callable[[Settings], Callable[[], None]]
+#: Hook for running the camera workers next to the dashboard: called with the settings before
+#: the server starts, it starts them and returns them (stopped when the server stops).
+WorkerStarter = Callable[[Settings], RunningWorkers]
 
 
 @click.command("serve")
@@ -33,7 +38,8 @@ EmbeddedWorker = Callable[[Settings], Callable[[], None]]
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
     "--worker/--no-worker", "with_worker", default=True, show_default=True,
-    help="Also run the camera worker for every camera with a course, in this process.",
+    help="Also run a camera worker process for every camera with a course (supervised: "
+         "restarted if it dies, stopped with the server).",
 )
 def serve(host: str, port: int, with_worker: bool) -> None:
     """Run the teacher dashboard."""
@@ -63,28 +69,51 @@ def _require_migrated(settings: Settings) -> None:
         )
 
 
-def _embedded_worker() -> EmbeddedWorker:
-    """The embedded worker's starter: the one-machine default runs cameras in this process.
+def _embedded_worker() -> WorkerStarter:
+    """The worker starter of the one-machine default: a supervised child process per camera.
 
     A campus runs ``attendance worker --camera NAME`` per classroom instead (``--no-worker``).
     """
-    return start_embedded
+    return start_worker_processes
 
 
 def run_server(
-    app: Flask, *, host: str, port: int, worker: EmbeddedWorker | None, settings: Settings
+    app: Flask, *, host: str, port: int, worker: WorkerStarter | None, settings: Settings
 ) -> None:
-    """Serve ``app`` until interrupted, with ``worker`` running alongside when given."""
-    stop_worker: Callable[[], None] | None = None
+    """Serve ``app`` until interrupted (Ctrl-C or SIGTERM), with the camera worker processes
+    ``worker`` starts running alongside when given; they are stopped with the server."""
+    workers: RunningWorkers | None = None
     if worker is not None:
-        stop_worker = worker(settings)
+        workers = worker(settings)
+        app.extensions[WORKERS_KEY] = workers
     else:
-        logger.info("no camera worker in this process; run 'attendance worker' for cameras")
+        logger.info("no camera worker started; run 'attendance worker' for each camera")
     try:
-        _serve_wsgi(app, host, port)
+        with _sigterm_as_interrupt():
+            _serve_wsgi(app, host, port)
+    except KeyboardInterrupt:
+        logger.info("stopping")
     finally:
-        if stop_worker is not None:
-            stop_worker()
+        if workers is not None:
+            workers.stop()
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM (a service manager's stop) ends the server like Ctrl-C, so
+    the worker processes are stopped too. Only the main thread can set signal handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _serve_wsgi(app: Flask, host: str, port: int) -> None:

@@ -207,4 +207,43 @@ def speed(
     click.echo(markdown)
     if not no_docs:
         _publish(docs, "speed", markdown)
-__all__ = ["classroom", "speed"]
+@click.command("threads")
+@_lfw_option
+@_cache_option
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Threads at once (waitress serves the dashboard with 8).")
+@click.option("--photos", default=48, show_default=True, type=click.IntRange(1, 2000),
+              help="Photos embedded per strategy (one LFW photo per person).")
+@click.option("--strategy", "strategies", multiple=True, type=click.Choice(["lock", "per-thread"]),
+              help="Strategy to measure (repeatable) [default: both].")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the report (Markdown) to this file.")
+def threads(lfw_dir: Path | None, cache_dir: Path, threads: int, photos: int,
+            strategies: tuple[str, ...], out: Path | None) -> None:
+    """dlib's models called from a thread pool: a lock per model against models per thread."""
+    import os  # noqa: PLC0415
+
+    from models.dlib_models import STRATEGIES, Strategy  # noqa: PLC0415
+
+    from .threads import load_photos, run_threads, threads_markdown  # noqa: PLC0415
+
+    command = command_line()
+    images = lfw_images(lfw_dir, cache_dir)
+    people = sorted(p for p in images.iterdir() if p.is_dir())
+    paths = [next(iter(sorted(p.glob("*.jpg")))) for p in people if any(p.glob("*.jpg"))]
+    if not paths:
+        raise click.ClickException(f"{images} holds no <person>/<image>.jpg photos")
+    paths = (paths * (photos // len(paths) + 1))[:photos]
+    chosen: list[Strategy] = [s for s in STRATEGIES if not strategies or s in strategies]
+    click.echo(f"{len(paths)} photos on {threads} threads: {', '.join(chosen)} ...")
+    runs = run_threads(load_photos(paths), threads=threads, strategies=chosen)
+    date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    markdown = threads_markdown(runs, command=command, date=date, cpus=os.cpu_count())
+    if out is not None:
+        out.write_text(markdown, encoding="utf-8")
+    click.echo(markdown)
+    if any(r.max_difference > 1e-4 for r in runs):
+        raise click.ClickException("threaded embeddings differ from single-thread ones")
+
+
+__all__ = ["classroom", "speed", "threads"]

@@ -8,9 +8,10 @@ from .clock import SystemClock as SystemClock
 from .frames import CameraSupervisor as CameraSupervisor
 from .frames import FrameSource as FrameSource
 from .frames import OpenCvFrameSource as OpenCvFrameSource
-from .runner import run_embedded as run_embedded
 from .runner import run_worker as run_worker
-from .runner import start_embedded as start_embedded
+from .runner import start_worker_processes as start_worker_processes
 from .scheduler import build_scheduler as build_scheduler
 from .session_run import RunSummary as RunSummary
 from .session_run import run_class_session as run_class_session
+from .supervisor import WorkerState as WorkerState
+from .supervisor import WorkerSupervisor as WorkerSupervisor

@@ -76,6 +76,7 @@ class KerasCnnEmbedder:
         self._forward: _Forward | None = None
         self._version: str | None = None
         self._lock = threading.Lock()
+        self._call_lock = threading.Lock()
 
     @property
     def version(self) -> str:
@@ -124,12 +125,13 @@ class KerasCnnEmbedder:
         if len(crops) == 0:
             return np.zeros((0, self.dimension), dtype=np.float32)
         forward = self._load()
-        return np.concatenate(
-            [
-                forward(np.ascontiguousarray(crops[i : i + 256], dtype=np.uint8))
-                for i in range(0, len(crops), 256)
-            ]
-        )
+        with self._call_lock:  # like dlib's, the model is never called by two threads at once
+            return np.concatenate(
+                [
+                    forward(np.ascontiguousarray(crops[i : i + 256], dtype=np.uint8))
+                    for i in range(0, len(crops), 256)
+                ]
+            )
 
     def embed(self, faces: Sequence[FaceInput]) -> NDArray[np.float32]:
         """Align each face (landmarks if present, else its box) and embed; (N, 128) float32."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,8 +9,10 @@ from click.testing import CliRunner
 from flask import Flask
 
 from attendance.cli import main
+from attendance.worker import WorkerState
 from tests.conftest import make_settings
 from webui import cli
+from webui.workers import WORKERS_KEY
 
 
 @pytest.fixture
@@ -44,14 +45,22 @@ def test_worker_hook_starts_and_stops(
 ) -> None:
     events: list[str] = []
 
-    def worker(settings: object) -> Callable[[], None]:
+    class Workers:
+        def states(self) -> list[WorkerState]:
+            return []
+
+        def stop(self) -> None:
+            events.append("stop")
+
+    def worker(settings: object) -> Workers:
         events.append("start")
-        return lambda: events.append("stop")
+        return Workers()
 
     app = Flask(__name__)
     cli.run_server(app, host="0.0.0.0", port=8000, worker=worker,  # noqa: S104
                    settings=make_settings(tmp_path))
     assert events == ["start", "stop"]
+    assert isinstance(app.extensions[WORKERS_KEY], Workers)
     assert served == [(app, "0.0.0.0", 8000)]  # noqa: S104
 
 

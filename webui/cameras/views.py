@@ -29,6 +29,7 @@ from ..auth.identity import current_identity
 from ..choices import select_choices
 from ..db import get_session
 from ..errors import FORM_ERRORS, flash_error, flash_form_errors
+from ..workers import worker_states
 from .forms import AvailabilityForm, CameraForm, WithdrawForm
 
 bp = Blueprint("cameras", __name__, url_prefix="/cameras")
@@ -126,6 +127,7 @@ def _render(form: CameraForm | None) -> str:
     manage = access.may(session, identity, Action.MANAGE_CAMERAS)
     return render_template(
         "cameras/index.html", cameras=statuses, sources=sources, form=form, now=now,
+        workers=worker_states(),
         alive_minutes=int(ALIVE_WITHIN.total_seconds() // 60),
         failing_minutes=int(FAILING_WITHIN.total_seconds() // 60),
         teachers_of=camera_teachers(session) if manage else {},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import urllib.request
@@ -13,7 +14,7 @@ from attendance.db import Camera, make_engine
 from attendance.services.cameras import create_camera, issue_camera_token
 from attendance.services.courses import create_course
 from attendance.services.heartbeat import record_heartbeat
-from attendance.worker import run_worker, start_embedded
+from attendance.worker import run_worker, start_worker_processes
 from attendance.worker.runner import worker_engine
 from tests.attendance.cli_helpers import make_cli
 from tests.conftest import make_settings
@@ -57,23 +58,34 @@ def test_worker_runs_serves_metrics_and_stops_on_request(tmp_path: Path) -> None
     assert not thread.is_alive()
 
 
-def test_embedded_worker_discovers_cameras_and_stops(tmp_path: Path) -> None:
+def test_serve_workers_are_child_processes_that_stop_with_it(tmp_path: Path) -> None:
     cli = make_cli(tmp_path)
     with cli.session() as session, session.begin():
         create_camera(session, name="room-2", source="0")
         create_course(session, code="C2", name="Two", timezone="UTC", camera_name="room-2")
     settings = make_settings(tmp_path, database_url=cli.database_url,
                              worker_refresh_seconds=1.0)
-    threads = set(threading.enumerate())
-    stop_worker = start_embedded(settings, join_timeout_s=15)
-    (thread,) = set(threading.enumerate()) - threads - {t for t in threading.enumerate()
-                                                         if t.name != "attendance-worker"}
-    time.sleep(1.5)
-    stop_worker()
-    assert not thread.is_alive()
-    with cli.session() as session:  # the refresh ran: the camera got a heartbeat on close
-        camera = session.scalars(select(Camera)).one()
-        assert camera.last_heartbeat_at is not None
+    env = {**os.environ, "ATTENDANCE_INSTANCE_PATH": str(cli.instance),
+           "ATTENDANCE_DATABASE_URL": cli.database_url, "ATTENDANCE_WORKER_REFRESH_SECONDS": "1"}
+    supervisor = start_worker_processes(settings, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with cli.session() as session:  # the child's refresh stamps a heartbeat
+                if session.scalars(select(Camera)).one().last_heartbeat_at is not None:
+                    break
+            time.sleep(0.2)
+        (state,) = supervisor.states()
+        assert (state.camera, state.status) == ("room-2", "running")
+        assert state.pid is not None
+        assert state.pid != os.getpid()
+    finally:
+        supervisor.stop()
+    (state,) = supervisor.states()
+    assert state.status == "stopped"
+    assert state.last_exit == "exited with code 0"  # SIGTERM: a clean stop
+    with cli.session() as session:
+        assert session.scalars(select(Camera)).one().last_heartbeat_at is not None
 
 
 def test_heartbeat_adds_counters_and_keeps_the_last_error(tmp_path: Path) -> None:
