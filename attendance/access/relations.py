@@ -1,8 +1,8 @@
 """How a teacher stands to an object, read from the database (the rules are in ``rules``).
 
-Every function answers for one principal and one object; an admin's relation is never
-needed (:func:`attendance.access.rules.permits` lets an admin do everything), so for an
-admin these return the closest relation without asking the database more than once.
+Every function answers for one teacher and one object, with one or two small queries. An
+admin's relation is never asked (:func:`attendance.access.guard.may` lets an admin do
+everything before any relation is read).
 """
 
 from __future__ import annotations
