@@ -8,12 +8,14 @@ read phase and again in the write phase (the roster or the student may change in
 * A new enrollment under a number that is taken is refused (:class:`AlreadyEnrolled`): it
   names the student only to someone who may add photos to them, and is otherwise the same
   for every such number.
+* A photo refused as a duplicate names the look-alike only to someone who may see them.
 """
 
 from __future__ import annotations
 
 import enum
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from attendance import access
@@ -63,10 +65,22 @@ def check_existing(session: Session, by: Principal | None, mode: Mode,
                            "recognition: record it on their page first")
 
 
+def nameable_numbers(session: Session, by: Principal | None) -> frozenset[str] | None:
+    """The student numbers ``by`` may see (VIEW_STUDENT): a duplicate warning names only
+    those. None: everyone (an admin, the operator)."""
+    if by is None:
+        return None
+    condition = access.viewable_students(by)
+    if condition is None:
+        return None
+    return frozenset(session.scalars(select(Student.student_number).where(condition)))
+
+
 def check_missing(mode: Mode) -> None:
     """Refuse adding photos to a number nobody has."""
     if mode is Mode.ADD_PHOTOS:
         raise NotFound(access.not_found(access.Subject.STUDENT))
 
 
-__all__ = ["NUMBER_TAKEN", "Mode", "check_existing", "check_missing", "check_new"]
+__all__ = ["NUMBER_TAKEN", "Mode", "check_existing", "check_missing", "check_new",
+           "nameable_numbers"]

@@ -43,7 +43,7 @@ from models import Embedder
 from .decoding import DecodedImage, decode_image
 from .duplicates import DuplicateIndex, DuplicateMatch
 from .errors import PhotoRejected
-from .permissions import Mode, check_existing, check_missing, check_new
+from .permissions import Mode, check_existing, check_missing, check_new, nameable_numbers
 from .quality import QualityReport, assess_photo
 from .storage import write_photo
 
@@ -165,6 +165,8 @@ class EnrollmentContext:
     student_id: int | None
     stored: dict[str, frozenset[tuple[str, str]]]
     duplicates: DuplicateIndex
+    #: Student numbers a duplicate warning may name (None: any); see ``permissions``.
+    nameable: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -254,7 +256,8 @@ def read_enrollment_context(
     versions = {e.name: e.version for e in embedders}
     duplicates = DuplicateIndex.load(session, settings, versions,
                                      exclude_student_id=student.id if student else None)
-    return EnrollmentContext(request, student.id if student else None, stored, duplicates)
+    return EnrollmentContext(request, student.id if student else None, stored, duplicates,
+                             nameable_numbers(session, request.by))
 
 
 def prepare_enrollment(
@@ -280,7 +283,7 @@ def prepare_enrollment(
                                       digest))
         else:
             items.append(_prepare(upload, digest, settings, embedders, context.duplicates,
-                                  request.allow_duplicate))
+                                  request.allow_duplicate, context.nameable))
         seen.add(digest)
     return PreparedEnrollment(context, tuple(items))
 
@@ -368,7 +371,7 @@ def _already_stored(item: _Prepared, number: str) -> PhotoOutcome:
 
 def _prepare(upload: PhotoUpload, digest: str, settings: Settings,
              embedders: Sequence[Embedder], duplicates: DuplicateIndex,
-             allow_duplicate: bool) -> PhotoOutcome | _Prepared:
+             allow_duplicate: bool, nameable: frozenset[str] | None) -> PhotoOutcome | _Prepared:
     try:
         image = decode_image(upload.data, filename=upload.filename,
                              max_bytes=settings.max_image_bytes,
@@ -380,8 +383,12 @@ def _prepare(upload: PhotoUpload, digest: str, settings: Settings,
     vectors = {e.name: np.asarray(e.embed(inputs), dtype=np.float32)[0] for e in embedders}
     duplicate = duplicates.nearest(vectors)
     if duplicate is not None and not allow_duplicate:
-        message = (f"{upload.filename}: {duplicate.describe()}; if this really is another "
-                   "person, enroll again allowing duplicates")
+        if nameable is None or duplicate.student_number in nameable:
+            message = (f"{upload.filename}: {duplicate.describe()}; if this really is another "
+                       "person, enroll again allowing duplicates")
+        else:  # someone the enroller may not see: say nothing about who
+            message = (f"{upload.filename}: looks like a student enrolled in another class; "
+                       "if this really is another person, ask an admin to enroll the photo")
         return PhotoOutcome(upload.filename, Outcome.REJECTED, message, digest, "duplicate")
     return _Prepared(upload, digest, image, quality, vectors, duplicate)
 

@@ -26,5 +26,6 @@ from .scope import course_scope as course_scope
 from .scope import listed_students as listed_students
 from .scope import student_course_scope as student_course_scope
 from .scope import usable_cameras as usable_cameras
+from .scope import viewable_students as viewable_students
 from .scope import visible_cameras as visible_cameras
 from .scope import visible_courses as visible_courses

@@ -37,6 +37,17 @@ def listed_students(principal: Principal) -> ColumnElement[bool] | None:
     return Student.id.in_(rostered_student_ids(principal))
 
 
+def viewable_students(principal: Principal) -> ColumnElement[bool] | None:
+    """SQL condition on ``Student``: ``principal`` may see the student (VIEW_STUDENT: on one
+    of their rosters, or marked in one of their sessions); None: no condition (an admin)."""
+    if principal.is_admin:
+        return None
+    marked = (select(AttendanceRecord.student_id)
+              .join(ClassSession, ClassSession.id == AttendanceRecord.class_session_id)
+              .where(ClassSession.course_id.in_(own_course_ids(principal))))
+    return or_(Student.id.in_(rostered_student_ids(principal)), Student.id.in_(marked))
+
+
 def student_course_scope(
     session: Session, principal: Principal, student_id: int
 ) -> list[int] | None:

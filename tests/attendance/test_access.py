@@ -208,6 +208,9 @@ def test_lists_agree_with_the_per_object_answers(db_session: Session, world: Wor
         query = select(Student.id)
         listed = set(db_session.scalars(
             query.where(condition) if condition is not None else query))
+        seeable = access.viewable_students(who)
+        viewable = set(db_session.scalars(
+            query.where(seeable) if seeable is not None else query))
         for obj in world.objects.values():
             if isinstance(obj, Course):
                 assert (obj.id in courses) is access.may(
@@ -219,6 +222,8 @@ def test_lists_agree_with_the_per_object_answers(db_session: Session, world: Wor
             if isinstance(obj, Student):
                 assert (obj.id in listed) is access.may(
                     db_session, who, Action.LIST_STUDENT, obj)
+                assert (obj.id in viewable) is access.may(
+                    db_session, who, Action.VIEW_STUDENT, obj)
         scope = access.course_scope(db_session, who)
         assert scope is None if who.is_admin else set(scope or []) == courses
 

@@ -197,3 +197,40 @@ def test_the_write_phase_checks_again(
     db_session.flush()
     with pytest.raises(PermissionDenied):
         store_enrollment(db_session, settings, embedders, prepared)  # type: ignore[arg-type]
+
+
+class ShadeEmbedder:
+    """Photos of one grey level get one vector: the same shade is "the same face"."""
+
+    name, version, dimension = "dlib", "perm-test", 128
+
+    def embed(self, faces: Sequence[FaceInput]) -> NDArray[np.float32]:
+        rows = []
+        for face in faces:
+            rng = np.random.default_rng(int(face.image.mean()))
+            v = rng.normal(size=self.dimension).astype(np.float32)
+            rows.append(v / np.linalg.norm(v))
+        return np.stack(rows)
+
+
+def test_a_duplicate_warning_names_only_students_the_enroller_may_see(
+    db_session: Session, settings: Settings, school: dict[str, Any]
+) -> None:
+    alice, own = school["alice"], school["own"]
+    shade = [ShadeEmbedder()]
+    for number, grey in (("S-BOB", 60), ("S-SOLE", 160)):  # their faces, stored by the operator
+        enroll_student(db_session, settings, shade, student_number=number,  # type: ignore[arg-type]
+                       consent_by="registrar", photos=[_photo(grey)])
+    outcomes = {}
+    for number, grey in (("N-LIKE-BOB", 60), ("N-LIKE-SOLE", 160)):
+        result = enroll_student(
+            db_session, settings, shade, student_number=number,  # type: ignore[arg-type]
+            display_name="Look Alike", consent_by="alice", actor="alice", mode=Mode.NEW,
+            course_id=own.id, consent_course_ids=[own.id], by=alice, photos=[_photo(grey)])
+        (outcome,) = result.photos
+        assert outcome.reason == "duplicate"
+        outcomes[number] = outcome.message
+    assert "S-BOB" not in outcomes["N-LIKE-BOB"]
+    assert "Bob's Pupil" not in outcomes["N-LIKE-BOB"]
+    assert "looks like a student enrolled in another class" in outcomes["N-LIKE-BOB"]
+    assert "looks like S-SOLE Sole Pupil" in outcomes["N-LIKE-SOLE"]
