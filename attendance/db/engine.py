@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -93,11 +94,14 @@ def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionm
     return factory
 
 
-def read_only_factory(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+F = TypeVar("F", bound=Callable[[], Session])
+
+
+def read_only_factory(factory: F) -> F | sessionmaker[Session]:
     """The read-only twin of a write ``factory`` bound to an engine (:func:`make_session_factory`
-    with ``read_only``); ``factory`` itself when it is bound to something else (a test's
-    connection inside an outer transaction)."""
-    bind = factory.kw.get("bind")
+    with ``read_only``); ``factory`` itself when it is anything else (a test's connection
+    inside an outer transaction, a test double)."""
+    bind = factory.kw.get("bind") if isinstance(factory, sessionmaker) else None
     if isinstance(bind, Engine):
         return make_session_factory(bind, read_only=True)
     return factory

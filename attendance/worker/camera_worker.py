@@ -22,7 +22,7 @@ from models import Embedder, load_embedders
 
 from ..config import Settings
 from ..crypto import TemplateCipher
-from ..db import ClassSession, Course
+from ..db import ClassSession, Course, read_only_factory
 from ..errors import NotFound, PermissionDenied
 from ..matching import Gallery
 from ..services.cameras import get_camera, session_camera_id
@@ -76,6 +76,8 @@ class CameraWorker:
         self.camera_id = camera_id
         self.camera_name = camera_name
         self.session_factory = session_factory
+        #: Reads (roster galleries, course settings) never take SQLite's write lock.
+        self.read_factory = read_only_factory(session_factory)
         self.recognizer = recognizer
         self.clock = clock or SystemClock()
         self.metrics = metrics or WorkerMetrics()
@@ -115,7 +117,7 @@ class CameraWorker:
     ) -> CameraWorker:
         """A worker for the Camera row named ``camera_name`` (``NotFound`` if absent), with
         the configured models unless ``embedders`` is given."""
-        with session_factory() as session:
+        with read_only_factory(session_factory)() as session:
             camera = get_camera(session, camera_name)
             camera_id, source = camera.id, camera.source
         models = list(embedders) if embedders is not None else load_embedders(
@@ -176,7 +178,7 @@ class CameraWorker:
 
     def session_window(self, class_session_id: int) -> tuple[datetime, datetime]:
         """(capture from, capture until): the session's start minus the grace, and its end."""
-        with self.session_factory() as session:
+        with self.read_factory() as session:
             row = session.get(ClassSession, class_session_id)
             if row is None:
                 raise LookupError(f"no class session with id {class_session_id}")
@@ -240,7 +242,7 @@ class CameraWorker:
 
     def _galleries(self, class_session_id: int) -> dict[str, Gallery] | None:
         try:
-            with self.session_factory() as session:
+            with self.read_factory() as session:
                 return self.galleries.get(session, class_session_id)
         except Exception as exc:
             if not is_connection_error(exc):
@@ -254,7 +256,7 @@ class CameraWorker:
         """Whether the session's course uses face recognition (the last known answer when
         the database is unreachable; True when never known, so the spool keeps working)."""
         try:
-            with self.session_factory() as session:
+            with self.read_factory() as session:
                 enabled = session.scalar(
                     select(Course.face_recognition_enabled)
                     .join(ClassSession, ClassSession.course_id == Course.id)
