@@ -2,12 +2,14 @@
 
 from .decoding import DecodedImage as DecodedImage
 from .decoding import decode_image as decode_image
+from .errors import AlreadyEnrolled as AlreadyEnrolled
 from .errors import PhotoRejected as PhotoRejected
 from .folder import FolderPlan as FolderPlan
 from .folder import FolderSummary as FolderSummary
 from .folder import StudentBatch as StudentBatch
 from .folder import enroll_folder as enroll_folder
 from .folder import plan_folder as plan_folder
+from .permissions import Mode as Mode
 from .quality import QualityReport as QualityReport
 from .service import EnrollmentContext as EnrollmentContext
 from .service import EnrollmentRequest as EnrollmentRequest

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from attendance.errors import InvalidInput
+from attendance.errors import Conflict, InvalidInput
 
 
 class PhotoRejected(InvalidInput):
@@ -19,4 +19,16 @@ class PhotoRejected(InvalidInput):
         self.message = message
 
 
-__all__ = ["PhotoRejected"]
+
+
+class AlreadyEnrolled(Conflict):
+    """The student number of a new enrollment is taken. ``student_id`` is set only when the
+    asker may add photos to that student (the form then offers that step); otherwise the
+    message is the same for every such number and says nothing about the student."""
+
+    def __init__(self, message: str, student_id: int | None = None) -> None:
+        super().__init__(message)
+        self.student_id = student_id
+
+
+__all__ = ["AlreadyEnrolled", "PhotoRejected"]

@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from attendance.access import Principal
 from attendance.config import Settings
 from attendance.crypto import TemplateCipher, embedding_aad, photo_aad
 from attendance.db import FaceEmbedding, FacePhoto, Relation, Student, utcnow
@@ -36,11 +37,13 @@ from attendance.detection import face_inputs
 from attendance.errors import InvalidInput
 from attendance.services.audit import record_audit
 from attendance.services.consent import ensure_consent
+from attendance.services.roster import add_to_roster
 from models import Embedder
 
 from .decoding import DecodedImage, decode_image
 from .duplicates import DuplicateIndex, DuplicateMatch
 from .errors import PhotoRejected
+from .permissions import Mode, check_existing, check_missing, check_new, nameable_numbers
 from .quality import QualityReport, assess_photo
 from .storage import write_photo
 
@@ -136,6 +139,12 @@ class EnrollmentRequest:
     consent_relation: str = Relation.STUDENT.value
     notice_version: str | None = None
     consent_course_ids: Collection[int] | None = None
+    #: New student, photos for an enrolled one, or either (the operator's bulk runs).
+    mode: Mode = Mode.NEW_OR_ADD_PHOTOS
+    #: The course whose roster a new student joins (None: none; admins only).
+    course_id: int | None = None
+    #: Who asks (``attendance.access``); None: the operator.
+    by: Principal | None = None
 
     @property
     def number(self) -> str:
@@ -156,6 +165,8 @@ class EnrollmentContext:
     student_id: int | None
     stored: dict[str, frozenset[tuple[str, str]]]
     duplicates: DuplicateIndex
+    #: Student numbers a duplicate warning may name (None: any); see ``permissions``.
+    nameable: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -182,6 +193,9 @@ def enroll_student(
     consent_relation: str = Relation.STUDENT.value,
     notice_version: str | None = None,
     consent_course_ids: Collection[int] | None = None,
+    mode: Mode = Mode.NEW_OR_ADD_PHOTOS,
+    course_id: int | None = None,
+    by: Principal | None = None,
 ) -> EnrollmentResult:
     """Enroll (or add photos to) the student ``student_number``, in one session.
 
@@ -190,9 +204,14 @@ def enroll_student(
     ``consent_given_by`` (default: the student's name) as ``consent_relation`` (student or
     guardian), under ``notice_version`` (default: ``settings.consent_notice_version``), for
     ``consent_course_ids`` (default: all courses).
-    A new student needs ``display_name``; for a known one a given name or email replaces the
-    stored one. ``allow_duplicate`` is the operator's override of the duplicate check (the
-    override is audited). Raises :class:`InvalidInput` for a missing consent, number or name;
+    A new student needs ``display_name`` (``email`` is optional) and joins the roster of
+    ``course_id`` when given; an enrolled student's name and email are never changed here
+    (``attendance.services.students.update_student`` does that, audited). ``mode`` says
+    whether the number must be new, must exist, or either; ``by`` (None: the operator) is
+    checked by ``enrollment.permissions`` in the read and the write phase.
+    ``allow_duplicate`` is the operator's override of the duplicate check (the
+    override is audited). Raises :class:`InvalidInput` for a missing consent, number or name,
+    :class:`AlreadyEnrolled` for a taken number in mode NEW, and the access policy's refusals;
     per-photo refusals are reported in the result, not raised.
 
     This runs the three phases (:func:`read_enrollment_context`, :func:`prepare_enrollment`,
@@ -205,6 +224,7 @@ def enroll_student(
         display_name=display_name, email=email, allow_duplicate=allow_duplicate, actor=actor,
         consent_given_by=consent_given_by, consent_relation=consent_relation,
         notice_version=notice_version, consent_course_ids=consent_course_ids,
+        mode=mode, course_id=course_id, by=by,
     )
     context = read_enrollment_context(session, settings, embedders, request)
     prepared = prepare_enrollment(context, settings, embedders)
@@ -218,7 +238,8 @@ def read_enrollment_context(
     """Phase 1, reads only: validate ``request`` and load what the checks need.
 
     Raises :class:`InvalidInput` for a missing consent, number or name (a new student needs
-    one) or when no model is configured.
+    one) or when no model is configured, and refuses what ``request.by`` may not do
+    (``enrollment.permissions``).
     """
     number = request.number
     if not number or len(number) > 64:
@@ -230,13 +251,13 @@ def read_enrollment_context(
     if not embedders:
         raise InvalidInput("no embedding model is configured (setting 'embedders')")
     student = session.scalar(select(Student).where(Student.student_number == number))
-    if student is None and request.name is None:
-        raise InvalidInput(f"student {number} is new: a name is required")
+    _check(session, request, student)
     stored = _stored_photos(session, student.id) if student is not None else {}
     versions = {e.name: e.version for e in embedders}
     duplicates = DuplicateIndex.load(session, settings, versions,
                                      exclude_student_id=student.id if student else None)
-    return EnrollmentContext(request, student.id if student else None, stored, duplicates)
+    return EnrollmentContext(request, student.id if student else None, stored, duplicates,
+                             nameable_numbers(session, request.by))
 
 
 def prepare_enrollment(
@@ -262,7 +283,7 @@ def prepare_enrollment(
                                       digest))
         else:
             items.append(_prepare(upload, digest, settings, embedders, context.duplicates,
-                                  request.allow_duplicate))
+                                  request.allow_duplicate, context.nameable))
         seen.add(digest)
     return PreparedEnrollment(context, tuple(items))
 
@@ -281,8 +302,7 @@ def store_enrollment(
     number, name = request.number, request.name
     consent = request.consent_by.strip()
     student = session.scalar(select(Student).where(Student.student_number == number))
-    if student is None and name is None:
-        raise InvalidInput(f"student {number} is new: a name is required")
+    _check(session, request, student)  # again: the roster or the student may have changed
     stored = ({p.content_hash: p for p in session.scalars(
         select(FacePhoto).where(FacePhoto.student_id == student.id))}
         if student is not None else {})
@@ -293,13 +313,15 @@ def store_enrollment(
     if any(isinstance(o, _Prepared) for o in items):
         if student is None:
             student = Student(student_number=number, display_name=name or number,
-                              email=request.email)
+                              email=(request.email or "").strip() or None)
             session.add(student)
             created = True
-        _update_student(student, name, request.email, consent)
+        _note_consent(student, consent)
         session.flush()
+        if created and request.course_id is not None:
+            add_to_roster(session, request.course_id, student_ids=[student.id], by=request.by)
     elif student is not None:
-        _update_student(student, name, request.email, consent)
+        _note_consent(student, consent)
 
     final: list[PhotoOutcome] = []
     for item in items:
@@ -312,12 +334,15 @@ def store_enrollment(
             final.append(item)
     result = EnrollmentResult(number, student.id if student else None, created, tuple(final))
     if student is not None:
-        ensure_consent(session, student.id,
-                       given_by=request.consent_given_by or student.display_name,
-                       relation=request.consent_relation, course_ids=request.consent_course_ids,
-                       notice_version=request.notice_version or settings.consent_notice_version,
-                       actor=request.actor, recorded_by=consent)
-        _audit(session, request.actor, student, result)
+        if request.mode is not Mode.ADD_PHOTOS:  # adding photos needs a consent already
+            ensure_consent(session, student.id,
+                           given_by=request.consent_given_by or student.display_name,
+                           relation=request.consent_relation,
+                           course_ids=request.consent_course_ids,
+                           notice_version=request.notice_version
+                           or settings.consent_notice_version,
+                           actor=request.actor, recorded_by=consent, by=request.by)
+        _audit(session, request.actor, student, result, request.course_id if created else None)
     session.flush()
     logger.info("enrolled %s: %d accepted, %d skipped, %d rejected",
                 number, result.accepted, result.skipped, result.rejected)
@@ -346,7 +371,7 @@ def _already_stored(item: _Prepared, number: str) -> PhotoOutcome:
 
 def _prepare(upload: PhotoUpload, digest: str, settings: Settings,
              embedders: Sequence[Embedder], duplicates: DuplicateIndex,
-             allow_duplicate: bool) -> PhotoOutcome | _Prepared:
+             allow_duplicate: bool, nameable: frozenset[str] | None) -> PhotoOutcome | _Prepared:
     try:
         image = decode_image(upload.data, filename=upload.filename,
                              max_bytes=settings.max_image_bytes,
@@ -358,8 +383,12 @@ def _prepare(upload: PhotoUpload, digest: str, settings: Settings,
     vectors = {e.name: np.asarray(e.embed(inputs), dtype=np.float32)[0] for e in embedders}
     duplicate = duplicates.nearest(vectors)
     if duplicate is not None and not allow_duplicate:
-        message = (f"{upload.filename}: {duplicate.describe()}; if this really is another "
-                   "person, enroll again allowing duplicates")
+        if nameable is None or duplicate.student_number in nameable:
+            message = (f"{upload.filename}: {duplicate.describe()}; if this really is another "
+                       "person, enroll again allowing duplicates")
+        else:  # someone the enroller may not see: say nothing about who
+            message = (f"{upload.filename}: looks like a student enrolled in another class; "
+                       "if this really is another person, ask an admin to enroll the photo")
         return PhotoOutcome(upload.filename, Outcome.REJECTED, message, digest, "duplicate")
     return _Prepared(upload, digest, image, quality, vectors, duplicate)
 
@@ -400,11 +429,20 @@ def _store_known(session: Session, settings: Settings, photo: FacePhoto | None, 
                         item.content_hash)
 
 
-def _update_student(student: Student, name: str | None, email: str | None, consent: str) -> None:
-    if name is not None:
-        student.display_name = name
-    if email is not None:
-        student.email = email.strip() or None
+def _check(session: Session, request: EnrollmentRequest, student: Student | None) -> None:
+    """What ``request.by`` may do with this number (``enrollment.permissions``), and a name
+    for a new student."""
+    if student is not None:
+        check_existing(session, request.by, request.mode, student)
+        return
+    check_missing(request.mode)
+    check_new(session, request.by, request.course_id)
+    if request.name is None:
+        raise InvalidInput(f"student {request.number} is new: a name is required")
+
+
+def _note_consent(student: Student, consent: str) -> None:
+    """The legacy first-consent columns, filled once (enrollment never renames anyone)."""
     if student.consent_given_at is None:
         student.consent_given_at = utcnow()
         student.consent_given_by = consent
@@ -454,10 +492,12 @@ def _embedding_row(cipher: TemplateCipher, student_id: int, photo: FacePhoto,
     )
 
 
-def _audit(session: Session, actor: str, student: Student, result: EnrollmentResult) -> None:
+def _audit(session: Session, actor: str, student: Student, result: EnrollmentResult,
+           course_id: int | None) -> None:
     details = {
         "student_number": student.student_number,
         "created": result.created,
+        "course_id": course_id,
         "accepted": [p.content_hash for p in result.photos if p.outcome is Outcome.ACCEPTED],
         "skipped": result.skipped,
         "rejected": [{"file": p.filename, "reason": p.reason}

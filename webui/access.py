@@ -1,62 +1,75 @@
-"""Role scoping, enforced on the server: an admin sees every course, a teacher only their own.
+"""The dashboard's side of the access policy (``attendance.access``): thin helpers that
+load what a view needs or answer 404 / 403, and ``may`` for templates.
 
-Anything outside a user's scope is answered with 404, exactly like something that does not
-exist, so URLs reveal nothing about other teachers' courses.
+The decisions are all in ``attendance.access``; nothing here decides. Anything a user may
+not even see answers 404, exactly like something that does not exist, so URLs reveal
+nothing about other teachers' courses, sessions or students.
 """
 
 from __future__ import annotations
 
-from flask import abort
-from sqlalchemy import select
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, abort
 from sqlalchemy.orm import Session
 
-from attendance.db import AttendanceRecord, ClassSession, Course, Enrollment, Student
+from attendance import access
+from attendance.access import Action, Target
+from attendance.db import Camera, ClassSession, Course, Student
+from attendance.errors import NotFound, PermissionDenied
 
-from .auth.identity import Identity
+from .auth.identity import Identity, current_identity
+from .db import get_read_session
 
-
-def visible_courses(session: Session, identity: Identity) -> list[Course]:
-    """The courses ``identity`` may see, by code."""
-    query = select(Course).order_by(Course.code)
-    if not identity.is_admin:
-        query = query.where(Course.teacher_id == identity.id)
-    return list(session.scalars(query))
+_T = TypeVar("_T", Course, ClassSession, Student, Camera)
 
 
-def can_see(identity: Identity, course: Course) -> bool:
-    return identity.is_admin or course.teacher_id == identity.id
+def course_or_404(session: Session, identity: Identity, course_id: int,
+                  action: Action = Action.VIEW_COURSE) -> Course:
+    """The course, when ``identity`` may do ``action`` to it; else 404 (not visible) or 403."""
+    return _load(access.load_course, session, identity, action, course_id)
 
 
-def course_or_404(session: Session, identity: Identity, course_id: int) -> Course:
-    course = session.get(Course, course_id)
-    if course is None or not can_see(identity, course):
+def class_session_or_404(session: Session, identity: Identity, session_id: int,
+                         action: Action = Action.VIEW_SESSION) -> ClassSession:
+    """The class session, when ``identity`` may do ``action`` to it; else 404 or 403."""
+    return _load(access.load_class_session, session, identity, action, session_id)
+
+
+def student_or_404(session: Session, identity: Identity, student_id: int,
+                   action: Action = Action.VIEW_STUDENT) -> Student:
+    """The student, when ``identity`` may do ``action`` to them; else 404 or 403."""
+    return _load(access.load_student, session, identity, action, student_id)
+
+
+def camera_or_404(session: Session, identity: Identity, camera_id: int,
+                  action: Action = Action.VIEW_CAMERA) -> Camera:
+    """The camera, when ``identity`` may do ``action`` to it; else 404 or 403."""
+    return _load(access.load_camera, session, identity, action, camera_id)
+
+
+def allowed_or_403(identity: Identity, action: Action) -> Identity:
+    """``identity`` when it may do the global ``action``, else 403."""
+    if not access.may(get_read_session(), identity, action):
+        abort(403)
+    return identity
+
+
+def init_app(app: Flask) -> None:
+    """Templates ask ``may('action_name', target)`` to decide what to offer."""
+
+    def may(action: str, target: Target = None) -> bool:
+        return access.may(get_read_session(), current_identity(), Action(action), target)
+
+    app.jinja_env.globals["may"] = may
+
+
+def _load(loader: Callable[[Session, Identity, Action, int], _T], session: Session,
+          identity: Identity, action: Action, key: int) -> _T:
+    try:
+        return loader(session, identity, action, key)
+    except NotFound:
         abort(404)
-    return course
-
-
-def class_session_or_404(session: Session, identity: Identity, session_id: int) -> ClassSession:
-    class_session = session.get(ClassSession, session_id)
-    if class_session is None or not can_see(identity, class_session.course):
-        abort(404)
-    return class_session
-
-
-def student_scope_or_404(session: Session, identity: Identity, student_id: int) -> list[int] | None:
-    """The course ids whose data about the student ``identity`` may see: None (all) for an
-    admin; for a teacher their courses where the student is on the roster or has a record.
-    404 when the student does not exist or a teacher has no such course."""
-    if session.get(Student, student_id) is None:
-        abort(404)
-    if identity.is_admin:
-        return None
-    mine = select(Course.id).where(Course.teacher_id == identity.id)
-    rostered = select(Enrollment.course_id).where(
-        Enrollment.student_id == student_id, Enrollment.course_id.in_(mine))
-    recorded = (select(ClassSession.course_id)
-                .join(AttendanceRecord, AttendanceRecord.class_session_id == ClassSession.id)
-                .where(AttendanceRecord.student_id == student_id,
-                       ClassSession.course_id.in_(mine)))
-    ids = sorted(set(session.scalars(rostered)) | set(session.scalars(recorded)))
-    if not ids:
-        abort(404)
-    return ids
+    except PermissionDenied:
+        abort(403)

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from attendance.config import Settings, load_settings
 from attendance.db import make_engine, make_session_factory
 
-from . import db, errors, input_guard, security
+from . import access, db, errors, input_guard, security
 from .auth import session_limits
 from .auth.identity import load_identity
 from .auth.throttle import LoginLimits
@@ -69,6 +69,7 @@ def create_app(
     security.init_app(app)
     errors.init_app(app)
     register_filters(app)
+    access.init_app(app)
     _register_blueprints(app)
     return app
 

@@ -17,6 +17,7 @@ from .consent import ConsentCourse as ConsentCourse
 from .consent import Relation as Relation
 from .consent import consent_covers as consent_covers
 from .courses import Camera as Camera
+from .courses import CameraTeacher as CameraTeacher
 from .courses import Course as Course
 from .courses import CourseSchedule as CourseSchedule
 from .courses import Enrollment as Enrollment

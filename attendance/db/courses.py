@@ -104,3 +104,18 @@ class Enrollment(Base):
         ForeignKey("students.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CameraTeacher(Base):
+    """An admin made the camera available to the teacher: they may attach it to their own
+    courses (``attendance.access``). A camera nobody was given stays the admins' to place."""
+
+    __tablename__ = "camera_teachers"
+
+    camera_id: Mapped[int] = mapped_column(
+        ForeignKey("cameras.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)

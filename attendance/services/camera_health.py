@@ -67,15 +67,18 @@ class CameraStatus:
 
 
 def camera_statuses(
-    session: Session, now: datetime, *, course_ids: Collection[int] | None = None
+    session: Session, now: datetime, *, course_ids: Collection[int] | None = None,
+    camera_ids: Collection[int] | None = None,
 ) -> list[CameraStatus]:
     """Every camera by name with its health at ``now`` and its next session.
 
-    With ``course_ids`` (a teacher's courses) only cameras used by those courses are listed
-    and only those courses' sessions are considered.
+    With ``course_ids`` (a teacher's courses) only those courses' sessions are considered,
+    and, unless ``camera_ids`` says which cameras to list, only cameras used by them.
     """
     query = select(Camera).order_by(Camera.name)
-    if course_ids is not None:
+    if camera_ids is not None:
+        query = query.where(Camera.id.in_(list(camera_ids)))
+    elif course_ids is not None:
         query = query.where(Camera.id.in_(
             select(Course.camera_id).where(Course.id.in_(list(course_ids)))))
     cameras = list(session.scalars(query))

@@ -26,6 +26,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import access
+from ..access import Action, Principal
 from ..db import AttendanceRecord, CheckinCode, ClassSession, Enrollment, Source, Status, Student
 from ..errors import Conflict, InvalidInput, NotFound
 from .audit import record_audit
@@ -58,10 +60,13 @@ def open_checkin_code(
     now: datetime,
     minutes: int,
     user_id: int | None = None,
+    by: Principal | None = None,
 ) -> CheckinCode:
     """Open (or replace) the session's check-in code, valid ``minutes`` from ``now`` but not
     past the session's end. Refused for a session that has ended or is confirmed. Audited as
-    ``checkin.open`` (the code itself is not logged)."""
+    ``checkin.open`` (the code itself is not logged). ``by`` (None: the operator) must be
+    allowed to change the session (``attendance.access``)."""
+    access.load_class_session(session, by, Action.CHANGE_SESSION, class_session_id)
     if minutes < 1:
         raise InvalidInput(f"a check-in code must be valid for at least 1 minute, not {minutes}")
     class_session = _class_session(session, class_session_id)
@@ -89,9 +94,11 @@ def open_checkin_code(
 
 def close_checkin_code(
     session: Session, class_session_id: int, *, actor: str, now: datetime,
-    user_id: int | None = None,
+    user_id: int | None = None, by: Principal | None = None,
 ) -> bool:
-    """End the session's code now; False when none was open. Audited as ``checkin.close``."""
+    """End the session's code now; False when none was open. Audited as ``checkin.close``.
+    ``by`` (None: the operator) must be allowed to change the session."""
+    access.load_class_session(session, by, Action.CHANGE_SESSION, class_session_id)
     row = current_code(session, class_session_id, now)
     if row is None:
         return False

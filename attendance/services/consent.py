@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import access
+from ..access import Action, Principal
 from ..db import Consent, ConsentCourse, Course, Relation, Student, consent_covers, utcnow
 from ..errors import InvalidInput, NotFound
 from .audit import record_audit
@@ -31,6 +33,7 @@ def give_consent(
     actor: str,
     user_id: int | None = None,
     recorded_by: str | None = None,
+    by: Principal | None = None,
 ) -> Consent:
     """Record that ``given_by`` (the student, or a guardian: ``relation``) consented, having
     seen notice ``notice_version``, for the courses ``course_ids`` (``None``: all courses).
@@ -38,11 +41,13 @@ def give_consent(
     ``recorded_by`` is who took the consent down (default: ``actor``, who is audited).
     Always adds a new row (history is kept). Raises :class:`NotFound` for an unknown student
     or course and :class:`InvalidInput` for an empty name, an unknown relation or an empty
-    course list.
+    course list. ``by`` (None: the operator) must be allowed MANAGE_CONSENT on the student
+    and consent for every course named (all courses: admins only), see ``attendance.access``.
     """
     student = session.get(Student, student_id)
     if student is None:
         raise NotFound(f"student {student_id} does not exist")
+    access.require(session, by, Action.MANAGE_CONSENT, student)
     name = given_by.strip()
     if not name or len(name) > 200:
         raise InvalidInput("name who gave consent (1 to 200 characters)")
@@ -59,6 +64,7 @@ def give_consent(
         found = set(session.scalars(select(Course.id).where(Course.id.in_(courses))))
         if missing := [c for c in courses if c not in found]:
             raise NotFound(f"course(s) {missing} do not exist")
+    access.require_consent_scope(session, by, None if course_ids is None else courses)
     consent = Consent(student_id=student.id, given_by=name, relation=relation,
                       notice_version=version, recorded_by=(recorded_by or actor)[:200],
                       given_at=utcnow(),
@@ -81,15 +87,24 @@ def withdraw_consent(
     consent_id: int | None = None,
     actor: str,
     user_id: int | None = None,
+    by: Principal | None = None,
 ) -> list[Consent]:
     """Withdraw the student's active consent ``consent_id`` (``None``: every active one);
-    returns the rows withdrawn. Withdrawing what is already withdrawn changes nothing."""
+    returns the rows withdrawn. Withdrawing what is already withdrawn changes nothing.
+
+    ``by`` (None: the operator) must be allowed MANAGE_CONSENT on the student and consent
+    for every course each row covers: a teacher withdraws only consents for their own
+    courses, an all-courses consent is withdrawn by an admin (``attendance.access``)."""
     query = select(Consent).where(Consent.student_id == student_id, Consent.withdrawn_at.is_(None))
     if consent_id is not None:
         query = query.where(Consent.id == consent_id)
     rows = list(session.scalars(query))
-    if session.get(Student, student_id) is None:
+    student = session.get(Student, student_id)
+    if student is None:
         raise NotFound(f"student {student_id} does not exist")
+    access.require(session, by, Action.MANAGE_CONSENT, student)
+    for row in rows:
+        access.require_consent_scope(session, by, None if row.all_courses else row.course_ids)
     now = utcnow()
     for row in rows:
         row.withdrawn_at, row.withdrawn_by = now, actor

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import access
+from ..access import Action, Principal
 from ..db import Camera, Course, CourseSchedule, User
 from ..errors import Conflict, InvalidInput, NotFound
 from .cameras import create_camera as create_camera
@@ -109,13 +111,18 @@ def create_course(
     camera_name: str | None = None,
     teacher_id: int | None = None,
     face_recognition_enabled: bool = True,
+    by: Principal | None = None,
 ) -> Course:
     """Create a course with its weekly schedule (``slots`` in ``timezone`` wall-clock time).
 
     ``late_after_minutes``: a first sighting later than start + this many minutes is late.
     ``face_recognition_enabled`` False: the camera never captures for this course (attendance
-    by hand or check-in code only).
+    by hand or check-in code only). ``by`` (None: the operator) must be allowed to create a
+    course; a teacher's course is their own, and its camera one made available to them.
     """
+    access.require(session, by, Action.CREATE_COURSE)
+    if by is not None and teacher_id != by.id:
+        access.require(session, by, Action.ASSIGN_TEACHER)
     # Input is checked before anything that needs the database, so every mistake in the
     # form is reported even when the code is also taken.
     code = _validate_code(code)
@@ -125,12 +132,15 @@ def create_course(
     ordered = validate_slots(slots)
     if session.scalar(select(Course.id).where(Course.code == code)) is not None:
         raise Conflict(f"a course with code {code!r} already exists; pick another code")
+    camera = get_camera(session, camera_name) if camera_name is not None else None
+    if camera is not None:
+        access.require(session, by, Action.USE_CAMERA, camera)
     course = Course(
         code=code,
         name=name,
         timezone=timezone,
         late_after_minutes=late_after_minutes,
-        camera=get_camera(session, camera_name) if camera_name is not None else None,
+        camera=camera,
         teacher_id=_validate_teacher(session, teacher_id),
         face_recognition_enabled=face_recognition_enabled,
     )
@@ -153,15 +163,19 @@ def update_course(
     camera_name: str | None | _Unset = UNSET,
     teacher_id: int | None | _Unset = UNSET,
     face_recognition_enabled: bool | None = None,
+    by: Principal | None = None,
 ) -> Course:
     """Change the given fields of course ``code``; omitted fields stay as they are.
 
     ``slots`` *replaces* the whole weekly schedule (slots kept unchanged keep their id, so
     sessions already materialised from them stay linked). ``camera_name=None`` or
     ``teacher_id=None`` detach the camera or teacher. Existing class sessions are not moved.
+    ``by`` (None: the operator) must be allowed to change the course, to choose its teacher
+    when that changes, and to use a camera newly chosen (keeping the current one is fine).
     """
     # Everything is checked before the course is touched: a refusal changes nothing.
     course = get_course(session, code)
+    access.require(session, by, Action.CHANGE_COURSE, course)
     name = _clean_name(name, "course name", 200) if name is not None else None
     timezone = validate_timezone(timezone) if timezone is not None else None
     late = _validate_late(late_after_minutes) if late_after_minutes is not None else None
@@ -169,8 +183,12 @@ def update_course(
     camera: Camera | None | _Unset = UNSET
     if not isinstance(camera_name, _Unset):
         camera = get_camera(session, camera_name) if camera_name is not None else None
+        if camera is not None and camera.id != course.camera_id:
+            access.require(session, by, Action.USE_CAMERA, camera)
     if not isinstance(teacher_id, _Unset):
         _validate_teacher(session, teacher_id)
+        if teacher_id != course.teacher_id:
+            access.require(session, by, Action.ASSIGN_TEACHER)
 
     if name is not None:
         course.name = name

@@ -29,6 +29,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from .. import access
+from ..access import Action, Principal
 from ..db import ClassSession
 from ..errors import Conflict, InvalidInput, NotFound
 from .audit import record_audit
@@ -83,10 +85,13 @@ def confirm_session(
     actor: str,
     now: datetime,
     user_id: int | None = None,
+    by: Principal | None = None,
 ) -> ClassSession:
     """A teacher confirms the session's marks after reviewing them: audited
     (``session.confirm``), refused before the session has ended and when already confirmed.
-    Students without a record stay without one (a teacher can mark them by hand)."""
+    Students without a record stay without one (a teacher can mark them by hand). ``by``
+    (None: the operator) must be allowed to change the session (``attendance.access``)."""
+    access.load_class_session(session, by, Action.CHANGE_SESSION, class_session_id)
     if not actor.strip():
         raise InvalidInput("a confirmation needs an actor (who made it)")
     row = session.scalar(

@@ -31,6 +31,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, literal, or_, select, update
 from sqlalchemy.orm import Session
 
+from .. import access
+from ..access import Action, Principal
 from ..db import AttendanceRecord, Source, Status
 from ..db.base import UTCDateTime
 from ..errors import InvalidInput
@@ -106,12 +108,15 @@ def override_attendance(
     reason: str,
     actor: str,
     user_id: int | None = None,
+    by: Principal | None = None,
 ) -> AttendanceRecord:
     """Set a student's status by hand (present/late/absent/excused), with a required reason.
 
     The record becomes ``manual`` and automatic updates never touch it again. An audit entry
-    ``attendance.override`` keeps the old and new status, the reason and who did it.
+    ``attendance.override`` keeps the old and new status, the reason and who did it. ``by``
+    (None: the operator) must be allowed to change the session (``attendance.access``).
     """
+    access.load_class_session(session, by, Action.CHANGE_SESSION, class_session_id)
     try:
         new_status = Status(status)
     except ValueError as exc:

@@ -27,6 +27,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import access
+from ..access import Action, Principal
 from ..db import (
     Camera,
     ClassSession,
@@ -149,10 +151,11 @@ def review_queue(session: Session, course_id: int, *, limit: int = 200) -> list[
 
 def confirm_sighting(
     session: Session, *, sighting_id: int, student_id: int, actor: str,
-    min_sightings: int, user_id: int | None = None,
+    min_sightings: int, user_id: int | None = None, by: Principal | None = None,
 ) -> ReviewDecision:
-    """"Yes, this is ``student_id``": assign the sighting and count it (once)."""
-    sighting = _undecided(session, sighting_id)
+    """"Yes, this is ``student_id``": assign the sighting and count it (once). ``by`` (None:
+    the operator) must be allowed to change the sighting's session."""
+    sighting = _undecided(session, sighting_id, by)
     course_id = session.scalar(select(ClassSession.course_id).where(
         ClassSession.id == sighting.class_session_id))
     if course_id is None or not has_consent(session, student_id, course_id):
@@ -170,10 +173,11 @@ def confirm_sighting(
 
 def reject_sighting(
     session: Session, *, sighting_id: int, student_id: int, actor: str,
-    user_id: int | None = None,
+    user_id: int | None = None, by: Principal | None = None,
 ) -> ReviewDecision:
-    """"Not ``student_id``": remembered; see :func:`suppressed_students`."""
-    sighting = _undecided(session, sighting_id)
+    """"Not ``student_id``": remembered; see :func:`suppressed_students`. ``by`` (None: the
+    operator) must be allowed to change the sighting's session."""
+    sighting = _undecided(session, sighting_id, by)
     return _decide(session, sighting, student_id, Verdict.REJECTED, actor, user_id,
                    {"was_counted": sighting.student_id == student_id})
 
@@ -285,10 +289,11 @@ def _closest(evidence: list[ModelEvidence]) -> int | None:
     return min(scored)[1] if scored else None
 
 
-def _undecided(session: Session, sighting_id: int) -> Sighting:
+def _undecided(session: Session, sighting_id: int, by: Principal | None) -> Sighting:
     sighting = session.get(Sighting, sighting_id)
     if sighting is None:
         raise NotFound(f"no sighting with id {sighting_id}")
+    access.load_class_session(session, by, Action.CHANGE_SESSION, sighting.class_session_id)
     if session.scalar(select(ReviewDecision.id)
                       .where(ReviewDecision.sighting_id == sighting_id)) is not None:
         raise Conflict("this sighting was already reviewed; reload the page")

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from .. import access
+from ..access import Action, Principal
 from ..db import Enrollment, Student
 from ..errors import NotFound
 
@@ -17,13 +19,18 @@ def add_to_roster(
     *,
     student_ids: Iterable[int] = (),
     student_numbers: Iterable[str] = (),
+    by: Principal | None = None,
 ) -> list[Student]:
     """Put students on the course roster (idempotent); returns those newly added.
 
     Students are named by database id or by student number; an unknown one raises
-    :class:`NotFound` before anything is added.
+    :class:`NotFound` before anything is added. ``by`` (None: the operator) must be allowed
+    to change the course and to add each student to it (``attendance.access``).
     """
+    access.load_course(session, by, Action.CHANGE_COURSE, course_id)
     students = _resolve_students(session, student_ids, student_numbers)
+    for student in students:
+        access.require(session, by, Action.ADD_TO_OWN_ROSTER, student)
     present = set(
         session.scalars(select(Enrollment.student_id).where(Enrollment.course_id == course_id))
     )
@@ -39,11 +46,14 @@ def remove_from_roster(
     *,
     student_ids: Iterable[int] = (),
     student_numbers: Iterable[str] = (),
+    by: Principal | None = None,
 ) -> int:
     """Take students off the roster (idempotent); returns how many were on it.
 
-    Their past attendance records are kept.
+    Their past attendance records are kept. ``by`` (None: the operator) must be allowed to
+    change the course.
     """
+    access.load_course(session, by, Action.CHANGE_COURSE, course_id)
     ids = [s.id for s in _resolve_students(session, student_ids, student_numbers)]
     if not ids:
         return 0

@@ -15,12 +15,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import access
+from ..access import Action, Principal
 from ..control_chars import control_character_problem, first_control_character
 from ..db import Course, Enrollment, Student
 from ..errors import InvalidInput
@@ -115,16 +117,19 @@ def read_roster_csv(data: bytes) -> list[ImportRow]:
 
 
 def plan_roster_import(
-    session: Session, rows: Sequence[ImportRow], *, course_ids: Collection[int] | None = None
+    session: Session, rows: Sequence[ImportRow], *, by: Principal | None = None
 ) -> ImportPlan:
-    """Check ``rows`` without writing. ``course_ids`` limits which courses may be named (a
-    teacher's own); any other course is reported exactly like one that does not exist."""
+    """Check ``rows`` without writing. ``by`` (None: the operator) may name only the courses
+    they may change (a teacher's own); any other course is reported exactly like one that
+    does not exist."""
+    access.require(session, by, Action.IMPORT_ROSTER)
     # Text with control characters is refused row by row (below) and never sent to the
     # database: PostgreSQL cannot even compare a NUL.
     codes = {r.course_code for r in rows if r.course_code and _clean(r.course_code)}
     query = select(Course.code, Course.id).where(Course.code.in_(codes))
+    course_ids = access.course_scope(session, by) if by is not None else None
     if course_ids is not None:
-        query = query.where(Course.id.in_(list(course_ids)))
+        query = query.where(Course.id.in_(course_ids))
     courses = {code: cid for code, cid in session.execute(query)}
     numbers = {r.student_number for r in rows if r.student_number and _clean(r.student_number)}
     students = {s.student_number: s for s in session.scalars(
@@ -157,12 +162,12 @@ def apply_roster_import(
     *,
     actor: str,
     user_id: int | None = None,
-    course_ids: Collection[int] | None = None,
+    by: Principal | None = None,
 ) -> ImportSummary:
     """Plan ``rows`` again and write them: new students created, everyone put on their
     course's roster, one ``roster.import`` audit entry. Nothing is written when any row has
     an error (:class:`InvalidInput`). The caller commits."""
-    plan = plan_roster_import(session, rows, course_ids=course_ids)
+    plan = plan_roster_import(session, rows, by=by)
     if not plan.ok:
         raise InvalidInput(
             f"{plan.error_count} row(s) have errors now; nothing was imported. "

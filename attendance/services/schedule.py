@@ -24,6 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .. import access
+from ..access import Action, Principal
 from ..db import ClassSession, Course
 from ..errors import Conflict, InvalidInput, NotFound
 
@@ -47,17 +49,20 @@ def local_day_bounds(zone: ZoneInfo, first: date, last: date) -> tuple[datetime,
 
 
 def materialize_sessions(
-    session: Session, course_id: int, date_from: date, date_to: date
+    session: Session, course_id: int, date_from: date, date_to: date, *,
+    by: Principal | None = None,
 ) -> list[ClassSession]:
     """Create the class sessions of the course's weekly schedule on dates ``date_from`` to
     ``date_to`` inclusive (dates in the course's time zone); returns the ones created.
 
     Idempotent: sessions that already exist (same course and start, including ad-hoc ones)
     are left alone, and a concurrent process inserting the same session is tolerated.
+    ``by`` (None: the operator) must be allowed to change the course (``attendance.access``).
     """
     course = session.get(Course, course_id)
     if course is None:
         raise NotFound(f"no course with id {course_id}")
+    access.require(session, by, Action.CHANGE_COURSE, course)
     if date_to < date_from:
         raise InvalidInput(f"date range {date_from} to {date_to} is empty; 'from' must come first")
     if (date_to - date_from).days >= MAX_RANGE_DAYS:

@@ -13,7 +13,7 @@ Two changes, reviewed by hand:
   ids: nothing to do there.
 
 Revision ID: 583d7a93edd8
-Revises: 67cc2ec1a95c
+Revises: 0b3e534a7ff1
 Create Date: 2026-11-27 15:19:32.728859
 """
 
@@ -24,7 +24,7 @@ from alembic import op
 
 
 revision: str = '583d7a93edd8'
-down_revision: str | None = '67cc2ec1a95c'
+down_revision: str | None = '0b3e534a7ff1'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -99,7 +99,7 @@ def test_course_enroll_attend_correct_export(
     page.get_by_role("link", name="Students").click()
     page.get_by_role("link", name="Enroll a student").click()
     page.get_by_label("Student number").fill("S042")
-    page.get_by_label("Name (needed for a new student)").fill("Colin Powell")
+    page.get_by_label("Name", exact=True).fill("Colin Powell")
     page.get_by_label("Email (optional)").fill("colin@school.example")
     photos: list[FilePayload] = [
         {"name": f"powell_{n}.jpg", "mimeType": "image/jpeg", "buffer": lfw.jpeg(PERSON, n)}

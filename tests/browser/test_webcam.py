@@ -30,7 +30,7 @@ def test_a_captured_frame_is_sent_like_an_upload(page: Page, screenshots: Path) 
 
     # The synthetic camera shows no face: the server refuses the frame like any upload.
     page.get_by_label("Student number").fill("S900")
-    page.get_by_label("Name (needed for a new student)").fill("Webcam Test")
+    page.get_by_label("Name", exact=True).fill("Webcam Test")
     page.get_by_label("The student (or a guardian) agreed").check()
     page.get_by_role("button", name="Enroll").click()
     expect(page.locator(".results li.refused")).to_contain_text("webcam-1.jpg",

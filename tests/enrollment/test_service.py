@@ -82,7 +82,7 @@ def test_enrolling_stores_student_photos_embeddings_files_and_audit(
     assert len(audit.details["accepted"]) == 2
 
 
-def test_re_enrolling_is_idempotent_and_updates_the_name(
+def test_re_enrolling_is_idempotent_and_never_renames(
     db_session: Session, settings: Settings, lfw: LfwFaces, dlib_embedder: CachingEmbedder
 ) -> None:
     photos = [_photo(lfw, "Colin_Powell", 1), _photo(lfw, "Colin_Powell", 2)]
@@ -92,7 +92,8 @@ def test_re_enrolling_is_idempotent_and_updates_the_name(
     assert (again.created, again.accepted, again.skipped) == (False, 0, 3)
     assert _count(db_session, FacePhoto) == 2
     assert _count(db_session, FaceEmbedding) == 2
-    assert db_session.scalars(select(Student)).one().display_name == "Colin Powell"
+    # Renaming is update_student's job (its own form, audited), never enrollment's.
+    assert db_session.scalars(select(Student)).one().display_name == "Test Person"
     assert len(_files(settings)) == 2
 
 

@@ -16,7 +16,7 @@ from attendance import migrate
 from attendance.db import Base, make_engine
 from tests.conftest import database_url
 
-BEFORE = "67cc2ec1a95c"
+BEFORE = "0b3e534a7ff1"
 REVISION = "583d7a93edd8"
 REBUILT = ("students", "face_photos", "consents", "attendance_records", "sightings")
 

@@ -60,10 +60,11 @@ def _jpeg(face: NDArray[np.uint8]) -> bytes:
     return buffer.getvalue()
 
 
-def _enroll(client: FlaskClient, number: str, name: str, filename: str, data: bytes) -> int:
+def _enroll(client: FlaskClient, course_id: int, number: str, name: str, filename: str,
+            data: bytes) -> int:
     return client.post("/students/enroll", content_type="multipart/form-data", data={
         "student_number": number, "display_name": name, "consent": "y",
-        "photos": [(io.BytesIO(data), filename)],
+        "course": str(course_id), "photos": [(io.BytesIO(data), filename)],
     }).status_code
 
 
@@ -76,7 +77,7 @@ def test_hostile_names_are_stored_exactly_shown_escaped_and_exported_inert(
     assert CAFE_NFC != CAFE_NFD
     photo = _jpeg(two_faces[0])
     auth.login("alice")
-    statuses = [_enroll(client, f"N{i:02d}", name, "face.jpg", photo)
+    statuses = [_enroll(client, classroom.course_id, f"N{i:02d}", name, "face.jpg", photo)
                 for i, name in enumerate(HOSTILE_NAMES)]
     assert all(status == 200 for status in statuses), statuses
     with session_factory.begin() as session:
@@ -140,7 +141,7 @@ def _all_files(root: Path) -> set[Path]:
 @pytest.mark.lfw
 def test_path_traversal_names_write_nothing_outside_the_photo_folder(
     tmp_path: Path, client: FlaskClient, auth: Any, settings: Settings,
-    session_factory: sessionmaker[Session], two_faces: Faces,
+    session_factory: sessionmaker[Session], two_faces: Faces, classroom: Any,
 ) -> None:
     photos = (settings.instance_path / PHOTOS_DIR).resolve()
     before = _all_files(tmp_path)
@@ -150,7 +151,8 @@ def test_path_traversal_names_write_nothing_outside_the_photo_folder(
     for index, (number, filename) in enumerate(TRAVERSALS):
         # A slightly different picture each time, so no upload is "already stored".
         data = _jpeg(np.clip(face.astype(np.int16) + index, 0, 255).astype(np.uint8))
-        statuses.append(_enroll(client, number, f"Traveller {index}", filename, data))
+        statuses.append(_enroll(client, classroom.course_id, number, f"Traveller {index}",
+                                filename, data))
     new = _all_files(tmp_path) - before
     # The instance's encryption key (made on first use) is the one other file expected.
     keys = (settings.instance_path / "keys").resolve()
@@ -158,7 +160,8 @@ def test_path_traversal_names_write_nothing_outside_the_photo_folder(
                and not p.resolve().is_relative_to(keys) and p.name != "test.sqlite3-journal"]
     escaped = [p for p in tmp_path.parent.rglob("escaped*") if p.is_file()]
     with session_factory() as session:
-        enrolled = len(list(session.scalars(select(Student.id))))
+        enrolled = len(list(session.scalars(select(Student.id).where(
+            Student.student_number.in_([number for number, _ in TRAVERSALS])))))
     print(f"\n[trust] path traversal: {len(TRAVERSALS)} uploads, {enrolled} enrolled, "
           f"{len(new)} files written, outside the photo folder {len(outside)}, "
           f"files named escaped* anywhere {len(escaped)}")

@@ -102,6 +102,7 @@ def test_sign_in_failed_sign_in_and_export_are_audited(
 
 def test_the_enroll_form_passes_who_gave_consent(
     client: FlaskClient, auth: AuthActions, monkeypatch: pytest.MonkeyPatch,
+    classroom: Classroom,
 ) -> None:
     calls: list[EnrollmentRequest] = []
     real = views.read_enrollment_context
@@ -115,7 +116,7 @@ def test_the_enroll_form_passes_who_gave_consent(
     client.post("/students/enroll", content_type="multipart/form-data", data={
         "student_number": "S9", "display_name": "Nia", "consent": "y",
         "consent_relation": "guardian", "consent_given_by": "Ola Nia",
-        "photos": [(io.BytesIO(b"1"), "a.jpg")]})
+        "course": str(classroom.course_id), "photos": [(io.BytesIO(b"1"), "a.jpg")]})
     (call,) = calls
     assert (call.consent_relation, call.consent_given_by, call.consent_by) == (
         "guardian", "Ola Nia", "alice")

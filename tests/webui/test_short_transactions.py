@@ -110,12 +110,13 @@ def test_enrollment_embeds_with_no_write_lock_held(
 
 def test_more_photos_than_one_upload_allows_are_refused_with_the_limit(
     client: FlaskClient, auth: AuthActions, session_factory: sessionmaker[Session],
+    classroom: Classroom,
 ) -> None:
     auth.login("alice")
     photos = [(io.BytesIO(b"x"), f"p{i}.jpg") for i in range(6)]  # the default limit is 5
     response = client.post("/students/enroll", content_type="multipart/form-data", data={
         "student_number": "S77", "display_name": "Many Photos", "consent": "y",
-        "photos": photos})
+        "course": str(classroom.course_id), "photos": photos})
     text = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "At most 5 photos per upload (setting max_photos_per_upload); 6 were chosen" in text

@@ -23,10 +23,11 @@ from webui.students import views
 from .conftest import AuthActions, Classroom, FakeEmbedder
 
 
-def _enroll_data(**changes: Any) -> dict[str, Any]:
+def _enroll_data(course: Classroom | None = None, **changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "student_number": "S100", "display_name": "Ada Lovelace", "email": "",
         "consent": "y", "photos": [(io.BytesIO(b"not an image"), "ada.jpg")],
+        "course": str(course.course_id) if course else "",
     }
     data.update(changes)
     return data
@@ -57,21 +58,25 @@ def test_enroll_form_validation(client: FlaskClient, auth: AuthActions) -> None:
     assert "Enter an address like name@school.edu." in text
 
 
-def test_enroll_needs_a_name_for_a_new_student(client: FlaskClient, auth: AuthActions) -> None:
+def test_enroll_needs_a_name_for_a_new_student(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom
+) -> None:
     auth.login("alice")
-    response = client.post("/students/enroll", data=_enroll_data(display_name=""),
+    response = client.post("/students/enroll", data=_enroll_data(classroom, display_name=""),
                            content_type="multipart/form-data")
-    assert "student S100 is new: a name is required" in response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "This field is required." in response.get_data(as_text=True)
 
 
 def test_enroll_shows_why_a_photo_was_refused(
-    client: FlaskClient, auth: AuthActions, session_factory: sessionmaker[Session]
+    client: FlaskClient, auth: AuthActions, session_factory: sessionmaker[Session],
+    classroom: Classroom,
 ) -> None:
     auth.login("alice")
-    response = client.post("/students/enroll", data=_enroll_data(),
+    response = client.post("/students/enroll", data=_enroll_data(classroom),
                            content_type="multipart/form-data")
     text = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Nothing was stored for S100" in text
     assert '<li class="refused">' in text
     assert "ada.jpg" in text
@@ -80,7 +85,8 @@ def test_enroll_shows_why_a_photo_was_refused(
 
 
 def test_enroll_calls_the_service_and_shows_each_photo(
-    client: FlaskClient, auth: AuthActions, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, auth: AuthActions, monkeypatch: pytest.MonkeyPatch,
+    classroom: Classroom,
 ) -> None:
     calls: list[tuple[Any, EnrollmentRequest]] = []
 
@@ -96,7 +102,7 @@ def test_enroll_calls_the_service_and_shows_each_photo(
     monkeypatch.setattr(views, "store_enrollment", fake_store)
     auth.login("alice")
     photos = [(io.BytesIO(b"1"), "a.jpg"), (io.BytesIO(b"2"), "b.jpg")]
-    response = client.post("/students/enroll", data=_enroll_data(photos=photos),
+    response = client.post("/students/enroll", data=_enroll_data(classroom, photos=photos),
                            content_type="multipart/form-data")
     text = response.get_data(as_text=True)
     assert "Student S100 enrolled: 1 photo(s) accepted, 1 refused" in text
@@ -107,6 +113,8 @@ def test_enroll_calls_the_service_and_shows_each_photo(
     assert call.actor == "alice"
     assert call.allow_duplicate is False
     assert [p.data for p in call.photos] == [b"1", b"2"]
+    assert (call.course_id, call.consent_course_ids) == (classroom.course_id,
+                                                         [classroom.course_id])
 
 
 def test_only_an_admin_deletes_and_it_is_audited(

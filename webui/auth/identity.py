@@ -65,11 +65,3 @@ def current_identity() -> Identity:
     if not isinstance(user, Identity):
         abort(401)
     return user
-
-
-def require_admin() -> Identity:
-    """The signed-in account if it is an admin, else 403."""
-    identity = current_identity()
-    if not identity.is_admin:
-        abort(403)
-    return identity

@@ -1,9 +1,9 @@
-"""The admin's form to register a camera."""
+"""The admin's forms: register a camera, and make it available to a teacher."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
 
@@ -15,3 +15,14 @@ class CameraForm(FlaskForm):
         description="A device index such as 0, a video file path, or an rtsp:// or http(s):// "
                     "URL. The camera worker opens it, not the dashboard.",
     )
+
+
+class AvailabilityForm(FlaskForm):
+    """Make the camera in the URL available to one teacher."""
+
+    teacher = SelectField("Teacher", coerce=int, choices=[],
+                          validators=[InputRequired(message="Choose a teacher.")])
+
+
+class WithdrawForm(FlaskForm):
+    """Only a CSRF token; the camera and teacher are in the URL."""

@@ -9,6 +9,7 @@ import logging
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from attendance.access import Action
 from attendance.db import utcnow
 from attendance.services.checkin import check_in, close_checkin_code, open_checkin_code
 
@@ -80,14 +81,15 @@ def open_code(session_id: int) -> Response:
     """The teacher opens (or renews) the session's code; it is shown on the session page."""
     identity = current_identity()
     session = get_session()
-    class_session = class_session_or_404(session, identity, session_id)
+    class_session = class_session_or_404(session, identity, session_id, Action.CHANGE_SESSION)
     minutes = current_app.extensions["attendance.settings"].checkin_code_minutes
     if not CodeButtonForm().validate():
         flash("The form expired; reload the page and try again.", "error")
         return redirect(url_for("sessions.show", session_id=class_session.id))
     try:
         row = open_checkin_code(session, class_session.id, actor=identity.username,
-                                now=utcnow(), minutes=minutes, user_id=identity.id)
+                                now=utcnow(), minutes=minutes, user_id=identity.id,
+                                by=identity)
         session.commit()
     except FORM_ERRORS as exc:
         session.rollback()
@@ -102,11 +104,11 @@ def close_code(session_id: int) -> Response:
     """The teacher ends the session's code before it expires."""
     identity = current_identity()
     session = get_session()
-    class_session = class_session_or_404(session, identity, session_id)
+    class_session = class_session_or_404(session, identity, session_id, Action.CHANGE_SESSION)
     if not CodeButtonForm().validate():
         flash("The form expired; reload the page and try again.", "error")
     elif close_checkin_code(session, class_session.id, actor=identity.username, now=utcnow(),
-                            user_id=identity.id):
+                            user_id=identity.id, by=identity):
         session.commit()
         flash("Check-in code closed.", "success")
     return redirect(url_for("sessions.show", session_id=class_session.id))

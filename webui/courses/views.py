@@ -10,13 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from attendance import access
+from attendance.access import Action
 from attendance.db import Course, Role, User
 from attendance.services.audit import record_audit
-from attendance.services.cameras import list_cameras
 from attendance.services.courses import create_course, update_course
 from attendance.services.roster import add_to_roster, remove_from_roster, roster
 
-from ..access import course_or_404, visible_courses
+from ..access import allowed_or_403, course_or_404
 from ..auth.identity import Identity, current_identity
 from ..choices import select_choices
 from ..db import get_session
@@ -37,24 +38,24 @@ bp = Blueprint("courses", __name__, url_prefix="/courses")
 def index() -> str:
     identity = current_identity()
     session = get_session()
-    courses = visible_courses(session, identity)
+    courses = access.visible_courses(session, identity)
     teachers = _teacher_names(session)
     return render_template("courses/index.html", courses=courses, teachers=teachers)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def new() -> Response | str:
-    identity = current_identity()
+    identity = allowed_or_403(current_identity(), Action.CREATE_COURSE)
     session = get_session()
     form = NewCourseForm()
-    _fill_choices(form, session, identity)
+    _fill_choices(form, session, identity, None)
     if not form.is_submitted():
         form.timezone.data = current_app.extensions["attendance.settings"].timezone
         _add_blank_rows(form)
     elif form.validate():
         created = _save(session, identity, "course.create", lambda: create_course(
             session, code=form.code.data or "", name=form.name.data or "",
-            teacher_id=_chosen_teacher(form, identity), **_course_fields(form)))
+            teacher_id=_chosen_teacher(form, identity), **_course_fields(form), by=identity))
         if created is not None:
             flash(f"Course {created.code} created.", "success")
             return redirect(url_for("courses.show", course_id=created.id))
@@ -101,16 +102,17 @@ def show(course_id: int) -> str:
 def edit(course_id: int) -> Response | str:
     identity = current_identity()
     session = get_session()
-    course = course_or_404(session, identity, course_id)
+    course = course_or_404(session, identity, course_id, Action.CHANGE_COURSE)
     form = CourseForm(data=None if request.method == "POST" else _course_data(course))
-    _fill_choices(form, session, identity)
+    _fill_choices(form, session, identity, course)
     if not form.is_submitted():
         _add_blank_rows(form)
     elif form.validate():
         teacher: dict[str, Any] = (
-            {"teacher_id": _chosen_teacher(form, identity)} if identity.is_admin else {})
+            {"teacher_id": _chosen_teacher(form, identity)} if form.teacher is not None else {})
         saved = _save(session, identity, "course.update", lambda: update_course(
-            session, course.code, name=form.name.data or "", **_course_fields(form), **teacher))
+            session, course.code, name=form.name.data or "", **_course_fields(form), **teacher,
+            by=identity))
         if saved is not None:
             flash(f"Course {saved.code} saved.", "success")
             return redirect(url_for("courses.show", course_id=saved.id))
@@ -121,13 +123,14 @@ def edit(course_id: int) -> Response | str:
 def roster_add(course_id: int) -> Response:
     identity = current_identity()
     session = get_session()
-    course = course_or_404(session, identity, course_id)
+    course = course_or_404(session, identity, course_id, Action.CHANGE_COURSE)
     form = RosterAddForm()
     if not form.validate():
         flash_form_errors(form)
     else:
         try:
-            added = add_to_roster(session, course.id, student_numbers=form.numbers())
+            added = add_to_roster(session, course.id, student_numbers=form.numbers(),
+                                  by=identity)
             _audit(session, identity, "roster.add", course,
                    {"student_numbers": [s.student_number for s in added]})
             session.commit()
@@ -142,10 +145,11 @@ def roster_add(course_id: int) -> Response:
 def roster_remove(course_id: int, student_id: int) -> Response:
     identity = current_identity()
     session = get_session()
-    course = course_or_404(session, identity, course_id)
+    course = course_or_404(session, identity, course_id, Action.CHANGE_COURSE)
     if RosterRemoveForm().validate():
         try:
-            removed = remove_from_roster(session, course.id, student_ids=[student_id])
+            removed = remove_from_roster(session, course.id, student_ids=[student_id],
+                                         by=identity)
             _audit(session, identity, "roster.remove", course, {"student_id": student_id})
             session.commit()
         except FORM_ERRORS as exc:
@@ -170,11 +174,17 @@ def _course_data(course: Course) -> dict[str, object]:
     }
 
 
-def _fill_choices(form: CourseForm, session: Session, identity: Identity) -> None:
+def _fill_choices(
+    form: CourseForm, session: Session, identity: Identity, course: Course | None
+) -> None:
+    """The choices ``identity`` may make: the cameras they may use (and the course's current
+    one, which they may keep), and the teacher only for those who may assign one."""
     form.timezone.choices = timezone_choices()
-    cameras = [(c.name, c.name) for c in list_cameras(session)]
-    form.camera.choices = select_choices([("", "No camera"), *cameras])
-    if identity.is_admin:
+    usable = {c.name for c in access.usable_cameras(session, identity)}
+    if course is not None and course.camera is not None:
+        usable.add(course.camera.name)
+    form.camera.choices = select_choices([("", "No camera"), *((n, n) for n in sorted(usable))])
+    if access.may(session, identity, Action.ASSIGN_TEACHER):
         teachers = [(str(i), n) for i, n in _teacher_names(session).items()]
         form.teacher.choices = select_choices([("", "Nobody"), *teachers])
     else:
@@ -190,7 +200,7 @@ def _add_blank_rows(form: CourseForm) -> None:
 
 def _chosen_teacher(form: CourseForm, identity: Identity) -> int | None:
     """The admin's choice; a teacher's new course is always their own."""
-    if not identity.is_admin:
+    if form.teacher is None:
         return identity.id
     return int(form.teacher.data) if form.teacher.data else None
 

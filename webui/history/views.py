@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template
 
+from attendance import access
 from attendance.db import utcnow
 from attendance.services.consent import consent_history
 from attendance.services.history import course_matrix, rate_series, student_history
 
-from ..access import course_or_404, student_scope_or_404, visible_courses
+from ..access import course_or_404, student_or_404
 from ..auth.identity import current_identity
 from ..charts import rate_chart_svg
 from ..db import get_session
-from ..privacy.views import consent_form
+from ..privacy.views import consent_form, withdrawable
 
 bp = Blueprint("history", __name__)
 
@@ -23,14 +24,18 @@ MARKS = {"present": "P", "late": "L", "absent": "A", "excused": "E"}
 @bp.get("/students/<int:student_id>")
 def student(student_id: int) -> str:
     session = get_session()
-    scope = student_scope_or_404(session, current_identity(), student_id)
+    identity = current_identity()
+    student = student_or_404(session, identity, student_id)
+    scope = access.student_course_scope(session, identity, student_id)
     history = student_history(session, student_id, utcnow(), course_ids=scope)
     if history is None:
         abort(404)
-    codes = {c.id: c.code for c in visible_courses(session, current_identity())}
+    codes = {c.id: c.code for c in access.visible_courses(session, identity)}
+    consents = consent_history(session, student_id)
     return render_template("history/student.html", history=history, student_id=student_id,
-                           consents=consent_history(session, student_id), course_codes=codes,
-                           consent_form=consent_form())
+                           student=student, consents=consents, course_codes=codes,
+                           withdrawable=withdrawable(consents), consent_form=consent_form(),
+                           limited=scope is not None)
 
 
 @bp.get("/courses/<int:course_id>/attendance")

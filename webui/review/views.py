@@ -19,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from attendance import access
+from attendance.access import Action
 from attendance.config import Settings
 from attendance.crypto import TemplateCipher
 from attendance.db import Sighting, Student
@@ -33,9 +35,9 @@ from attendance.services.review import (
 )
 from attendance.thumbnail_files import existing_thumbnail
 from attendance.worker.thumbnails import read_thumbnail
-from enrollment import Outcome, PhotoUpload, enroll_student
+from enrollment import Mode, Outcome, PhotoUpload, enroll_student
 
-from ..access import class_session_or_404, course_or_404
+from ..access import class_session_or_404, course_or_404, student_or_404
 from ..auth.identity import Identity, current_identity
 from ..db import get_session
 from ..embedders import get_embedders
@@ -78,7 +80,8 @@ def _decide(sighting_id: int, verdict: str) -> Response:
     sighting = session.get(Sighting, sighting_id)
     if sighting is None:
         abort(404)
-    class_session = class_session_or_404(session, identity, sighting.class_session_id)
+    class_session = class_session_or_404(session, identity, sighting.class_session_id,
+                                         Action.CHANGE_SESSION)
     form = VerdictForm()
     back = redirect(url_for("review.queue", course_id=class_session.course_id))
     if not form.validate():
@@ -92,13 +95,14 @@ def _decide(sighting_id: int, verdict: str) -> Response:
         if verdict == "confirm":
             confirm_sighting(session, sighting_id=sighting.id, student_id=student_id,
                              actor=identity.username, user_id=identity.id,
-                             min_sightings=_settings().min_sightings)
+                             min_sightings=_settings().min_sightings, by=identity)
             message = f"Counted for {name}."
             if form.add_photo.data and student is not None:
                 photo = _add_thumbnail(session, identity, sighting, student)
         else:
             decision = reject_sighting(session, sighting_id=sighting.id, student_id=student_id,
-                                       actor=identity.username, user_id=identity.id)
+                                       actor=identity.username, user_id=identity.id,
+                                       by=identity)
             message = f"Noted: not {name}. The camera will not count unsure sightings of " \
                       f"{name} in this session."
             if sighting.student_id == decision.student_id:
@@ -126,6 +130,9 @@ def _add_thumbnail(
         why = "" if settings.keep_thumbnails else " (thumbnails are off: setting keep_thumbnails)"
         return f"No face thumbnail is kept for this sighting{why}; nothing was added to " \
                f"{name}'s enrollment photos.", "error"
+    if not access.may(session, identity, Action.ADD_PHOTOS, student):
+        return f"You may not add photos to {name}: they are also on another teacher's " \
+               "course; ask an admin.", "error"
     if not has_consent(session, student.id):
         return f"{name} has no active consent to face recognition; the thumbnail was not " \
                "added to their enrollment photos.", "error"
@@ -137,9 +144,10 @@ def _add_thumbnail(
     filename = f"sighting {sighting.id} thumbnail"
     result = enroll_student(
         session, settings, get_embedders(),
-        student_number=student.student_number, display_name=student.display_name,
+        student_number=student.student_number,
         consent_by=student.consent_given_by or identity.username,
         photos=[PhotoUpload(filename, data)], actor=identity.username,
+        mode=Mode.ADD_PHOTOS, by=identity,
     )
     outcome = result.photos[0]
     if outcome.outcome is Outcome.ACCEPTED:
@@ -186,9 +194,7 @@ def thumbnail(sighting_id: int) -> Response:
 def evidence(session_id: int, student_id: int) -> str:
     session = get_session()
     class_session = class_session_or_404(session, current_identity(), session_id)
-    student = session.get(Student, student_id)
-    if student is None:
-        abort(404)
+    student = student_or_404(session, current_identity(), student_id)
     rows = sighting_evidence(session, class_session.id, student.id)
     instance_path = _settings().instance_path
     with_thumbnail = {r.sighting_id for r in rows

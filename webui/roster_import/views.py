@@ -1,7 +1,7 @@
 """Roster import: upload a CSV, preview every row with its errors, confirm to write.
 
 Nothing is written before the confirmation. A teacher may only name their own courses; any
-other course is reported as unknown.
+other course is reported as unknown (``attendance.access``).
 """
 
 from __future__ import annotations
@@ -9,14 +9,15 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from attendance.access import Action
 from attendance.services.roster_import import (
     apply_roster_import,
     plan_roster_import,
     read_roster_csv,
 )
 
-from ..access import visible_courses
-from ..auth.identity import Identity, current_identity
+from ..access import allowed_or_403
+from ..auth.identity import current_identity
 from ..db import get_session
 from ..errors import FORM_ERRORS, flash_error
 from .forms import ConfirmForm, UploadForm
@@ -29,12 +30,13 @@ EXPIRED = "The preview expired or was changed. Upload the file again."
 
 @bp.get("/")
 def upload() -> str:
+    allowed_or_403(current_identity(), Action.IMPORT_ROSTER)
     return render_template("roster_import/upload.html", form=UploadForm())
 
 
 @bp.post("/")
 def preview() -> str | tuple[str, int]:
-    identity = current_identity()
+    identity = allowed_or_403(current_identity(), Action.IMPORT_ROSTER)
     form = UploadForm()
     if not form.validate():
         return render_template("roster_import/upload.html", form=form), 400
@@ -43,7 +45,7 @@ def preview() -> str | tuple[str, int]:
     except FORM_ERRORS as exc:
         flash_error(exc)
         return render_template("roster_import/upload.html", form=form), 400
-    plan = plan_roster_import(get_session(), rows, course_ids=_scope(identity))
+    plan = plan_roster_import(get_session(), rows, by=identity)
     confirm = ConfirmForm()
     confirm.token.data = dump_rows(rows, identity.id) if plan.ok else ""
     return render_template("roster_import/preview.html", plan=plan, confirm=confirm,
@@ -52,7 +54,7 @@ def preview() -> str | tuple[str, int]:
 
 @bp.post("/confirm")
 def confirm() -> Response:
-    identity = current_identity()
+    identity = allowed_or_403(current_identity(), Action.IMPORT_ROSTER)
     form = ConfirmForm()
     if not form.validate():
         flash(EXPIRED, "error")
@@ -65,7 +67,7 @@ def confirm() -> Response:
     session = get_session()
     try:
         summary = apply_roster_import(session, rows, actor=identity.username,
-                                      user_id=identity.id, course_ids=_scope(identity))
+                                      user_id=identity.id, by=identity)
         session.commit()
     except FORM_ERRORS as exc:
         flash_error(exc)
@@ -73,9 +75,3 @@ def confirm() -> Response:
     flash(f"Imported: {summary.students_created} new student(s), {summary.roster_additions} "
           f"roster addition(s) in {', '.join(summary.courses)}.", "success")
     return redirect(url_for("students.index"))
-
-
-def _scope(identity: Identity) -> list[int] | None:
-    if identity.is_admin:
-        return None
-    return [c.id for c in visible_courses(get_session(), identity)]

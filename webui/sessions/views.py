@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from attendance.access import Action
 from attendance.config import Settings
 from attendance.db import ClassSession, utcnow
 from attendance.services.audit import record_audit
@@ -42,7 +43,7 @@ def index(course_id: int) -> str:
 def materialize(course_id: int) -> Response:
     identity = current_identity()
     session = get_session()
-    course = course_or_404(session, identity, course_id)
+    course = course_or_404(session, identity, course_id, Action.CHANGE_COURSE)
     form = MaterializeForm()
     if not form.validate():
         flash_form_errors(form)
@@ -51,7 +52,7 @@ def materialize(course_id: int) -> Response:
     today = datetime.now(ZoneInfo(course.timezone)).date()
     last = today + timedelta(days=7 * weeks - 1)
     try:
-        created = materialize_sessions(session, course.id, today, last)
+        created = materialize_sessions(session, course.id, today, last, by=identity)
         record_audit(session, actor=identity.username, action="session.materialize",
                      target_type="course", target_id=course.id, user_id=identity.id,
                      details={"from": today.isoformat(), "to": last.isoformat(),
@@ -74,7 +75,7 @@ def show(session_id: int) -> str:
 def override(session_id: int, student_id: int) -> Response | tuple[str, int]:
     identity = current_identity()
     session = get_session()
-    class_session = class_session_or_404(session, identity, session_id)
+    class_session = class_session_or_404(session, identity, session_id, Action.CHANGE_SESSION)
     form = override_form(student_id)
     if not form.validate():
         return _render_show(class_session, {student_id: form}), 400
@@ -82,7 +83,7 @@ def override(session_id: int, student_id: int) -> Response | tuple[str, int]:
         override_attendance(
             session, class_session_id=class_session.id, student_id=student_id,
             status=form.status.data or "", reason=form.reason.data or "",
-            actor=identity.username, user_id=identity.id,
+            actor=identity.username, user_id=identity.id, by=identity,
         )
         session.commit()
     except FORM_ERRORS as exc:
@@ -98,13 +99,13 @@ def confirm(session_id: int) -> Response:
     the camera changes none of them."""
     identity = current_identity()
     session = get_session()
-    class_session = class_session_or_404(session, identity, session_id)
+    class_session = class_session_or_404(session, identity, session_id, Action.CHANGE_SESSION)
     if not ConfirmForm().validate():
         flash("The confirmation form expired; reload the page and try again.", "error")
         return redirect(url_for("sessions.show", session_id=class_session.id))
     try:
         confirm_session(session, class_session.id, actor=identity.username, now=utcnow(),
-                        user_id=identity.id)
+                        user_id=identity.id, by=identity)
         session.commit()
     except FORM_ERRORS as exc:
         session.rollback()

@@ -16,11 +16,15 @@ _EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an address like na
 
 
 class EnrollForm(FlaskForm):
+    """A new student. An enrolled student's photos are added on their page (``PhotosForm``),
+    their name and email changed on ``StudentForm``: this form never updates anyone."""
+
     student_number = StringField("Student number", validators=[InputRequired(), Length(max=64)])
-    #: Optional so photos can be added to an enrolled student; the service asks for it when new.
-    display_name = StringField("Name (needed for a new student)",
-                               validators=[Optional(), Length(max=200)])
+    display_name = StringField("Name", validators=[InputRequired(), Length(max=200)])
     email = EmailField("Email (optional)", validators=[Optional(), Length(max=254), _EMAIL])
+    #: Choices and whether it may stay empty come from the access policy (the view).
+    course = SelectField("Course whose roster the student joins", choices=[],
+                         validators=[Optional()])
     consent = BooleanField(
         "The student (or a guardian) agreed to face recognition for attendance.",
         validators=[InputRequired(message="Enrollment needs the student's recorded consent.")],
@@ -40,6 +44,26 @@ class EnrollForm(FlaskForm):
     allow_duplicate = BooleanField(
         "Enroll even if a photo looks like another enrolled student (admins only; audited)."
     )
+
+
+class PhotosForm(FlaskForm):
+    """More photos of an enrolled student (the student is in the URL)."""
+
+    photos = MultipleFileField(
+        "Photos", validators=[FileRequired(message="Choose at least one photo.")],
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+        description="One face per photo, looking at the camera, in good light. JPEG, PNG or WebP.",
+    )
+    allow_duplicate = BooleanField(
+        "Add even if a photo looks like another enrolled student (admins only; audited)."
+    )
+
+
+class StudentForm(FlaskForm):
+    """A student's name and email: renaming is this form's job, never enrollment's."""
+
+    display_name = StringField("Name", validators=[InputRequired(), Length(max=200)])
+    email = EmailField("Email (optional)", validators=[Optional(), Length(max=254), _EMAIL])
 
 
 class DeleteForm(FlaskForm):
