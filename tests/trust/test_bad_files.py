@@ -77,7 +77,7 @@ def _files_of(settings: Settings, number: str) -> list[Path]:
 @pytest.mark.lfw
 def test_web_upload_of_bad_files(
     app: Flask, client: FlaskClient, auth: Any, settings: Settings,
-    session_factory: sessionmaker[Session], two_faces: Faces,
+    session_factory: sessionmaker[Session], two_faces: Faces, classroom: Any,
 ) -> None:
     cases = make_bad_files(*two_faces)
     assert len([c for c in cases if c.rejected]) >= 40
@@ -87,7 +87,7 @@ def test_web_upload_of_bad_files(
         number = _number(index)
         response = client.post("/students/enroll", content_type="multipart/form-data", data={
             "student_number": number, "display_name": f"Case {index}", "consent": "y",
-            "photos": [(io.BytesIO(case.data), case.filename)],
+            "course": str(classroom.course_id), "photos": [(io.BytesIO(case.data), case.filename)],
         })
         server_errors += response.status_code >= 500
         page = response.get_data(as_text=True)
@@ -160,7 +160,7 @@ def _counting(target: Any, name: str, counts: dict[str, int],
 
 def test_pixel_bombs_are_refused_from_the_header(
     client: FlaskClient, auth: Any, session_factory: sessionmaker[Session],
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, classroom: Any,
 ) -> None:
     import cv2
 
@@ -179,7 +179,7 @@ def test_pixel_bombs_are_refused_from_the_header(
     for index, bomb in enumerate(bombs):
         response = client.post("/students/enroll", content_type="multipart/form-data", data={
             "student_number": f"X{index}", "display_name": "Bomb", "consent": "y",
-            "photos": [(io.BytesIO(bomb.data), bomb.filename)],
+            "course": str(classroom.course_id), "photos": [(io.BytesIO(bomb.data), bomb.filename)],
         })
         statuses.append(response.status_code)
         assert escape(REASON_WORDS["too_many_pixels"]) in response.get_data(as_text=True)
@@ -194,5 +194,5 @@ def test_pixel_bombs_are_refused_from_the_header(
     assert decoder_calls == 0, counts
     assert traced_peak < BOMB_MEMORY_LIMIT
     assert rss_growth < BOMB_MEMORY_LIMIT
-    with session_factory() as session:
-        assert session.scalar(select(func.count()).select_from(Student)) == 0
+    with session_factory() as session:  # only the classroom's two students
+        assert session.scalar(select(func.count()).select_from(Student)) == 2
