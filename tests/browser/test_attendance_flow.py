@@ -22,9 +22,10 @@ from sqlalchemy import select
 
 from attendance.db import ClassSession, utcnow
 from attendance.export import COLUMNS
-from attendance.worker import CameraWorker, FakeClock, run_class_session
+from attendance.worker import CameraWorker, FakeClock, WorkerState, run_class_session
 from models import Embedder
 from tests.lfw_faces import LfwFaces, lfw_root
+from webui.workers import WORKERS_KEY
 
 from .conftest import LiveServer, login
 
@@ -57,6 +58,17 @@ def write_classroom_video(path: Path, lfw: LfwFaces) -> Path:
         writer.write(frame)
     writer.release()
     return path
+
+
+class _OneWorker:
+    """The supervisor's report of the camera's worker process (restarted once)."""
+
+    def states(self) -> list[WorkerState]:
+        return [WorkerState(CAMERA, "running", 4242, utcnow() - timedelta(minutes=3), 1,
+                            "killed by SIGKILL")]
+
+    def stop(self) -> None:
+        """Nothing to stop: no process runs here."""
 
 
 def test_course_enroll_attend_correct_export(
@@ -198,9 +210,12 @@ def test_course_enroll_attend_correct_export(
     page.get_by_role("link", name="Students").click()
     shot(page, screenshots, "08_students")
 
-    # The worker's heartbeat: the camera is alive and filming the course now.
+    # The worker's heartbeat: the camera is alive and filming the course now. As under
+    # `attendance serve`, the page also shows the worker process (its supervisor's report).
+    live_server.app.extensions[WORKERS_KEY] = _OneWorker()
     page.get_by_role("link", name="Cameras").click()
     row = page.get_by_role("row", name=CAMERA)
-    expect(row.locator(".health")).to_have_text("alive")
+    expect(row.locator(".health").first).to_have_text("alive")
     expect(row).to_contain_text("Filming CS101")
+    expect(row).to_contain_text("restarted 1×; last killed by SIGKILL")
     shot(page, screenshots, "10_cameras")

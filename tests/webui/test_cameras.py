@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.db import AuditLog, Camera, ClassSession, Course, utcnow
 from attendance.services.camera_health import Health, health, redact_source
+from attendance.worker import WorkerState
+from webui.workers import WORKERS_KEY
 
 from .conftest import AuthActions, Classroom
 
@@ -119,3 +122,35 @@ def test_admin_adds_a_camera(
         assert session.scalars(select(AuditLog.action)
                                .where(AuditLog.action == "camera.create")).all() == [
             "camera.create"]
+
+
+class _Workers:
+    """What ``attendance serve``'s supervisor reports: one camera running after two restarts,
+    one waiting out its backoff."""
+
+    def states(self) -> list[WorkerState]:
+        since = datetime(2026, 3, 2, 9, 15, tzinfo=UTC)
+        return [
+            WorkerState("room-a", "running", 4242, since, 2, "killed by SIGKILL"),
+            WorkerState("room-b", "restarting", None, since, 5, "exited with code 1", 7.6),
+        ]
+
+    def stop(self) -> None:
+        raise AssertionError("the page never stops workers")
+
+
+def test_the_cameras_page_shows_each_worker_process(
+    app: Flask, client: FlaskClient, auth: AuthActions, classroom: Classroom,
+    session_factory: sessionmaker[Session],
+) -> None:
+    _cameras(session_factory, classroom)
+    auth.login("admin")
+    assert "Worker process" not in client.get("/cameras/").get_data(as_text=True)  # --no-worker
+    app.extensions[WORKERS_KEY] = _Workers()
+    page = client.get("/cameras/").get_data(as_text=True)
+    assert "Worker process" in page
+    assert "running</span> <span class=\"muted\">pid 4242, since 09:15:00" in page
+    assert "restarted 2×; last killed by SIGKILL" in page
+    assert "restarting</span> <span class=\"muted\">in 8 s" in page
+    assert "restarted 5×; last exited with code 1" in page
+    assert "none (no course films with it)" in page  # the spare camera
