@@ -32,11 +32,6 @@ logger = logging.getLogger(__name__)
 
 Detector = Callable[[NDArray[np.uint8]], list[DetectedFace]]
 
-#: dlib's detectors and networks are process-wide objects that are not safe to call from two
-#: threads at once (the dashboard's embedded worker runs one thread per camera).
-_MODELS_LOCK = threading.Lock()
-
-
 @dataclass(frozen=True)
 class FaceResult:
     """One face of a frame: its box (top, right, bottom, left, pixels), the student or None
@@ -116,15 +111,15 @@ class Recognizer:
         times = StageTimes()
         started = time.perf_counter()
         rgb = bgr_to_rgb(frame_bgr)
-        with _MODELS_LOCK:
-            faces = self.detector(rgb)
-            times.detect = time.perf_counter() - started
-            if not faces:
-                return FrameAnalysis([], times)
-            started = time.perf_counter()
-            inputs = face_inputs(rgb, faces)
-            embeddings = {e.name: e.embed(inputs) for e in self.embedders}
-            times.embed = time.perf_counter() - started
+        # The models serialise their own calls (models.dlib_models, the Keras embedder).
+        faces = self.detector(rgb)
+        times.detect = time.perf_counter() - started
+        if not faces:
+            return FrameAnalysis([], times)
+        started = time.perf_counter()
+        inputs = face_inputs(rgb, faces)
+        embeddings = {e.name: e.embed(inputs) for e in self.embedders}
+        times.embed = time.perf_counter() - started
         started = time.perf_counter()
         usable = {
             name: galleries.get(name) or Gallery.empty(name, self.model_versions[name], 0)

@@ -54,7 +54,7 @@ def build_scheduler(
 ) -> BaseScheduler:
     """A scheduler with a refresh job per camera worker (first run immediately).
 
-    ``background`` gives a :class:`BackgroundScheduler` (for the dashboard's embedded worker)
+    ``background`` gives a :class:`BackgroundScheduler` (tests drive one from their thread)
     instead of the :class:`BlockingScheduler` of ``attendance worker``. Not started.
     """
     defaults = {"max_instances": 1, "coalesce": True,
