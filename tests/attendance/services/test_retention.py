@@ -120,7 +120,8 @@ def test_attendance_purge_command(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "1 audit entries" in result.output
     again = cli("purge")
-    assert "0 sightings, 0 thumbnails, 0 unknown thumbnails, 0 photo files, 0 audit entries" \
+    assert ("0 sightings, 0 thumbnails, 0 unknown thumbnails, 0 review thumbnails, 0 photo "
+            "files, 0 audit entries") \
         in again.output
 
 
