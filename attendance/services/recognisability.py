@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from ..db import Course, FaceEmbedding, Student, consent_covers
+from ..db import Course, Enrollment, FaceEmbedding, Student, consent_covers
 
 #: The reasons, as shown to teachers.
 RECOGNITION_OFF = "face recognition is off for this course"
@@ -76,6 +76,14 @@ def recognition_obstacles(
     return found
 
 
+def roster_obstacles(session: Session, course: Course,
+                     setup: RecognitionSetup) -> dict[int, list[str]]:
+    """:func:`recognition_obstacles` for everyone on the roster of ``course``."""
+    roster = session.scalars(select(Enrollment.student_id)
+                             .where(Enrollment.course_id == course.id)).all()
+    return recognition_obstacles(session, course, roster, setup)
+
+
 def _no_photo(missing: list[str], all_needed: bool) -> str:
     joined = ", ".join(missing) if all_needed else " or ".join(missing)
     return f"no accepted photo for the face model {joined}" if len(missing) == 1 else \
@@ -99,4 +107,4 @@ def _models_with_photos(session: Session, ids: list[int],
 
 
 __all__ = ["INACTIVE", "NO_CONSENT", "RECOGNITION_OFF", "RecognitionSetup",
-           "recognition_obstacles"]
+           "recognition_obstacles", "roster_obstacles"]

@@ -2,8 +2,8 @@
 comes next, and how the running ones stand.
 
 "Today" is each course's own local date (its time zone), so a course taught in another zone
-shows its own today. Sessions on now and those already over come with their
-:class:`~.session_counts.SessionCounts`; a course whose weekly schedule meets today but has
+shows its own today. Every session comes with its :class:`~.session_counts.SessionCounts`;
+a course whose weekly schedule meets today but has
 no session created for today is listed apart, since the camera films only sessions.
 """
 
@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from .. import access
 from ..access import Principal
-from ..db import ClassSession, Course, Enrollment
-from .recognisability import RecognitionSetup, recognition_obstacles
+from ..db import ClassSession, Course
+from .recognisability import RecognitionSetup, roster_obstacles
 from .reports import session_report
 from .review_queue import pending_count
 from .session_counts import SessionCounts, session_counts
@@ -40,13 +40,14 @@ class Phase(enum.StrEnum):
 
 @dataclass(frozen=True)
 class TodayEntry:
-    """One session of today. ``counts`` and ``to_review`` (groups waiting in the review
-    queue) only for a session that has started."""
+    """One session of today, with its counts (before the start: who is on the roster and who
+    cannot be recognised) and ``to_review``, the students with unsure sightings waiting in
+    the review queue."""
 
     class_session: ClassSession
     course: Course
     phase: Phase
-    counts: SessionCounts | None = None
+    counts: SessionCounts
     to_review: int = 0
 
 
@@ -95,12 +96,9 @@ def today_view(session: Session, principal: Principal, now: datetime,
             continue
         meeting.add(course.id)
         phase = _phase(class_session, now)
-        if phase is Phase.NEXT:
-            phases[phase].append(TodayEntry(class_session, course, phase))
-            continue
+        to_review = 0 if phase is Phase.NEXT else pending_count(session, class_session.id)
         phases[phase].append(TodayEntry(class_session, course, phase,
-                                        counts_of(session, class_session, setup),
-                                        pending_count(session, class_session.id)))
+                                        counts_of(session, class_session, setup), to_review))
     return TodayView(phases[Phase.NOW], phases[Phase.NEXT], phases[Phase.DONE],
                      _without_session(session, [c for c in courses.values()
                                                 if c.id not in meeting], now))
@@ -112,14 +110,6 @@ def counts_of(session: Session, class_session: ClassSession,
     rows = session_report(session, class_session.id)
     return session_counts(rows, class_session.finalized_at is not None,
                           roster_obstacles(session, class_session.course, setup))
-
-
-def roster_obstacles(session: Session, course: Course,
-                     setup: RecognitionSetup) -> dict[int, list[str]]:
-    """Why each roster student of ``course`` the camera cannot recognise cannot be."""
-    roster = session.scalars(select(Enrollment.student_id)
-                             .where(Enrollment.course_id == course.id)).all()
-    return recognition_obstacles(session, course, roster, setup)
 
 
 def _phase(class_session: ClassSession, now: datetime) -> Phase:
@@ -140,5 +130,4 @@ def _without_session(session: Session, courses: Sequence[Course],
             if any(slot.weekday == local_today(c, now).weekday() for slot in c.schedule)]
 
 
-__all__ = ["Phase", "TodayEntry", "TodayView", "counts_of", "local_today", "roster_obstacles",
-           "today_view"]
+__all__ = ["Phase", "TodayEntry", "TodayView", "counts_of", "local_today", "today_view"]
