@@ -47,7 +47,8 @@ class RateFigures:
     def summary(self, unit: str = "marks") -> str:
         """The rate's basis in words, e.g. "rate over 4 recorded marks; left out: 3 not
         recorded yet" (``unit``: what is counted, "marks" or "students")."""
-        basis = f"rate over {self.recorded} recorded {unit}"
+        noun = unit.removesuffix("s") if self.recorded == 1 else unit
+        basis = f"rate over {self.recorded} recorded {noun}"
         return f"{basis}; left out: {self.left_out}" if self.left_out else basis
 
 

@@ -50,6 +50,8 @@ class GroupSighting:
     #: The sighting already counts for the candidate (the recogniser accepted it).
     counted: bool
     evidence: list[ModelEvidence]
+    #: Why the sighting is unsure (``attendance.services.unsure.unsure``).
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,6 @@ class ReviewGroup:
     student_number: str
     student_name: str
     sightings: list[GroupSighting]
-    #: Distinct reasons the sightings are unsure, most frequent first.
-    reasons: list[str]
     #: Sightings of this candidate in this session a teacher already said "not" about.
     earlier_rejections: int = 0
     last_sighting_id: int = field(init=False)
@@ -85,6 +85,11 @@ class ReviewGroup:
     def best(self) -> GroupSighting:
         """The closest likeness of the group."""
         return self.sightings[0]
+
+    @property
+    def reason(self) -> str:
+        """Why the closest likeness is unsure."""
+        return self.best.reason
 
     @property
     def counted(self) -> int:
@@ -126,25 +131,20 @@ def all_groups(session: Session, course_id: int) -> list[ReviewGroup]:
     roster = {s.id: s for s in session.scalars(
         select(Student).join(Enrollment, Enrollment.student_id == Student.id)
         .where(Enrollment.course_id == course_id, consent_covers(Student.id, course_id)))}
-    members: dict[tuple[int, int], list[tuple[GroupSighting, str]]] = {}
+    members: dict[tuple[int, int], list[GroupSighting]] = {}
     starts: dict[int, datetime] = {}
     for item in pending:
         if item.candidate in roster:
-            members.setdefault((item.class_session_id, item.candidate), []).append(
-                (item.sighting, item.reason))
+            members.setdefault((item.class_session_id, item.candidate), []).append(item.sighting)
             starts[item.class_session_id] = item.session_starts_at
     rejected = _rejections(session, {key[0] for key in members})
     groups = []
     for (class_session_id, student_id), found in members.items():
         student = roster[student_id]
-        reasons: dict[str, int] = {}
-        for _, reason in found:
-            reasons[reason] = reasons.get(reason, 0) + 1
         groups.append(ReviewGroup(
             class_session_id, starts[class_session_id], student_id, student.student_number,
             student.display_name,
-            sorted((s for s, _ in found), key=lambda s: (s.closeness, s.seen_at, s.sighting_id)),
-            sorted(reasons, key=lambda r: -reasons[r]),
+            sorted(found, key=lambda s: (s.closeness, s.seen_at, s.sighting_id)),
             rejected.get((class_session_id, student_id), 0)))
     groups.sort(key=lambda g: (-g.session_starts_at.timestamp(), g.first_seen, g.student_number))
     return groups
@@ -163,7 +163,6 @@ class PendingUnsure:
     class_session_id: int
     session_starts_at: datetime
     candidate: int
-    reason: str
     sighting: GroupSighting
 
 
@@ -197,10 +196,10 @@ def _pending_unsure(session: Session, *where: ColumnElement[bool]) -> list[Pendi
             continue
         candidate, reason = verdict
         found.append(PendingUnsure(
-            sighting.class_session_id, starts_at, candidate, reason,
+            sighting.class_session_id, starts_at, candidate,
             GroupSighting(sighting.id, sighting.seen_at, sighting.dedupe_key, camera,
                           closeness(evidence, candidate), sighting.student_id == candidate,
-                          evidence)))
+                          evidence, reason)))
     return found
 
 
