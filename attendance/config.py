@@ -137,11 +137,15 @@ class Settings:
     template_plaintext_readable: bool = True
     #: Local port of the worker's Prometheus metrics; 0 turns them off.
     metrics_port: int = 0
-    #: Keep face thumbnails of sightings, and for how many days.
+    #: Keep face thumbnails of every sighting, and for how many days.
     keep_thumbnails: bool = False
     thumbnail_retention_days: int = 30
+    #: Days a thumbnail of an unsure face (one the review queue asks a teacher about) is
+    #: kept, whatever ``keep_thumbnails`` says, so the teacher sees the face they judge;
+    #: 0 keeps none (the queue then shows distances only).
+    review_thumbnail_retention_days: int = 14
     #: Days a thumbnail of an unknown face (no student matched) is kept; at most
-    #: ``thumbnail_retention_days``.
+    #: ``thumbnail_retention_days`` and ``review_thumbnail_retention_days``.
     unknown_thumbnail_retention_days: int = 1
     #: Days sightings (what the camera saw, with its evidence) are kept; attendance records
     #: are not affected.
@@ -157,6 +161,12 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.instance_path / 'attendance.sqlite3').resolve()}"
+
+    @property
+    def longest_thumbnail_retention_days(self) -> int:
+        """Days after which no thumbnail of any kind is kept any more."""
+        return max(self.thumbnail_retention_days, self.review_thumbnail_retention_days,
+                   self.unknown_thumbnail_retention_days)
 
     def threshold_for(self, model_name: str) -> float:
         """Acceptance threshold (Euclidean distance) for ``model_name``."""
@@ -316,6 +326,11 @@ def _validate(s: Settings) -> None:
         fail("worker_refresh_seconds", "must be between 1 and 60 seconds")
     if s.unknown_thumbnail_retention_days > s.thumbnail_retention_days:
         fail("unknown_thumbnail_retention_days", "must not exceed thumbnail_retention_days")
+    if s.review_thumbnail_retention_days < 0:
+        fail("review_thumbnail_retention_days", "must not be negative (0 keeps none)")
+    if 0 < s.review_thumbnail_retention_days < s.unknown_thumbnail_retention_days:
+        fail("unknown_thumbnail_retention_days",
+             "must not exceed review_thumbnail_retention_days")
     if s.audit_retention_days < MIN_AUDIT_RETENTION_DAYS:
         fail("audit_retention_days", f"must be at least {MIN_AUDIT_RETENTION_DAYS} (6 months)")
     if not s.consent_notice_version.strip() or len(s.consent_notice_version) > 50:

@@ -31,13 +31,14 @@ from .review.views import bp as review_bp
 from .roster_import.views import bp as roster_import_bp
 from .sessions.views import bp as sessions_bp
 from .students.views import bp as students_bp
+from .today.views import bp as today_bp
 
 #: Room for the form fields and multipart framing around the photos, bytes.
 _FORM_OVERHEAD_BYTES = 1024 * 1024
 
 #: Every feature's blueprint, registered in this order.
 BLUEPRINTS = (auth_bp, courses_bp, sessions_bp, students_bp, roster_import_bp, exports_bp,
-              cameras_bp, history_bp, review_bp, privacy_bp, checkin_bp)
+              cameras_bp, history_bp, review_bp, privacy_bp, checkin_bp, today_bp)
 
 #: ``overrides`` keys that are not Flask config: the database and the face models to use.
 SESSION_FACTORY_KEY = "SESSION_FACTORY"
@@ -120,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
     def index() -> Response:
-        return redirect(url_for("courses.index"))
+        """The home page: today's sessions of the user's courses."""
+        return redirect(url_for("today.index"))
 
     app.add_url_rule("/", "index", index)

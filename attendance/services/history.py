@@ -3,7 +3,8 @@ the course's attendance rate per session.
 
 Attendance rate = (present + late) / (present + late + absent). Excused marks and sessions
 without a mark (not finalised yet) are left out of both counts, so a rate is None when
-nothing countable exists. Only sessions that have started by ``now`` are included.
+nothing countable exists; each rate comes with its :class:`~.rates.RateFigures`, which say
+what it left out. Only sessions that have started by ``now`` are included.
 """
 
 from __future__ import annotations
@@ -17,21 +18,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db import AttendanceRecord, ClassSession, Course, Enrollment, Status, Student
+from ..db import AttendanceRecord, ClassSession, Course, Enrollment, Student
+from .rates import RateFigures, rate_figures
 
 #: Most recent sessions shown in a course matrix.
 MATRIX_SESSIONS = 40
-_ATTENDED = frozenset({Status.PRESENT.value, Status.LATE.value})
-_COUNTED = _ATTENDED | {Status.ABSENT.value}
 
 
 def attendance_rate(statuses: Iterable[str | None]) -> float | None:
     """Share (0-1) of countable marks that are present or late; None with none countable."""
-    counts = Counter(s for s in statuses if s in _COUNTED)
-    total = sum(counts.values())
-    if not total:
-        return None
-    return sum(counts[s] for s in _ATTENDED) / total
+    return rate_figures(statuses).rate
 
 
 @dataclass(frozen=True)
@@ -92,6 +88,8 @@ class MatrixSession:
     #: Start in the course's time zone.
     starts_at: datetime
     rate: float | None
+    #: The rate's basis: recorded marks, and what was left out.
+    figures: RateFigures = RateFigures()
 
 
 @dataclass(frozen=True)
@@ -109,6 +107,8 @@ class CourseMatrix:
     sessions: list[MatrixSession]
     rows: list[MatrixRow]
     rate: float | None
+    #: The overall rate's basis: recorded marks, and what was left out.
+    figures: RateFigures = RateFigures()
 
 
 def course_matrix(
@@ -142,12 +142,12 @@ def course_matrix(
         cells = [marks.get((sid, student.id)) for sid in ids]
         rows.append(MatrixRow(student.id, student.student_number, student.display_name, cells,
                               attendance_rate(cells)))
-    sessions = [
-        MatrixSession(s.id, s.starts_at.astimezone(zone),
-                      attendance_rate(marks.get((s.id, st)) for st in students))
-        for s in recent
-    ]
-    return CourseMatrix(sessions, rows, attendance_rate(marks.values()))
+    per_session = {s.id: rate_figures([marks.get((s.id, st)) for st in students])
+                   for s in recent}
+    sessions = [MatrixSession(s.id, s.starts_at.astimezone(zone), per_session[s.id].rate,
+                              per_session[s.id]) for s in recent]
+    overall = rate_figures([cell for row in rows for cell in row.cells])
+    return CourseMatrix(sessions, rows, overall.rate, overall)
 
 
 def rate_series(matrix: CourseMatrix) -> list[tuple[datetime, float]]:

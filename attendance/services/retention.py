@@ -5,6 +5,7 @@ run daily by the worker's ``retention-purge`` job and by ``attendance purge``.
 | data | kept for | setting |
 |---|---|---|
 | thumbnails of unknown faces | ``unknown_thumbnail_retention_days`` (1) | |
+| thumbnails of unsure faces (review) | ``review_thumbnail_retention_days`` (14) | |
 | thumbnails of sightings | ``thumbnail_retention_days`` (30) | ``keep_thumbnails`` |
 | enrollment photo files | until erasure, or none | ``keep_photos`` |
 | sightings | ``sighting_retention_days`` (365) | |
@@ -14,10 +15,8 @@ run daily by the worker's ``retention-purge`` job and by ``attendance purge``.
 from __future__ import annotations
 
 import logging
-import shutil
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -25,9 +24,9 @@ from sqlalchemy.orm import Session
 from ..config import Settings
 from ..db import FacePhoto, Sighting
 from ..db.audit_guard import purge_audit_log
-from ..thumbnail_files import FOLDER as THUMBNAILS
 from .audit import record_audit
-from .files import delete_after_commit, remove_file
+from .files import delete_after_commit
+from .thumbnail_retention import purge_thumbnails
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +38,7 @@ class PurgeReport:
     sightings: int = 0
     thumbnails: int = 0
     unknown_thumbnails: int = 0
+    review_thumbnails: int = 0
     photo_files: int = 0
     audit_entries: int = 0
 
@@ -55,7 +55,8 @@ def purge_expired(session: Session, settings: Settings, now: datetime) -> PurgeR
     """Delete what the retention schedule says has expired at ``now`` (UTC, aware).
 
     Rows go in the caller's transaction; expired thumbnails are removed at once (nothing in
-    the database refers to them), kept photo files after the commit that clears their path.
+    the database refers to them; each kind of face by its own retention, see
+    :mod:`.thumbnail_retention`), kept photo files after the commit that clears their path.
     When anything was deleted, one ``retention.purge`` audit entry lists the counts.
     """
     sighting_cutoff = now - timedelta(days=settings.sighting_retention_days)
@@ -63,58 +64,17 @@ def purge_expired(session: Session, settings: Settings, now: datetime) -> PurgeR
     sightings = int(session.scalar(select(func.count()).select_from(expired.subquery())) or 0)
     if sightings:
         session.execute(delete(Sighting).where(Sighting.seen_at < sighting_cutoff))
-    thumbnails = _purge_thumbnail_days(settings.instance_path / THUMBNAILS, now.date(),
-                                       settings.thumbnail_retention_days)
-    unknown = _purge_unknown_thumbnails(session, settings.instance_path / THUMBNAILS, now.date(),
-                                        settings.unknown_thumbnail_retention_days)
+    thumbnails = purge_thumbnails(session, settings, now.date())
     photo_files = 0 if settings.keep_photos else _drop_photo_files(session, settings)
     audit_entries = purge_audit_log(session, now - timedelta(days=settings.audit_retention_days))
-    report = PurgeReport(sightings, thumbnails, unknown, photo_files, audit_entries)
+    report = PurgeReport(sightings, thumbnails.expired, thumbnails.unknown, thumbnails.review,
+                         photo_files, audit_entries)
     if report.total:
         record_audit(session, actor="retention", action="retention.purge",
                      details={"now": now.isoformat(), **asdict(report)})
         logger.info("retention purge: %s", report.summary())
     session.flush()
     return report
-
-
-def _day_folders(root: Path, before: date) -> list[Path]:
-    """Day folders (``YYYY-MM-DD``) of ``root`` for days before ``before``."""
-    if not root.is_dir():
-        return []
-    found = []
-    for folder in root.iterdir():
-        try:
-            day = date.fromisoformat(folder.name)
-        except ValueError:
-            continue  # not ours
-        if folder.is_dir() and day < before:
-            found.append(folder)
-    return sorted(found)
-
-
-def _purge_thumbnail_days(root: Path, today: date, days: int) -> int:
-    removed = 0
-    for folder in _day_folders(root, today - timedelta(days=days)):
-        removed += sum(1 for p in folder.iterdir() if p.is_file())
-        shutil.rmtree(folder, ignore_errors=True)
-    return removed
-
-
-def _purge_unknown_thumbnails(session: Session, root: Path, today: date, days: int) -> int:
-    """Remove thumbnails, older than ``days``, of sightings that matched nobody (or whose
-    sighting is gone): only a recognised student's thumbnail is kept longer."""
-    removed = 0
-    for folder in _day_folders(root, today - timedelta(days=days)):
-        files = {p.stem: p for p in folder.glob("*.jpg") if p.is_file()}
-        if not files:
-            continue
-        known = set(session.scalars(select(Sighting.dedupe_key).where(
-            Sighting.dedupe_key.in_(list(files)), Sighting.student_id.is_not(None))))
-        for key, path in files.items():
-            if key not in known and remove_file(path):
-                removed += 1
-    return removed
 
 
 def _drop_photo_files(session: Session, settings: Settings) -> int:

@@ -35,7 +35,7 @@ from .frames import Backoff, CameraSupervisor, FrameSource, OpenCvFrameSource
 from .metrics import WorkerMetrics
 from .recognition import GalleryCache, Recognizer, StageTimes
 from .spool import FlushResult, PendingSighting, SightingSpool, is_connection_error, new_dedupe_key
-from .thumbnails import save_thumbnail
+from .thumbnails import keeps_thumbnail, save_thumbnail
 
 logger = logging.getLogger(__name__)
 
@@ -231,8 +231,8 @@ class CameraWorker:
             camera_id=self.camera_id,
             dedupe_key=new_dedupe_key(),
         ) for face in analysis.faces]
-        if self.settings.keep_thumbnails:
-            for item in pending:
+        for item in pending:  # every face with keep_thumbnails, else the unsure ones
+            if keeps_thumbnail(self.settings, item.evidence, item.student_id):
                 save_thumbnail(self.settings.instance_path, now, item.dedupe_key, frame, item.box,
                                self.galleries.cipher)
         del frame  # privacy: the picture itself is never kept

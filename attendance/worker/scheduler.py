@@ -109,8 +109,8 @@ def refresh_job(scheduler: BaseScheduler, worker: CameraWorker, scheduled: _Sche
     now = worker.clock.now()
     settings = worker.settings
     grace = timedelta(minutes=settings.capture_grace_minutes)
-    if settings.keep_thumbnails:
-        purge(settings.instance_path, now.date(), settings.thumbnail_retention_days)
+    # Whole days past every retention; the daily purge job sorts out the kinds in between.
+    purge(settings.instance_path, now.date(), settings.longest_thumbnail_retention_days)
     with worker.session_factory() as session, session.begin():
         course_ids = list(session.scalars(
             select(Course.id).where(Course.camera_id == worker.camera_id)

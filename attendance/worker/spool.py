@@ -24,8 +24,9 @@ from models import Box
 
 from ..errors import AttendanceError, PermissionDenied
 from ..services.cameras import session_camera_id
-from ..services.review import model_evidence, suppressed_students, unsure
+from ..services.review import suppressed_students
 from ..services.sightings import record_sighting
+from ..services.unsure import model_evidence, unsure
 
 logger = logging.getLogger(__name__)
 

@@ -1,9 +1,14 @@
-"""Optional face thumbnails of sightings (``keep_thumbnails``), and their expiry.
+"""Face thumbnails of sightings, and their expiry.
+
+Which faces are kept (:func:`keeps_thumbnail`): every face with ``keep_thumbnails``; else
+only the *unsure* ones (``attendance.services.unsure``), the faces the review queue asks a
+teacher about, unless ``review_thumbnail_retention_days`` is 0. How long each kind is kept is
+decided by the retention purge (``attendance.services.thumbnail_retention``).
 
 Only the face (its box plus a small margin, at most :data:`THUMBNAIL_SIDE` pixels) is kept,
 never the frame, as ``<instance>/thumbnails/<YYYY-MM-DD>/<dedupe_key>.jpg`` (UTC date of the
 sighting), so the dashboard finds a sighting's thumbnail from its ``dedupe_key`` and
-``seen_at``. Folders older than ``thumbnail_retention_days`` are deleted by :func:`purge`.
+``seen_at``. Folders older than every retention are deleted by :func:`purge`.
 
 With a ``cipher`` (the worker always passes one) the JPEG bytes are encrypted at rest
 (AES-GCM, bound to the sighting's ``dedupe_key``, see ``attendance.crypto``); the name keeps
@@ -14,16 +19,20 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from models import Box
 
+from ..config import Settings
 from ..crypto import FILE_MAGIC, TemplateCipher, thumbnail_aad
 from ..errors import TemplateDecryptionError
+from ..services.unsure import is_unsure
 from ..thumbnail_files import FOLDER, thumbnail_path
 
 logger = logging.getLogger(__name__)
@@ -32,6 +41,16 @@ logger = logging.getLogger(__name__)
 THUMBNAIL_SIDE = 96
 #: Margin added around the face box on each side, as a fraction of its size.
 MARGIN = 0.15
+
+
+def keeps_thumbnail(settings: Settings, evidence: Mapping[str, Any],
+                    student_id: int | None) -> bool:
+    """Whether the worker keeps the thumbnail of a face matched to ``student_id`` (None:
+    unknown) with these per-model figures: always with ``keep_thumbnails``, else only for
+    an unsure face, which the review queue will show a teacher."""
+    if settings.keep_thumbnails:
+        return True
+    return settings.review_thumbnail_retention_days > 0 and is_unsure(evidence, student_id)
 
 
 def save_thumbnail(
@@ -103,4 +122,4 @@ def purge(instance_path: Path, today: date, retention_days: int) -> int:
     return removed
 
 
-__all__ = ["purge", "read_thumbnail", "save_thumbnail", "thumbnail_path"]
+__all__ = ["keeps_thumbnail", "purge", "read_thumbnail", "save_thumbnail", "thumbnail_path"]

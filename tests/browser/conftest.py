@@ -136,4 +136,4 @@ def login(page: Page) -> None:
     page.get_by_label("Username").fill(ADMIN)
     page.get_by_label("Password").fill(ADMIN_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/courses/")
+    page.wait_for_url("**/today/")

@@ -157,7 +157,8 @@ def test_course_enroll_attend_correct_export(
     expect(row.locator("td.num")).to_have_text(str(len(SEEN_PHOTOS)))
     shot(page, screenshots, "06_session_marks")
 
-    # A correction with a reason.
+    # A correction with a reason, through the row's small "Correct" control.
+    row.locator("summary").click()
     row.get_by_label("New status").select_option("late")
     row.get_by_label("Reason").fill("arrived after the break; the camera missed it")
     row.get_by_role("button", name="Save the correction for Colin Powell").click()

@@ -17,6 +17,7 @@ def test_import_preview_and_confirm(
     page: Page, live_server: LiveServer, screenshots: Path
 ) -> None:
     login(page)
+    page.get_by_role("link", name="Courses", exact=True).click()  # the home page is Today
     page.get_by_role("link", name="New course").click()
     page.get_by_label("Code").fill("HIST2")
     page.get_by_label("Name", exact=True).fill("History")

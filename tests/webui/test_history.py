@@ -95,3 +95,19 @@ def test_history_is_scoped_to_own_courses(
     auth.login("admin")
     assert client.get(f"/students/{student}").status_code == 200
     assert client.get(f"/courses/{classroom.other_course_id}/attendance").status_code == 200
+
+
+def test_course_rates_say_what_they_leave_out(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom,
+    session_factory: sessionmaker[Session],
+) -> None:
+    """One student seen, the other not recorded yet: 100 % is stated with its basis."""
+    with session_factory.begin() as session:
+        count_sighting(session, class_session_id=classroom.session_id,
+                       student_id=classroom.student_ids[0], min_sightings=1,
+                       seen_at=datetime(2026, 3, 2, 8, 1, tzinfo=UTC))
+    auth.login("alice")
+    page = client.get(f"/courses/{classroom.course_id}/attendance").get_data(as_text=True)
+    assert "<strong>100 %</strong> present or late" in page
+    assert "(rate over 1 recorded mark; left out: 1 not recorded yet)" in page
+    assert '1 not rec.</span>' in page

@@ -75,7 +75,7 @@ def test_confirmed_face_is_added_to_enrollment_photos(
     auth.login("alice")
     page = client.get(f"/courses/{classroom.course_id}/review").get_data(as_text=True)
     assert CHECKBOX in page
-    assert "also add this face to Zoë Ångström's enrollment photos" in page
+    assert "also add the first face to Zoë Ångström's enrollment photos" in page
     response = client.post(f"/sightings/{sighting_id}/confirm",
                            data={"student_id": first, "add_photo": "y"}, follow_redirects=True)
     text = response.get_data(as_text=True)
@@ -112,9 +112,9 @@ def test_without_thumbnail_the_option_is_not_offered(
     first = classroom.student_ids[0]
     auth.login("alice")
     page = client.get(f"/courses/{classroom.course_id}/review").get_data(as_text=True)
-    assert f"/sightings/{sighting_id}/confirm" in page
+    assert f'name="upto" value="{sighting_id}"' in page
     assert CHECKBOX not in page
-    assert "Thumbnails are off (setting keep_thumbnails)" in page
+    assert "No face kept for these sightings" in page
     # A hand-made request asking for it anyway only gets the verdict.
     response = client.post(f"/sightings/{sighting_id}/confirm",
                            data={"student_id": first, "add_photo": "y"}, follow_redirects=True)
@@ -158,3 +158,29 @@ def test_no_face_is_added_without_consent(
     assert "Counted for" not in text
     assert _photos(session_factory, first) == []
     assert not _counted(session_factory, first)
+
+
+def test_yes_for_a_group_can_add_its_closest_face(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom, settings: Settings,
+    session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The group's one "yes" counts the sighting and enrolls its kept face."""
+    sighting_id = _unsure_sighting(session_factory, classroom, settings, thumbnail=True)
+    first = classroom.student_ids[0]
+
+    def one_good_face(image: np.ndarray, settings: Settings, *, filename: str) -> QualityReport:
+        height, width = image.shape[:2]
+        face = DetectedFace(box=(0, width, height, 0), landmarks=np.zeros((5, 2), np.float32))
+        return QualityReport(face=face, face_pixels=height, sharpness=100.0, brightness=128.0)
+
+    monkeypatch.setattr("enrollment.service.assess_photo", one_good_face)
+    auth.login("alice")
+    page = client.get(f"/courses/{classroom.course_id}/review").get_data(as_text=True)
+    assert f'src="/sightings/{sighting_id}/thumbnail.jpg"' in page
+    response = client.post(f"/sessions/{classroom.session_id}/review/{first}/confirm",
+                           data={"upto": sighting_id, "add_photo": "y"}, follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert "Counted for Zoë Ångström: 1 sighting(s) confirmed." in text
+    assert "The face from this sighting was added to Zoë Ångström&#39;s enrollment photos." in text
+    assert len(_photos(session_factory, first)) == 1
+    assert _counted(session_factory, first)

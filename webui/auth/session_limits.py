@@ -4,12 +4,17 @@ The (signed) session cookie carries when the user signed in and when they were l
 in seconds since the epoch. A request after ``session_idle_minutes`` without activity, or
 ``session_absolute_hours`` after signing in, signs the user out and asks them to sign in
 again. The clock is ``app.extensions[CLOCK_KEY]`` so tests can move time.
+
+A page's own polling for live figures (views marked with :func:`poll_endpoint`) is not
+activity: a dashboard left open on a classroom computer still signs out after the idle
+limit, and its next poll learns so (a redirect to the sign-in page).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
@@ -26,6 +31,22 @@ CLOCK_KEY = "attendance.wall_clock"
 LOGIN_AT = "_attendance_login_at"
 SEEN_AT = "_attendance_seen_at"
 EXPIRED = "Your session has expired. Please sign in again."
+#: Attribute set on a view function by :func:`poll_endpoint`.
+_POLL_ATTRIBUTE = "attendance_poll_endpoint"
+
+_View = TypeVar("_View", bound=Callable[..., object])
+
+
+def poll_endpoint(view: _View) -> _View:
+    """Mark ``view`` as polled by a page's script: its requests do not count as activity
+    for the idle limit (the limits themselves still apply)."""
+    setattr(view, _POLL_ATTRIBUTE, True)
+    return view
+
+
+def _is_poll() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, _POLL_ATTRIBUTE, False))
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
@@ -73,7 +94,8 @@ def enforce_session_limits() -> Response | None:
         or now - login_at > settings.session_absolute_hours * 3600
     )
     if not expired:
-        session[SEEN_AT] = now
+        if not _is_poll():
+            session[SEEN_AT] = now
         return None
     logout_user()
     session.pop(LOGIN_AT, None)

@@ -1,9 +1,7 @@
-"""The review queue of unsure sightings, teachers' verdicts, and each mark's evidence."""
+"""The review queue of unsure sightings (grouped per session and student), teachers' verdicts,
+each sighting's thumbnail, and each mark's evidence."""
 
 from __future__ import annotations
-
-from itertools import groupby
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -13,64 +11,131 @@ from flask import (
     make_response,
     redirect,
     render_template,
+    request,
     url_for,
 )
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from attendance import access
 from attendance.access import Action
-from attendance.config import Settings
 from attendance.crypto import TemplateCipher
-from attendance.db import Sighting, Student
-from attendance.errors import TemplateDecryptionError
-from attendance.services.consent import has_consent
+from attendance.db import Sighting, Student, Verdict
+from attendance.errors import InvalidInput, TemplateDecryptionError
 from attendance.services.review import (
     REVIEW_MARGIN,
+    GroupVerdict,
+    confirm_group,
     confirm_sighting,
+    reject_group,
     reject_sighting,
-    review_queue,
     sighting_evidence,
 )
+from attendance.services.review_queue import GROUPS_PER_PAGE as DEFAULT_GROUPS_PER_PAGE
+from attendance.services.review_queue import pending_group, review_groups
 from attendance.thumbnail_files import existing_thumbnail
 from attendance.worker.thumbnails import read_thumbnail
-from enrollment import Mode, Outcome, PhotoUpload, enroll_student
 
 from ..access import class_session_or_404, course_or_404, student_or_404
-from ..auth.identity import Identity, current_identity
+from ..auth.identity import current_identity
 from ..db import get_session
-from ..embedders import get_embedders
 from ..errors import FORM_ERRORS, flash_error
-from .forms import VerdictForm
+from .forms import GroupVerdictForm, VerdictForm
+from .photos import add_thumbnail, closest_face, group_faces, settings, thumbnail_file
 
 bp = Blueprint("review", __name__)
+
+#: Highest page number accepted in a URL (far beyond any real queue).
+_MAX_PAGE = 100_000
+#: Questions (groups) per page of the queue.
+GROUPS_PER_PAGE = DEFAULT_GROUPS_PER_PAGE
 
 
 @bp.get("/courses/<int:course_id>/review")
 def queue(course_id: int) -> str:
+    """One page of the course's unsure sightings, one group per (session, student)."""
     session = get_session()
     course = course_or_404(session, current_identity(), course_id)
-    items = review_queue(session, course.id)
-    groups = [(key, list(group)) for key, group in
-              groupby(items, key=lambda i: (i.class_session_id, i.session_starts_at))]
-    sightings = session.scalars(select(Sighting).where(
-        Sighting.id.in_([i.sighting_id for i in items]))).all()
-    with_thumbnail = {s.id for s in sightings if _thumbnail_file(s) is not None}
-    return render_template("review/queue.html", course=course, groups=groups,
-                           margin=REVIEW_MARGIN, count=len(items), with_thumbnail=with_thumbnail,
-                           keep_thumbnails=_settings().keep_thumbnails)
+    page = review_groups(session, course.id, page=_page_number(request.args.get("page")),
+                         per_page=GROUPS_PER_PAGE)
+    faces = {(g.class_session_id, g.student_id): group_faces(g) for g in page.groups}
+    return render_template("review/queue.html", course=course, review=page, faces=faces,
+                           margin=REVIEW_MARGIN, form=GroupVerdictForm(),
+                           keep_review=settings().review_thumbnail_retention_days > 0)
+
+
+@bp.post("/sessions/<int:session_id>/review/<int:student_id>/confirm")
+def confirm_group_view(session_id: int, student_id: int) -> Response:
+    """"Yes, this is X" for the group of X in the session: its sightings count for X."""
+    return _decide_group(session_id, student_id, confirming=True)
+
+
+@bp.post("/sessions/<int:session_id>/review/<int:student_id>/reject")
+def reject_group_view(session_id: int, student_id: int) -> Response:
+    """"Not X": every pending unsure sighting of X in the session is settled."""
+    return _decide_group(session_id, student_id, confirming=False)
+
+
+def _decide_group(session_id: int, student_id: int, *, confirming: bool) -> Response:
+    identity = current_identity()
+    session = get_session()
+    class_session = class_session_or_404(session, identity, session_id, Action.CHANGE_SESSION)
+    back = redirect(url_for("review.queue", course_id=class_session.course_id,
+                            page=_page_or_first(request.args.get("page"))))
+    form = GroupVerdictForm()
+    if not form.validate():
+        flash("The verdict form was incomplete; reload the queue and try again.", "error")
+        return back
+    student = session.get(Student, student_id)
+    name = student.display_name if student else f"student {student_id}"
+    upto: int = form.upto.data
+    photo: tuple[str, str] | None = None
+    try:
+        if confirming:
+            face = None
+            if form.add_photo.data:  # chosen before the verdict assigns the sightings
+                face = closest_face(session, pending_group(
+                    session, class_session.id, student_id, upto=upto), student_id)
+            verdict = confirm_group(session, class_session_id=class_session.id,
+                                    student_id=student_id, upto=upto, actor=identity.username,
+                                    user_id=identity.id,
+                                    min_sightings=settings().min_sightings, by=identity)
+            if form.add_photo.data and student is not None:
+                photo = add_thumbnail(session, identity, face, student) if face else (
+                    f"No face thumbnail is kept for these sightings; nothing was added to "
+                    f"{name}'s enrollment photos.", "error")
+        else:
+            verdict = reject_group(session, class_session_id=class_session.id,
+                                   student_id=student_id, upto=upto, actor=identity.username,
+                                   user_id=identity.id, by=identity)
+        session.commit()  # the verdicts and any added photo together
+    except FORM_ERRORS as exc:
+        flash_error(exc)
+    else:
+        flash(_verdict_message(verdict, name), "success")
+        if photo is not None:
+            flash(*photo)
+    return back
+
+
+def _verdict_message(verdict: GroupVerdict, name: str) -> str:
+    if verdict.verdict is Verdict.CONFIRMED:
+        return f"Counted for {name}: {verdict.settled} sighting(s) confirmed."
+    message = (f"Noted: not {name} ({verdict.settled} sighting(s)). The camera will not count "
+               f"unsure sightings of {name} in this session.")
+    if verdict.already_counted:
+        message += (f" {verdict.already_counted} of them had already counted: correct the "
+                    "mark on the session page if needed.")
+    return message
 
 
 @bp.post("/sightings/<int:sighting_id>/confirm")
 def confirm(sighting_id: int) -> Response:
-    """"Yes, this is X": the sighting counts for X."""
+    """"Yes, this is X" for one sighting: it counts for X."""
     return _decide(sighting_id, "confirm")
 
 
 @bp.post("/sightings/<int:sighting_id>/reject")
 def reject(sighting_id: int) -> Response:
-    """"Not X": remembered, so unsure sightings of X stop counting in that session."""
+    """"Not X" for one sighting, which settles X's other pending sightings of the session."""
     return _decide(sighting_id, "reject")
 
 
@@ -95,10 +160,10 @@ def _decide(sighting_id: int, verdict: str) -> Response:
         if verdict == "confirm":
             confirm_sighting(session, sighting_id=sighting.id, student_id=student_id,
                              actor=identity.username, user_id=identity.id,
-                             min_sightings=_settings().min_sightings, by=identity)
+                             min_sightings=settings().min_sightings, by=identity)
             message = f"Counted for {name}."
             if form.add_photo.data and student is not None:
-                photo = _add_thumbnail(session, identity, sighting, student)
+                photo = add_thumbnail(session, identity, sighting, student)
         else:
             decision = reject_sighting(session, sighting_id=sighting.id, student_id=student_id,
                                        actor=identity.username, user_id=identity.id,
@@ -117,54 +182,6 @@ def _decide(sighting_id: int, verdict: str) -> Response:
     return back
 
 
-def _add_thumbnail(
-    session: Session, identity: Identity, sighting: Sighting, student: Student
-) -> tuple[str, str]:
-    """Enroll the sighting's face thumbnail as one more photo of ``student``, in the request's
-    transaction; (message, flash category) telling what became of it. Per-photo refusals
-    (quality checks, duplicates) are reported, not raised."""
-    settings = _settings()
-    name = student.display_name
-    path = _thumbnail_file(sighting)
-    if path is None or sighting.dedupe_key is None:
-        why = "" if settings.keep_thumbnails else " (thumbnails are off: setting keep_thumbnails)"
-        return f"No face thumbnail is kept for this sighting{why}; nothing was added to " \
-               f"{name}'s enrollment photos.", "error"
-    if not access.may(session, identity, Action.ADD_PHOTOS, student):
-        return f"You may not add photos to {name}: they are also on another teacher's " \
-               "course; ask an admin.", "error"
-    if not has_consent(session, student.id):
-        return f"{name} has no active consent to face recognition; the thumbnail was not " \
-               "added to their enrollment photos.", "error"
-    try:
-        data = read_thumbnail(path, sighting.dedupe_key, TemplateCipher.from_settings(settings))
-    except (OSError, TemplateDecryptionError) as exc:
-        return f"The thumbnail of this sighting could not be read ({exc}); nothing was added " \
-               f"to {name}'s enrollment photos.", "error"
-    filename = f"sighting {sighting.id} thumbnail"
-    result = enroll_student(
-        session, settings, get_embedders(),
-        student_number=student.student_number,
-        consent_by=student.consent_given_by or identity.username,
-        photos=[PhotoUpload(filename, data)], actor=identity.username,
-        mode=Mode.ADD_PHOTOS, by=identity,
-    )
-    outcome = result.photos[0]
-    if outcome.outcome is Outcome.ACCEPTED:
-        return f"The face from this sighting was added to {name}'s enrollment photos.", "success"
-    if outcome.outcome is Outcome.SKIPPED:
-        return f"The face from this sighting is already one of {name}'s enrollment photos.", \
-            "success"
-    return f"The face from this sighting was not added to {name}'s enrollment photos: " \
-           f"{outcome.message}", "error"
-
-
-def _thumbnail_file(sighting: Sighting) -> Path | None:
-    """The sighting's kept thumbnail file, or None when there is none (thumbnails off,
-    expired, or never written)."""
-    return existing_thumbnail(_settings().instance_path, sighting.seen_at, sighting.dedupe_key)
-
-
 @bp.get("/sightings/<int:sighting_id>/thumbnail.jpg")
 def thumbnail(sighting_id: int) -> Response:
     """The sighting's kept face thumbnail, decrypted; 404 outside the user's courses, and when
@@ -174,12 +191,12 @@ def thumbnail(sighting_id: int) -> Response:
     if sighting is None:
         abort(404)
     class_session_or_404(session, current_identity(), sighting.class_session_id)
-    path = _thumbnail_file(sighting)
+    path = thumbnail_file(sighting)
     if path is None or sighting.dedupe_key is None:
         abort(404)
     try:
         data = read_thumbnail(path, sighting.dedupe_key,
-                              TemplateCipher.from_settings(_settings()))
+                              TemplateCipher.from_settings(settings()))
     except (OSError, TemplateDecryptionError) as exc:
         current_app.logger.warning("thumbnail of sighting %s not readable: %s", sighting.id, exc)
         abort(404)
@@ -196,14 +213,23 @@ def evidence(session_id: int, student_id: int) -> str:
     class_session = class_session_or_404(session, current_identity(), session_id)
     student = student_or_404(session, current_identity(), student_id)
     rows = sighting_evidence(session, class_session.id, student.id)
-    instance_path = _settings().instance_path
+    instance_path = settings().instance_path
     with_thumbnail = {r.sighting_id for r in rows
                       if existing_thumbnail(instance_path, r.seen_at, r.dedupe_key) is not None}
     return render_template("review/evidence.html", class_session=class_session,
                            course=class_session.course, student=student, rows=rows,
-                           with_thumbnail=with_thumbnail)
+                           with_thumbnail=with_thumbnail, settings=settings())
 
 
-def _settings() -> Settings:
-    settings: Settings = current_app.extensions["attendance.settings"]
-    return settings
+def _page_number(raw: str | None) -> int:
+    """The ``page`` query argument: a whole number from 1 (absent: 1); else a clear 400."""
+    if raw is None or raw == "":
+        return 1
+    if not raw.isdigit() or not 1 <= int(raw) <= _MAX_PAGE:
+        raise InvalidInput(f"page {raw[:20]!r} does not exist: pages are numbered 1, 2, 3, …")
+    return int(raw)
+
+
+def _page_or_first(raw: str | None) -> int:
+    """The page to go back to after a verdict (1 when the argument is not a page number)."""
+    return int(raw) if raw and raw.isdigit() and 1 <= int(raw) <= _MAX_PAGE else 1

@@ -1,30 +1,31 @@
-"""Class sessions of a course: the list with counts, one session's marks, and corrections."""
+"""Class sessions of a course: the list with counts, one session's marks (refreshing itself
+while the session runs), and corrections."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from attendance.access import Action
-from attendance.config import Settings
 from attendance.db import ClassSession, utcnow
 from attendance.services.audit import record_audit
 from attendance.services.checkin import current_code
 from attendance.services.oversight import confirm_session, frame_coverage
 from attendance.services.records import override_attendance
-from attendance.services.reports import session_report, session_summaries
-from attendance.services.review import best_matches
+from attendance.services.reports import session_summaries
 from attendance.services.schedule import materialize_sessions
-from attendance.thumbnail_files import existing_thumbnail
 
 from ..access import class_session_or_404, course_or_404
 from ..auth.identity import current_identity
+from ..auth.session_limits import poll_endpoint
 from ..db import get_session
 from ..errors import FORM_ERRORS, flash_error, flash_form_errors
+from ..live import POLL_SECONDS, live_response
 from .forms import ConfirmForm, MaterializeForm, OverrideForm, override_form
+from .page import session_page
 
 bp = Blueprint("sessions", __name__)
 
@@ -69,6 +70,16 @@ def materialize(course_id: int) -> Response:
 def show(session_id: int) -> str:
     class_session = class_session_or_404(get_session(), current_identity(), session_id)
     return _render_show(class_session, {})
+
+
+@bp.get("/sessions/<int:session_id>/live.json")
+@poll_endpoint
+def live(session_id: int) -> Response:
+    """The session page's live parts (students and counts), for ``static/live.js``."""
+    session = get_session()
+    class_session = class_session_or_404(session, current_identity(), session_id)
+    page = session_page(session, class_session, utcnow())
+    return live_response(live=page.live, version=page.version, parts=page.parts())
 
 
 @bp.post("/sessions/<int:session_id>/students/<int:student_id>/override")
@@ -117,22 +128,10 @@ def confirm(session_id: int) -> Response:
 
 
 def _render_show(class_session: ClassSession, failed: dict[int, OverrideForm]) -> str:
-    rows = session_report(get_session(), class_session.id)
-    matches = best_matches(get_session(), class_session.id)
-    settings: Settings = current_app.extensions["attendance.settings"]
-    with_thumbnail = {m.sighting_id for m in matches.values()
-                      if existing_thumbnail(settings.instance_path, m.seen_at, m.dedupe_key)
-                      is not None}
-    forms = {row.student_id: failed.get(row.student_id) or override_form(row.student_id)
-             for row in rows}
-    for row in rows:
-        if row.student_id not in failed and row.status:
-            forms[row.student_id].status.data = row.status
+    session = get_session()
+    page = session_page(session, class_session, utcnow(), failed)
     coverage = (frame_coverage(class_session.frames_received, class_session.frames_expected)
                 if class_session.frames_expected else None)
-    now = utcnow()
-    return render_template("sessions/show.html", class_session=class_session,
-                           course=class_session.course, rows=rows, forms=forms,
-                           confirm_form=ConfirmForm(), coverage=coverage, now=now,
-                           matches=matches, with_thumbnail=with_thumbnail,
-                           checkin=current_code(get_session(), class_session.id, now))
+    return render_template("sessions/show.html", **page.context(), confirm_form=ConfirmForm(),
+                           coverage=coverage, poll_seconds=POLL_SECONDS,
+                           checkin=current_code(session, class_session.id, page.now))

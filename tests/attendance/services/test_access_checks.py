@@ -160,7 +160,8 @@ def test_every_webui_call_of_a_writing_service_says_who_asks() -> None:
                 "open_checkin_code", "close_checkin_code", "give_consent", "withdraw_consent",
                 "update_student", "make_camera_available", "withdraw_camera",
                 "confirm_sighting", "reject_sighting", "apply_roster_import",
-                "plan_roster_import", "enroll_student", "EnrollmentRequest"}
+                "plan_roster_import", "enroll_student", "EnrollmentRequest",
+                "confirm_group", "reject_group"}
     root = Path(__file__).resolve().parents[3] / "webui"
     calls, missing = 0, []
     for path in sorted(root.rglob("*.py")):

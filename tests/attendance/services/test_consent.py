@@ -31,7 +31,8 @@ from attendance.services.consent import (
     has_consent,
     withdraw_consent,
 )
-from attendance.services.review import confirm_sighting, review_queue
+from attendance.services.review import confirm_sighting
+from attendance.services.review_queue import all_groups
 from attendance.worker.recognition import GalleryCache
 from attendance.worker.spool import PendingSighting, SightingSpool, new_dedupe_key
 
@@ -192,7 +193,7 @@ def test_sightings_spooled_before_a_withdrawal_no_longer_name_the_student(
         assert [s.evidence["dlib"]["accepted"] for s in sightings] == [False, False, True]
         records = {r.student_id: r.status for r in session.scalars(select(AttendanceRecord))}
         assert records == {bob_id: "present"}
-        assert review_queue(session, course_id) == []
+        assert all_groups(session, course_id) == []
     with session_factory.begin() as session, pytest.raises(InvalidInput, match="consent"):
         confirm_sighting(session, sighting_id=sightings[0].id, student_id=ada_id,
                          actor="teacher", min_sightings=1)

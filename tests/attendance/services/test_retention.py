@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -11,10 +12,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from attendance.config import Settings
-from attendance.db import AuditLog, FacePhoto, Sighting, Student
+from attendance.db import AuditLog, FacePhoto, ReviewDecision, Sighting, Student, Verdict
 from attendance.errors import ConfigError
 from attendance.services.audit import record_audit
 from attendance.services.retention import PurgeReport, purge_expired
+from attendance.services.thumbnail_retention import (
+    ThumbnailKind,
+    retention_days,
+    thumbnail_kind,
+)
 from attendance.thumbnail_files import thumbnail_path
 from attendance.worker.scheduler import PURGE_JOB_ID, add_purge_job, purge_job
 from tests.attendance.cli_helpers import make_cli
@@ -120,7 +126,8 @@ def test_attendance_purge_command(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "1 audit entries" in result.output
     again = cli("purge")
-    assert "0 sightings, 0 thumbnails, 0 unknown thumbnails, 0 photo files, 0 audit entries" \
+    assert ("0 sightings, 0 thumbnails, 0 unknown thumbnails, 0 review thumbnails, 0 photo "
+            "files, 0 audit entries") \
         in again.output
 
 
@@ -131,3 +138,69 @@ def test_the_schedule_is_validated(tmp_path: Path) -> None:
         make_settings(tmp_path, unknown_thumbnail_retention_days=31)
     with pytest.raises(ConfigError, match="sighting_retention_days"):
         make_settings(tmp_path, sighting_retention_days=0)
+
+
+def _unsure(candidate: int) -> dict[str, Any]:
+    """A face just beyond the candidate's threshold: the review queue asks about it."""
+    return {"dlib": {"distance": 0.6, "threshold": 0.55, "version": "v", "candidate": candidate,
+                     "accepted": False}}
+
+
+def test_faces_kept_for_review_stay_their_own_days(
+    session_factory: sessionmaker[Session], tmp_path: Path,
+) -> None:
+    """Unsure faces stay ``review_thumbnail_retention_days`` (14), unknown ones 1 day, and a
+    face a teacher said "not X" to goes like an unknown one."""
+    settings = make_settings(tmp_path, thumbnail_retention_days=30,
+                             review_thumbnail_retention_days=14,
+                             unknown_thumbnail_retention_days=1)
+    with session_factory.begin() as session:
+        _, class_session, (ada,) = add_course_with_session(session, students=1)
+        for days, student, key, evidence in (
+                (3, None, "unsure-3", _unsure(ada.id)), (13, None, "unsure-13", _unsure(ada.id)),
+                (15, None, "unsure-15", _unsure(ada.id)), (3, None, "rejected-3", _unsure(ada.id)),
+                (3, None, "unknown-3", {}), (20, ada.id, "known-20", {})):
+            _sighting(session, settings, class_session.id, student, days, key)
+            sighting = session.scalars(select(Sighting).where(Sighting.dedupe_key == key)).one()
+            sighting.evidence = evidence
+        session.flush()
+        rejected = session.scalars(select(Sighting).where(
+            Sighting.dedupe_key == "rejected-3")).one()
+        session.add(ReviewDecision(sighting_id=rejected.id, student_id=ada.id,
+                                   decision=Verdict.REJECTED.value, actor="alice"))
+    with session_factory.begin() as session:
+        report = purge_expired(session, settings, NOW)
+    assert (report.thumbnails, report.unknown_thumbnails, report.review_thumbnails) == (0, 2, 1)
+    assert _thumbnails(settings) == {"unsure-3", "unsure-13", "known-20"}
+    with session_factory.begin() as session:
+        assert purge_expired(session, settings, NOW).total == 0
+
+
+def test_thumbnail_kinds(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, keep_thumbnails=False)
+    unsure = Sighting(student_id=None, evidence=_unsure(7))
+    counted_unsure = Sighting(student_id=7, evidence={
+        "dlib": {"distance": 0.3, "threshold": 0.55, "version": "v", "candidate": 7,
+                 "accepted": True},
+        "inhouse": {"distance": 0.9, "threshold": 0.8, "version": "w", "candidate": 7,
+                    "accepted": False}})
+    sure = Sighting(student_id=7, evidence={})
+    assert thumbnail_kind(settings, None, False) is ThumbnailKind.UNKNOWN
+    assert thumbnail_kind(settings, unsure, False) is ThumbnailKind.REVIEW
+    assert thumbnail_kind(settings, unsure, True) is ThumbnailKind.UNKNOWN
+    assert thumbnail_kind(settings, counted_unsure, False) is ThumbnailKind.REVIEW
+    assert thumbnail_kind(settings, sure, False) is ThumbnailKind.RECOGNISED
+    keeping = make_settings(tmp_path, keep_thumbnails=True)
+    assert thumbnail_kind(keeping, counted_unsure, False) is ThumbnailKind.RECOGNISED
+    assert retention_days(settings, ThumbnailKind.REVIEW) == 14
+
+
+def test_the_review_retention_is_validated(tmp_path: Path) -> None:
+    assert make_settings(tmp_path).review_thumbnail_retention_days == 14
+    with pytest.raises(ConfigError, match="review_thumbnail_retention_days"):
+        make_settings(tmp_path, review_thumbnail_retention_days=-1)
+    with pytest.raises(ConfigError, match="unknown_thumbnail_retention_days"):
+        make_settings(tmp_path, review_thumbnail_retention_days=2,
+                      unknown_thumbnail_retention_days=3)
+    assert make_settings(tmp_path, review_thumbnail_retention_days=0
+                         ).longest_thumbnail_retention_days == 30

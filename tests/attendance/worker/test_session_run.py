@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from attendance.config import Settings
 from attendance.crypto import TemplateCipher
 from attendance.db import AttendanceRecord, Sighting
+from attendance.services.unsure import is_unsure
 from attendance.worker import CameraWorker, FakeClock, run_class_session
 from attendance.worker.thumbnails import read_thumbnail
 from models import Embedder
@@ -62,7 +63,13 @@ def test_whole_session_marks_present_late_and_absent(
     assert camera.last_heartbeat_at is not None
     assert camera.last_error is None
     settings = worker.settings
-    assert not (settings.instance_path / "thumbnails").exists()  # off by default: no pixels
+    # keep_thumbnails is off: only the faces the review queue asks a teacher about are kept.
+    kept = {p.stem for p in (settings.instance_path / "thumbnails").glob("*/*.jpg")}
+    with session_factory() as session:
+        unsure = {s.dedupe_key for s in session.scalars(select(Sighting))
+                  if is_unsure(s.evidence, s.student_id)}
+    assert kept == unsure
+    assert len(kept) < FACES_IN_TIMELINE
 
 
 def test_restart_mid_session_resumes_without_duplicates(

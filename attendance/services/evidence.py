@@ -1,0 +1,107 @@
+"""The evidence behind a student's mark in one class session: every sighting of them (with
+each model's figures and any teacher's verdict), and their best match per model, whose
+thumbnail the session page shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..db import Camera, ReviewDecision, Sighting
+from .unsure import ModelEvidence, model_evidence
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    sighting_id: int
+    seen_at: datetime
+    camera: str | None
+    box: tuple[int, int, int, int]
+    evidence: list[ModelEvidence]
+    verdict: str | None
+    verdict_by: str | None
+    #: For finding the sighting's kept thumbnail (``attendance.thumbnail_files``).
+    dedupe_key: str | None = None
+
+
+def sighting_evidence(
+    session: Session, class_session_id: int, student_id: int
+) -> list[EvidenceRow]:
+    """Every sighting of the student in the class session (or reviewed for them), by time."""
+    rows = session.execute(
+        select(Sighting, Camera.name, ReviewDecision)
+        .outerjoin(Camera, Camera.id == Sighting.camera_id)
+        .outerjoin(ReviewDecision, ReviewDecision.sighting_id == Sighting.id)
+        .where(Sighting.class_session_id == class_session_id,
+               (Sighting.student_id == student_id) | (ReviewDecision.student_id == student_id))
+        .order_by(Sighting.seen_at, Sighting.id)
+    ).tuples()
+    return [
+        EvidenceRow(s.id, s.seen_at, camera, (s.box_top, s.box_right, s.box_bottom, s.box_left),
+                    model_evidence(s.evidence or {}), d.decision if d else None,
+                    d.actor if d else None, s.dedupe_key)
+        for s, camera, d in rows
+    ]
+
+
+@dataclass(frozen=True)
+class ModelMatch:
+    """One model's smallest distance to the student among their sightings in a session."""
+
+    model: str
+    distance: float
+    threshold: float | None
+
+
+@dataclass(frozen=True)
+class BestMatch:
+    """How close the camera's match of a student was in one class session: per model the
+    smallest distance among the student's sightings, and the best sighting (smallest distance
+    relative to its model's threshold), whose thumbnail the session page shows."""
+
+    student_id: int
+    models: list[ModelMatch]
+    sighting_id: int
+    seen_at: datetime
+    dedupe_key: str | None
+
+
+def best_matches(session: Session, class_session_id: int) -> dict[int, BestMatch]:
+    """Per student with sightings in the class session, their :class:`BestMatch` (one query).
+
+    Only figures about the student count: a model entry naming another candidate (say, on a
+    sighting a teacher confirmed for this student) is skipped; sightings without any distance
+    give no entry."""
+    rows = session.execute(
+        select(Sighting.id, Sighting.student_id, Sighting.evidence, Sighting.seen_at,
+               Sighting.dedupe_key)
+        .where(Sighting.class_session_id == class_session_id, Sighting.student_id.is_not(None))
+        .order_by(Sighting.seen_at, Sighting.id)
+    ).tuples()
+    per_model: dict[int, dict[str, ModelMatch]] = {}
+    best: dict[int, tuple[float, int, datetime, str | None]] = {}
+    for sighting_id, student_id, evidence, seen_at, dedupe_key in rows:
+        if student_id is None:
+            continue
+        models = per_model.setdefault(student_id, {})
+        for e in model_evidence(evidence or {}):
+            if e.distance is None or e.candidate not in (None, student_id):
+                continue
+            known = models.get(e.model)
+            if known is None or e.distance < known.distance:
+                models[e.model] = ModelMatch(e.model, e.distance, e.threshold)
+            score = e.distance - e.threshold if e.threshold is not None else e.distance
+            if student_id not in best or score < best[student_id][0]:
+                best[student_id] = (score, sighting_id, seen_at, dedupe_key)
+    return {
+        student_id: BestMatch(student_id, sorted(per_model[student_id].values(),
+                                                 key=lambda m: m.model),
+                              sighting_id, seen_at, dedupe_key)
+        for student_id, (_, sighting_id, seen_at, dedupe_key) in best.items()
+    }
+
+
+__all__ = ["BestMatch", "EvidenceRow", "ModelMatch", "best_matches", "sighting_evidence"]
