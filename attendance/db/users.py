@@ -29,6 +29,9 @@ class User(Base):
     #: Bumped on sign-out and password change: every signed-in session of the account
     #: carries the number it started with and ends when it no longer matches.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: The dashboard language the user chose (a language code such as "es"); None: the
+    #: browser's language.
+    language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

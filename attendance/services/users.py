@@ -24,6 +24,8 @@ from .audit import record_audit
 PASSWORD_METHOD = "pbkdf2:sha256:600000"  # noqa: S105  (a hash method name, not a secret)
 MIN_PASSWORD_LENGTH = 8
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
+#: A language code as the dashboard stores it: "es", "en", "pt_BR".
+_LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 
 
 def create_user(
@@ -133,6 +135,23 @@ def revoke_sessions(session: Session, user_id: int) -> None:
     if user is not None:
         user.session_version += 1
         session.flush()
+
+
+def set_language(session: Session, *, user_id: int, language: str | None) -> User:
+    """Set the account's dashboard language (a code such as ``"es"``; None: follow the
+    browser's), audited as ``user.language``. Which languages exist is the dashboard's
+    to offer; this checks only that ``language`` is shaped like a language code."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user with id {user_id}")
+    if language is not None and not _LANGUAGE_RE.match(language):
+        raise InvalidInput(f"language {language[:20]!r} is not a language code such as 'es'")
+    if user.language != language:
+        user.language = language
+        session.flush()
+        record_audit(session, actor=user.username, action="user.language", target_type="user",
+                     target_id=user.id, details={"language": language}, user_id=user.id)
+    return user
 
 
 @cache

@@ -26,6 +26,8 @@ class Identity:
     username: str
     role: str
     session_version: int = 0
+    #: The dashboard language the user chose; None: the browser's (``webui.i18n``).
+    language: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -42,7 +44,7 @@ class Identity:
     @classmethod
     def of(cls, user: User) -> Identity:
         return cls(id=user.id, username=user.username, role=user.role,
-                   session_version=user.session_version)
+                   session_version=user.session_version, language=user.language)
 
 
 def load_identity(session_id: str) -> Identity | None:
