@@ -25,7 +25,7 @@ THIS_FILE = Path(__file__).resolve()
 #: (path relative to the root, exact stripped line) that may name the forbidden inferences.
 ALLOWED_LINES = {
     ("webui/templates/privacy/index.html",
-     "<p>The system never infers emotion, attention, age, gender or ethnicity.</p>"),
+     "<p>{{ _('The system never infers emotion, attention, age, gender or ethnicity.') }}</p>"),
 }
 
 #: Libraries whose purpose (or default pipeline) is emotion, age, gender or race estimation.

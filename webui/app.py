@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from attendance.config import Settings, load_settings
 from attendance.db import make_engine, make_session_factory
 
-from . import access, db, errors, i18n, input_guard, security
+from . import access, db, errors, i18n, input_guard, security, words
 from .auth import session_limits
 from .auth.identity import load_identity
 from .auth.throttle import LoginLimits
@@ -26,7 +26,7 @@ from .exports.views import bp as exports_bp
 from .extensions import csrf, login_manager
 from .formatting import register_filters
 from .history.views import bp as history_bp
-from .i18n import _l
+from .i18n import N_
 from .privacy.views import bp as privacy_bp
 from .review.views import bp as review_bp
 from .roster_import.views import bp as roster_import_bp
@@ -71,6 +71,7 @@ def create_app(
     security.init_app(app)
     errors.init_app(app)
     register_filters(app)
+    words.register_globals(app)
     access.init_app(app)
     _register_blueprints(app)
     return app
@@ -111,7 +112,7 @@ def _configure_extensions(app: Flask) -> None:
     i18n.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message = N_("Please sign in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_identity)

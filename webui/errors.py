@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from attendance.errors import AttendanceError, Conflict, InvalidInput, NotFound, PermissionDenied
 
 from .db import get_session
+from .i18n import _
 
 #: HTTP status for each domain error; anything else an ``AttendanceError`` is 400.
 STATUS_FOR: dict[type[AttendanceError], int] = {
@@ -52,17 +53,35 @@ def _domain_error(exc: AttendanceError) -> tuple[str, int]:
 
 
 def _csrf_error(exc: CSRFError) -> tuple[str, int]:
-    message = "The form expired or came from another site. Reload the page and try again."
+    message = _("The form expired or came from another site. Reload the page and try again.")
     return render_template("errors/error.html", status=400, message=message), 400
+
+
+def _http_message(exc: HTTPException) -> str:
+    """What to tell the reader about ``exc``: a message of our own for the usual codes, in
+    the reader's language; a description set by our code (already translated); else
+    werkzeug's English name and description."""
+    if exc.code == 400 and exc.description != type(exc).description:
+        return str(exc.description)  # set where the request was refused, saying why
+    messages = {
+        400: lambda: _("The request was not understood. Go back, reload the page and try "
+                       "again."),
+        401: lambda: _("Please sign in to see this page."),
+        403: lambda: _("You do not have permission to do this."),
+        404: lambda: _("There is nothing here, or it is not yours to see."),
+        405: lambda: _("This address does not accept that kind of request."),
+        413: lambda: _("The upload is too large. Send fewer or smaller photos."),
+        429: lambda: _("Too many requests. Wait a minute, then try again."),
+        500: lambda: _("Something went wrong on the server. Try again; if it keeps "
+                       "happening, tell the administrator."),
+    }
+    if exc.code in messages:
+        return messages[exc.code]()
+    return str(exc.description or exc.name)
 
 
 def _http_error(exc: HTTPException) -> tuple[str, int] | HTTPException:
     if exc.code is None or exc.code < 400:
         return exc  # redirects and the like pass through unchanged
-    messages = {
-        403: "You do not have permission to do this.",
-        404: "There is nothing here, or it is not yours to see.",
-        413: "The upload is too large. Send fewer or smaller photos.",
-    }
-    message = messages.get(exc.code, exc.description or exc.name)
+    message = _http_message(exc)
     return render_template("errors/error.html", status=exc.code, message=message), exc.code

@@ -8,7 +8,7 @@ shown in a course's time zone (``local_time``), never the server's.
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import date, datetime, time, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -63,6 +63,14 @@ def moment(value: datetime, style: Style = "datetime", zone: tzinfo | None = Non
     return day or clock
 
 
+def format_day(day: date) -> str:
+    """A calendar day: 2026-03-02 in English, the language's medium date elsewhere."""
+    language = current_language()
+    if language == "en":
+        return format_date(day, "yyyy-MM-dd", locale="en")
+    return format_skeleton("yMMMd", datetime.combine(day, time()), locale=language)
+
+
 def local_time(value: datetime | None, zone: str, style: Style = "datetime") -> str:
     """``value`` (an aware UTC instant) as wall-clock time in IANA ``zone``; "" for None."""
     if value is None:
@@ -101,9 +109,15 @@ def number(value: float | None, digits: int = 0, empty: str = "—") -> str:
     return format_decimal(value, pattern, locale=current_language())
 
 
+def decimal(value: float) -> str:
+    """``value`` with as many decimals as it has (up to three), in the language's digits."""
+    return format_decimal(value, locale=current_language())
+
+
 def register_filters(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(as_written, "as_written")
     app.add_template_filter(weekday_name, "weekday_name")
     app.add_template_filter(percent, "percent")
     app.add_template_filter(number, "number")
+    app.add_template_filter(decimal, "decimal")

@@ -6,8 +6,9 @@ else English. So the sign-in page and the public check-in page follow the browse
 command line and the logs stay in English: outside a request nothing is translated.
 
 Python code marks its texts with :func:`_` (now), :func:`_l` (lazy: form labels and other
-texts made at import time, translated when shown), :func:`ngettext` (a count) and
-:func:`pgettext` (a word that needs a context); templates with ``_()``, ``ngettext()`` and
+texts made at import time, translated when shown), :func:`N_` (a module constant, given to
+:func:`_` when shown), :func:`ngettext` (a count) and :func:`pgettext` (a word that needs a
+context); templates with ``_()``, ``ngettext()`` and
 ``{% trans %}``. Placeholders are named (``%(name)s``) so a translation may reorder them.
 The catalogues are ``webui/translations/<language>/LC_MESSAGES/messages.po``
 (``webui/catalogues.py`` extracts, updates and compiles them).
@@ -38,7 +39,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.context_processor(lambda: {"html_lang": current_language(), "languages": LANGUAGES})
     # Flask-Login flashes its message itself: translate it then, in the request's language.
-    login_manager.localize_callback = str
+    login_manager.localize_callback = _
 
 
 def select_language() -> str:
@@ -46,8 +47,11 @@ def select_language() -> str:
     if not has_request_context():
         return DEFAULT_LANGUAGE
     chosen = user_language()
-    if chosen in LANGUAGES:
-        return chosen
+    return chosen if chosen in LANGUAGES else browser_language()
+
+
+def browser_language() -> str:
+    """The best match of the request's ``Accept-Language`` among :data:`LANGUAGES`."""
     best = request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
     return best or DEFAULT_LANGUAGE
 
@@ -82,9 +86,20 @@ def pgettext(context: str, message: str, **variables: Any) -> str:
     return cast(str, flask_babel.pgettext(context, message, **variables))
 
 
+def npgettext(context: str, singular: str, plural: str, num: int, **variables: Any) -> str:
+    """:func:`ngettext` with a context."""
+    return cast(str, flask_babel.npgettext(context, singular, plural, num, **variables))
+
+
 def _l(message: str, **variables: Any) -> LazyText:
     """``message`` translated when it is shown, not now (form labels, module constants)."""
     return flask_babel.lazy_gettext(message, **variables)
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's customary name
+    """Mark ``message`` for the catalogue without translating it now: a module constant
+    that is shown later through :func:`_` (and compared as plain English in tests)."""
+    return message
 
 
 def force_language(language: str) -> Any:
@@ -93,6 +108,7 @@ def force_language(language: str) -> Any:
     return flask_babel.force_locale(language)
 
 
-__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "LazyText", "_", "_l", "current_language",
-           "force_language", "init_app", "ngettext", "pgettext", "select_language",
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "N_", "LazyText", "_", "_l", "browser_language",
+           "current_language",
+           "force_language", "init_app", "ngettext", "npgettext", "pgettext", "select_language",
            "user_language"]

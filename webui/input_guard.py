@@ -16,6 +16,8 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from attendance.control_chars import control_character_problem
 
+from .i18n import _
+
 
 def init_app(app: Flask) -> None:
     """Check every request before anything else looks at it."""
@@ -30,7 +32,7 @@ def refuse_control_characters() -> None:
         problem = (_first_problem(request.form, "the form field", allow_line_breaks=True)
                    or _file_name_problem(request.files))
     if problem is not None:
-        abort(400, description=f"Refused: {problem}.")
+        abort(400, description=_("Refused: %(problem)s.", problem=problem))
 
 
 def _first_problem(values: MultiDict[str, str], what: str, *, allow_line_breaks: bool

@@ -24,13 +24,14 @@ from werkzeug.wrappers import Response
 
 from attendance.config import Settings
 
+from ..i18n import N_, _
 from ..security import PUBLIC_ENDPOINTS
 
 #: ``app.extensions`` key of the wall clock (seconds since the epoch) used for the limits.
 CLOCK_KEY = "attendance.wall_clock"
 LOGIN_AT = "_attendance_login_at"
 SEEN_AT = "_attendance_seen_at"
-EXPIRED = "Your session has expired. Please sign in again."
+EXPIRED = N_("Your session has expired. Please sign in again.")
 #: Attribute set on a view function by :func:`poll_endpoint`.
 _POLL_ATTRIBUTE = "attendance_poll_endpoint"
 
@@ -100,7 +101,7 @@ def enforce_session_limits() -> Response | None:
     logout_user()
     session.pop(LOGIN_AT, None)
     session.pop(SEEN_AT, None)
-    flash(EXPIRED, "info")
+    flash(_(EXPIRED), "info")
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     return redirect(url_for("auth.login", next=request.path))

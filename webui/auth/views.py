@@ -11,10 +11,17 @@ from werkzeug.wrappers import Response
 
 from attendance.errors import InvalidInput, WrongPassword
 from attendance.services.audit import record_audit
-from attendance.services.users import authenticate, change_password, revoke_sessions
+from attendance.services.users import (
+    MIN_PASSWORD_LENGTH,
+    authenticate,
+    change_password,
+    revoke_sessions,
+    set_language,
+)
 
 from ..db import get_session
-from .forms import LoginForm, LogoutForm, PasswordForm
+from ..i18n import LANGUAGES, N_, _, browser_language, force_language
+from .forms import BROWSER_LANGUAGE, LanguageForm, LoginForm, LogoutForm, PasswordForm
 from .identity import Identity, current_identity
 from .session_limits import mark_signed_in
 from .throttle import LoginLimits
@@ -24,10 +31,10 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 #: One message for an unknown username and a wrong password: no hint which accounts exist.
-BAD_CREDENTIALS = "Unknown username or wrong password."
-THROTTLED = "Too many failed sign-in attempts. Wait a few minutes, then try again."
-CHANGE_PAUSED = ("Too many wrong passwords for this account. Password changes are paused "
-                      "for a few minutes; wait, then try again.")
+BAD_CREDENTIALS = N_("Unknown username or wrong password.")
+THROTTLED = N_("Too many failed sign-in attempts. Wait a few minutes, then try again.")
+CHANGE_PAUSED = N_("Too many wrong passwords for this account. Password changes are paused "
+                   "for a few minutes; wait, then try again.")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -40,7 +47,7 @@ def login() -> Response | str | tuple[str, int]:
     if limits.is_blocked(address, username):
         # Refused before the password is checked, so guessing gets no answer at all.
         logger.warning("sign-in throttled for %r from %s", username, address)
-        flash(THROTTLED, "error")
+        flash(_(THROTTLED), "error")
         return render_template("auth/login.html", form=form), 429
     db = get_session()
     user = authenticate(db, username, form.password.data or "")
@@ -51,7 +58,7 @@ def login() -> Response | str | tuple[str, int]:
         record_audit(db, actor=username[:200] or "(empty)", action="auth.login_failed",
                      details={"address": address})
         db.commit()
-        flash(BAD_CREDENTIALS, "error")
+        flash(_(BAD_CREDENTIALS), "error")
         return render_template("auth/login.html", form=form), 401
     record_audit(db, actor=user.username, action="auth.login", user_id=user.id,
                  target_type="user", target_id=user.id, details={"address": address})
@@ -72,7 +79,7 @@ def logout() -> Response:
     revoke_sessions(db, current_identity().id)
     db.commit()
     logout_user()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -87,14 +94,14 @@ def password() -> Response | str | tuple[str, int]:
     """
     form = PasswordForm()
     if not form.validate_on_submit():
-        return render_template("auth/password.html", form=form)
+        return _password_page(form)
     identity = current_identity()
     limits: LoginLimits = current_app.extensions["attendance.login_throttle"]
     address = request.remote_addr
     if limits.is_blocked(address, identity.username):
         logger.warning("password change throttled for %r from %s", identity.username, address)
-        flash(CHANGE_PAUSED, "error")
-        return render_template("auth/password.html", form=form), 429
+        flash(_(CHANGE_PAUSED), "error")
+        return _password_page(form), 429
     db = get_session()
     try:
         change_password(db, user_id=identity.id,
@@ -105,13 +112,50 @@ def password() -> Response | str | tuple[str, int]:
         if isinstance(exc, WrongPassword):
             limits.record_failure(address, identity.username)
             logger.info("wrong current password for %r from %s", identity.username, address)
-        flash(str(exc), "error")
-        return render_template("auth/password.html", form=form), 400
+        flash(_password_refusal(exc), "error")
+        return _password_page(form), 400
     db.commit()
     limits.record_success(address, identity.username)
     logout_user()
-    flash("Password changed. Sign in with the new password.", "info")
+    flash(_("Password changed. Sign in with the new password."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+def language() -> Response | tuple[str, int]:
+    """Choose the dashboard's language for this account (or the browser's again)."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return _password_page(language_form=form), 400
+    chosen = form.language.data if form.language.data in LANGUAGES else None
+    db = get_session()
+    set_language(db, user_id=current_identity().id, language=chosen)
+    db.commit()
+    # Said in the language just chosen (this request began in the previous one).
+    with force_language(chosen or browser_language()):
+        flash(_("Language saved."), "success")
+    return redirect(url_for("auth.password"))
+
+
+def _password_page(form: PasswordForm | None = None,
+                   language_form: LanguageForm | None = None) -> str:
+    if language_form is None:
+        language_form = LanguageForm(language=current_identity().language or BROWSER_LANGUAGE)
+    return render_template("auth/password.html", form=form or PasswordForm(),
+                           language_form=language_form)
+
+
+def _password_refusal(exc: InvalidInput) -> str:
+    """The service's refusal of a new password, in the reader's language."""
+    if isinstance(exc, WrongPassword):
+        return _("The current password is wrong.")
+    text = str(exc)
+    if text.startswith("password is too short"):
+        return _("The password is too short; use at least %(num)d characters.",
+                 num=MIN_PASSWORD_LENGTH)
+    if text.startswith("the new password must differ"):
+        return _("The new password must differ from the current one.")
+    return text
 
 
 def _safe_next(target: str | None) -> str:

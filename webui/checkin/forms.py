@@ -6,17 +6,19 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
+from ..i18n import _l
+
 
 class CheckinForm(FlaskForm):
     """What a student types on the public page."""
 
     student_number = StringField(
-        "Student number", validators=[InputRequired(), Length(max=64)],
+        _l("Student number"), validators=[InputRequired(), Length(max=64)],
         render_kw={"autocomplete": "off"},
     )
     code = StringField(
-        "Code", validators=[InputRequired(), Length(max=12)],
-        description="The six digits your teacher shows.",
+        _l("Code"), validators=[InputRequired(), Length(max=12)],
+        description=_l("The six digits your teacher shows."),
         render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"},
     )
 

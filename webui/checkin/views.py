@@ -18,6 +18,8 @@ from ..auth.identity import current_identity
 from ..auth.throttle import LoginThrottle
 from ..db import get_session
 from ..errors import FORM_ERRORS, flash_error
+from ..i18n import N_, _
+from ..words import status_word
 from .forms import CheckinForm, CodeButtonForm
 
 logger = logging.getLogger(__name__)
@@ -29,7 +31,7 @@ bp = Blueprint("checkin", __name__)
 ADDRESS_MAX_FAILURES = 10
 NUMBER_MAX_FAILURES = 5
 WINDOW_SECONDS = 600.0
-THROTTLED = "Too many wrong attempts. Wait ten minutes, or ask your teacher to mark you."
+THROTTLED = N_("Too many wrong attempts. Wait ten minutes, or ask your teacher to mark you.")
 _LIMITS = "attendance.checkin_throttle"
 
 
@@ -56,7 +58,7 @@ def form() -> str | tuple[str, int]:
     if by_address.is_blocked(address_key) or by_number.is_blocked(number_key):
         # Refused before the code is checked, so guessing gets no answer at all.
         logger.warning("check-in throttled for %r from %s", number, request.remote_addr)
-        flash(THROTTLED, "error")
+        flash(_(THROTTLED), "error")
         return render_template("checkin/form.html", form=form), 429
     session = get_session()
     try:
@@ -70,9 +72,10 @@ def form() -> str | tuple[str, int]:
         flash_error(exc)
         return render_template("checkin/form.html", form=form), 400
     if result.already:
-        flash(f"You were already checked in ({result.status}).", "success")
+        flash(_("You were already checked in (%(status)s).", status=status_word(result.status)),
+              "success")
     else:
-        flash(f"Checked in: {result.status}.", "success")
+        flash(_("Checked in: %(status)s.", status=status_word(result.status)), "success")
     return render_template("checkin/form.html", form=CheckinForm(formdata=None))
 
 
@@ -84,7 +87,7 @@ def open_code(session_id: int) -> Response:
     class_session = class_session_or_404(session, identity, session_id, Action.CHANGE_SESSION)
     minutes = current_app.extensions["attendance.settings"].checkin_code_minutes
     if not CodeButtonForm().validate():
-        flash("The form expired; reload the page and try again.", "error")
+        flash(_("The form expired; reload the page and try again."), "error")
         return redirect(url_for("sessions.show", session_id=class_session.id))
     try:
         row = open_checkin_code(session, class_session.id, actor=identity.username,
@@ -95,7 +98,8 @@ def open_code(session_id: int) -> Response:
         session.rollback()
         flash_error(exc)
     else:
-        flash(f"Check-in code {row.code} is open; students enter it at /checkin.", "success")
+        flash(_("Check-in code %(code)s is open; students enter it at /checkin.", code=row.code),
+              "success")
     return redirect(url_for("sessions.show", session_id=class_session.id))
 
 
@@ -106,9 +110,9 @@ def close_code(session_id: int) -> Response:
     session = get_session()
     class_session = class_session_or_404(session, identity, session_id, Action.CHANGE_SESSION)
     if not CodeButtonForm().validate():
-        flash("The form expired; reload the page and try again.", "error")
+        flash(_("The form expired; reload the page and try again."), "error")
     elif close_checkin_code(session, class_session.id, actor=identity.username, now=utcnow(),
                             user_id=identity.id, by=identity):
         session.commit()
-        flash("Check-in code closed.", "success")
+        flash(_("Check-in code closed."), "success")
     return redirect(url_for("sessions.show", session_id=class_session.id))

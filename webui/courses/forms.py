@@ -23,7 +23,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from attendance.services.courses import Slot
 
 from ..choices import select_choices
-from ..formatting import WEEKDAY_NAMES
+from ..formatting import weekday_names
+from ..i18n import _, _l
 
 #: Empty schedule rows offered below the filled ones (no JavaScript needed to add rows).
 BLANK_SLOT_ROWS = 2
@@ -35,16 +36,17 @@ def timezone_choices() -> list[Any]:
     return select_choices((name, name) for name in ["UTC", *names])
 
 
+def weekday_choices() -> list[Any]:
+    """"—" (no weekday), then the weekdays in the request's language."""
+    return select_choices([("", "—"), *((str(i), n) for i, n in enumerate(weekday_names()))])
+
+
 class SlotForm(Form):
     """One weekly slot; a row left entirely empty is ignored."""
 
-    weekday = SelectField(
-        "Weekday",
-        choices=select_choices([("", "—"), *((str(i), n) for i, n in enumerate(WEEKDAY_NAMES))]),
-        validators=[Optional()],
-    )
-    start = TimeField("Start", validators=[Optional()])
-    end = TimeField("End", validators=[Optional()])
+    weekday = SelectField(_l("Weekday"), choices=weekday_choices, validators=[Optional()])
+    start = TimeField(_l("Start"), validators=[Optional()])
+    end = TimeField(_l("End"), validators=[Optional()])
 
     def is_blank(self) -> bool:
         return not self.weekday.data and self.start.data is None and self.end.data is None
@@ -57,10 +59,10 @@ class SlotForm(Form):
         ok = True
         for field in (self.weekday, self.start, self.end):
             if field.data in (None, ""):
-                field.errors = [*field.errors, "Fill in weekday, start and end, or none."]
+                field.errors = [*field.errors, _("Fill in weekday, start and end, or none.")]
                 ok = False
         if ok and self.start.data >= self.end.data:
-            self.end.errors = [*self.end.errors, "Must be after the start."]
+            self.end.errors = [*self.end.errors, _("Must be after the start.")]
             ok = False
         return ok
 
@@ -73,15 +75,15 @@ class SlotForm(Form):
 
 
 class CourseForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired(), Length(max=200)])
-    timezone = SelectField("Time zone", validators=[InputRequired()])
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    timezone = SelectField(_l("Time zone"), validators=[InputRequired()])
     late_after_minutes = IntegerField(
-        "Late after (minutes)", default=10,
+        _l("Late after (minutes)"), default=10,
         validators=[InputRequired(), NumberRange(min=0, max=600)],
     )
-    camera = SelectField("Camera", validators=[Optional()])
-    face_recognition_enabled = BooleanField("Use face recognition", default=True)
-    teacher = SelectField("Teacher", validators=[Optional()])
+    camera = SelectField(_l("Camera"), validators=[Optional()])
+    face_recognition_enabled = BooleanField(_l("Use face recognition"), default=True)
+    teacher = SelectField(_l("Teacher"), validators=[Optional()])
     slots = FieldList(FormField(SlotForm), min_entries=1)
 
     def schedule(self) -> list[Slot]:
@@ -90,15 +92,15 @@ class CourseForm(FlaskForm):
 
 class NewCourseForm(CourseForm):
     code = StringField(
-        "Code", validators=[InputRequired(), Length(max=50)],
-        description="Letters, digits, '.', '_' or '-'; cannot be changed later.",
+        _l("Code"), validators=[InputRequired(), Length(max=50)],
+        description=_l("Letters, digits, '.', '_' or '-'; cannot be changed later."),
     )
 
 
 class RosterAddForm(FlaskForm):
     student_numbers = TextAreaField(
-        "Student numbers", validators=[InputRequired(), Length(max=20_000)],
-        description="One or more, separated by spaces, commas or new lines.",
+        _l("Student numbers"), validators=[InputRequired(), Length(max=20_000)],
+        description=_l("One or more, separated by spaces, commas or new lines."),
     )
 
     def numbers(self) -> list[str]:
@@ -107,7 +109,7 @@ class RosterAddForm(FlaskForm):
 
     def validate_student_numbers(self, field: StringField) -> None:
         if not self.numbers():
-            raise ValidationError("Give at least one student number.")
+            raise ValidationError(_("Give at least one student number."))
 
 
 class RosterRemoveForm(FlaskForm):

@@ -22,6 +22,7 @@ from ..auth.identity import Identity, current_identity
 from ..choices import select_choices
 from ..db import get_session
 from ..errors import FORM_ERRORS, flash_error, flash_form_errors
+from ..i18n import _, ngettext
 from .forms import (
     BLANK_SLOT_ROWS,
     CourseForm,
@@ -57,7 +58,7 @@ def new() -> Response | str:
             session, code=form.code.data or "", name=form.name.data or "",
             teacher_id=_chosen_teacher(form, identity), **_course_fields(form), by=identity))
         if created is not None:
-            flash(f"Course {created.code} created.", "success")
+            flash(_("Course %(code)s created.", code=created.code), "success")
             return redirect(url_for("courses.show", course_id=created.id))
     return render_template("courses/form.html", form=form, course=None)
 
@@ -114,7 +115,7 @@ def edit(course_id: int) -> Response | str:
             session, course.code, name=form.name.data or "", **_course_fields(form), **teacher,
             by=identity))
         if saved is not None:
-            flash(f"Course {saved.code} saved.", "success")
+            flash(_("Course %(code)s saved.", code=saved.code), "success")
             return redirect(url_for("courses.show", course_id=saved.id))
     return render_template("courses/form.html", form=form, course=course)
 
@@ -137,7 +138,8 @@ def roster_add(course_id: int) -> Response:
         except FORM_ERRORS as exc:
             flash_error(exc)
         else:
-            flash(f"{len(added)} student(s) added to the roster.", "success")
+            flash(ngettext("%(num)d student(s) added to the roster.",
+                           "%(num)d student(s) added to the roster.", len(added)), "success")
     return redirect(url_for("courses.show", course_id=course.id))
 
 
@@ -155,7 +157,8 @@ def roster_remove(course_id: int, student_id: int) -> Response:
         except FORM_ERRORS as exc:
             flash_error(exc)
         else:
-            flash("Student removed from the roster." if removed else "Not on the roster.", "info")
+            flash(_("Student removed from the roster.") if removed else _("Not on the roster."),
+                  "info")
     return redirect(url_for("courses.show", course_id=course.id))
 
 
@@ -183,10 +186,11 @@ def _fill_choices(
     usable = {c.name for c in access.usable_cameras(session, identity)}
     if course is not None and course.camera is not None:
         usable.add(course.camera.name)
-    form.camera.choices = select_choices([("", "No camera"), *((n, n) for n in sorted(usable))])
+    form.camera.choices = select_choices([("", _("No camera")),
+                                          *((n, n) for n in sorted(usable))])
     if access.may(session, identity, Action.ASSIGN_TEACHER):
         teachers = [(str(i), n) for i, n in _teacher_names(session).items()]
-        form.teacher.choices = select_choices([("", "Nobody"), *teachers])
+        form.teacher.choices = select_choices([("", _("Nobody")), *teachers])
     else:
         del form.teacher  # only an admin assigns courses
 
@@ -194,7 +198,7 @@ def _fill_choices(
 def _add_blank_rows(form: CourseForm) -> None:
     if len(form.slots) == 1 and form.slots[0].form.is_blank():
         form.slots.pop_entry()
-    for _ in range(BLANK_SLOT_ROWS):
+    for _row in range(BLANK_SLOT_ROWS):
         form.slots.append_entry()
 
 

@@ -13,12 +13,19 @@ from ..access import course_or_404, student_or_404
 from ..auth.identity import current_identity
 from ..charts import rate_chart_svg
 from ..db import get_session
+from ..formatting import moment, percent
+from ..i18n import _, pgettext
 from ..privacy.views import consent_form, withdrawable
 
 bp = Blueprint("history", __name__)
 
-#: Letters shown in the matrix cells, with the words they stand for (legend and labels).
-MARKS = {"present": "P", "late": "L", "absent": "A", "excused": "E"}
+
+def marks() -> dict[str, str]:
+    """Letters shown in the matrix cells, by the status they stand for (legend and labels)."""
+    return {"present": pgettext("matrix letter for present", "P"),
+            "late": pgettext("matrix letter for late", "L"),
+            "absent": pgettext("matrix letter for absent", "A"),
+            "excused": pgettext("matrix letter for excused", "E")}
 
 
 @bp.get("/students/<int:student_id>")
@@ -43,7 +50,7 @@ def course(course_id: int) -> str:
     session = get_session()
     course = course_or_404(session, current_identity(), course_id)
     matrix = course_matrix(session, course, utcnow())
-    return render_template("history/course.html", course=course, matrix=matrix, marks=MARKS)
+    return render_template("history/course.html", course=course, matrix=matrix, marks=marks())
 
 
 @bp.get("/courses/<int:course_id>/attendance-rate.svg")
@@ -51,5 +58,8 @@ def rate_chart(course_id: int) -> Response:
     session = get_session()
     course = course_or_404(session, current_identity(), course_id)
     points = rate_series(course_matrix(session, course, utcnow()))
-    svg = rate_chart_svg(points, title=f"Attendance rate per session ({course.timezone} dates)")
+    svg = rate_chart_svg(
+        points, title=_("Attendance rate per session (%(zone)s dates)", zone=course.timezone),
+        y_label=_("present or late"), empty=_("No attendance recorded yet"),
+        date_label=lambda day: moment(day, "day_month"), percent_label=percent)
     return Response(svg, mimetype="image/svg+xml")

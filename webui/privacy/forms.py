@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length
@@ -9,19 +11,24 @@ from wtforms.validators import InputRequired, Length
 from attendance.db import Relation
 
 from ..choices import select_choices
+from ..i18n import _l
+from ..words import relation_word
+
+
+def relation_choices() -> list[Any]:
+    """Who gives consent, in the request's language."""
+    return select_choices((r.value, relation_word(r.value))
+                          for r in (Relation.STUDENT, Relation.GUARDIAN))
 
 
 class ConsentForm(FlaskForm):
-    given_by = StringField("Name of the person giving consent",
+    given_by = StringField(_l("Name of the person giving consent"),
                            validators=[InputRequired(), Length(max=200)])
-    relation = SelectField("They are", choices=select_choices([
-        (Relation.STUDENT.value, "the student"),
-        (Relation.GUARDIAN.value, "a parent or guardian"),
-    ]))
-    notice_version = StringField("Privacy notice version they were shown",
+    relation = SelectField(_l("They are"), choices=relation_choices)
+    notice_version = StringField(_l("Privacy notice version they were shown"),
                                  validators=[InputRequired(), Length(max=50)])
-    all_courses = BooleanField("For all courses", default=True)
-    courses = SelectMultipleField("Only for these courses", coerce=int, choices=[])
+    all_courses = BooleanField(_l("For all courses"), default=True)
+    courses = SelectMultipleField(_l("Only for these courses"), coerce=int, choices=[])
 
 
 class WithdrawForm(FlaskForm):

@@ -21,6 +21,7 @@ from ..auth.identity import current_identity
 from ..choices import select_choices
 from ..db import get_session
 from ..errors import FORM_ERRORS, flash_error
+from ..i18n import _
 from .forms import ConsentForm, WithdrawForm
 
 bp = Blueprint("privacy", __name__)
@@ -60,9 +61,9 @@ def give(student_id: int) -> Response:
     student_or_404(session, identity, student_id, Action.MANAGE_CONSENT)
     form = consent_form()
     if not form.validate_on_submit():
-        flash("Consent not recorded: " + "; ".join(
-            f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items()),
-            "error")
+        problems = "; ".join(f"{form[name].label.text}: {' '.join(errors)}"
+                             for name, errors in form.errors.items())
+        flash(_("Consent not recorded: %(problems)s", problems=problems), "error")
     else:
         every = form.all_courses is not None and bool(form.all_courses.data)
         courses = None if every else list(form.courses.data or [])
@@ -75,7 +76,7 @@ def give(student_id: int) -> Response:
         except FORM_ERRORS as exc:
             flash_error(exc)
         else:
-            flash("Consent recorded.", "success")
+            flash(_("Consent recorded."), "success")
     return redirect(url_for("history.student", student_id=student_id))
 
 
@@ -89,9 +90,9 @@ def withdraw(student_id: int, consent_id: int) -> Response:
                                 actor=identity.username, user_id=identity.id, by=identity)
         session.commit()
         if done and has_consent(session, student_id):
-            flash("Consent withdrawn; another consent of this student is still active.",
+            flash(_("Consent withdrawn; another consent of this student is still active."),
                   "success")
         elif done:
-            flash("Consent withdrawn: the student is no longer recognised by any camera.",
+            flash(_("Consent withdrawn: the student is no longer recognised by any camera."),
                   "success")
     return redirect(url_for("history.student", student_id=student_id))

@@ -24,6 +24,7 @@ from enrollment import Mode, Outcome, PhotoUpload, enroll_student
 
 from ..auth.identity import Identity
 from ..embedders import get_embedders
+from ..i18n import _
 
 #: Faces shown per review group: its closest likenesses that have a kept thumbnail.
 FACES_PER_GROUP = 3
@@ -72,20 +73,23 @@ def add_thumbnail(
     name = student.display_name
     path = thumbnail_file(sighting)
     if path is None or sighting.dedupe_key is None:
-        why = "" if config.keep_thumbnails else " (thumbnails are off: setting keep_thumbnails)"
-        return f"No face thumbnail is kept for this sighting{why}; nothing was added to " \
-               f"{name}'s enrollment photos.", "error"
+        if config.keep_thumbnails:
+            return _("No face thumbnail is kept for this sighting; nothing was added to "
+                     "%(name)s's enrollment photos.", name=name), "error"
+        return _("No face thumbnail is kept for this sighting (thumbnails are off: setting "
+                 "keep_thumbnails); nothing was added to %(name)s's enrollment photos.",
+                 name=name), "error"
     if not access.may(session, identity, Action.ADD_PHOTOS, student):
-        return f"You may not add photos to {name}: they are also on another teacher's " \
-               "course; ask an admin.", "error"
+        return _("You may not add photos to %(name)s: they are also on another teacher's "
+                 "course; ask an admin.", name=name), "error"
     if not has_consent(session, student.id):
-        return f"{name} has no active consent to face recognition; the thumbnail was not " \
-               "added to their enrollment photos.", "error"
+        return _("%(name)s has no active consent to face recognition; the thumbnail was not "
+                 "added to their enrollment photos.", name=name), "error"
     try:
         data = read_thumbnail(path, sighting.dedupe_key, TemplateCipher.from_settings(config))
     except (OSError, TemplateDecryptionError) as exc:
-        return f"The thumbnail of this sighting could not be read ({exc}); nothing was added " \
-               f"to {name}'s enrollment photos.", "error"
+        return _("The thumbnail of this sighting could not be read (%(error)s); nothing was "
+                 "added to %(name)s's enrollment photos.", error=exc, name=name), "error"
     result = enroll_student(
         session, config, get_embedders(),
         student_number=student.student_number,
@@ -95,12 +99,13 @@ def add_thumbnail(
     )
     outcome = result.photos[0]
     if outcome.outcome is Outcome.ACCEPTED:
-        return f"The face from this sighting was added to {name}'s enrollment photos.", "success"
+        return _("The face from this sighting was added to %(name)s's enrollment photos.",
+                 name=name), "success"
     if outcome.outcome is Outcome.SKIPPED:
-        return f"The face from this sighting is already one of {name}'s enrollment photos.", \
-            "success"
-    return f"The face from this sighting was not added to {name}'s enrollment photos: " \
-           f"{outcome.message}", "error"
+        return _("The face from this sighting is already one of %(name)s's enrollment "
+                 "photos.", name=name), "success"
+    return _("The face from this sighting was not added to %(name)s's enrollment photos: "
+             "%(reason)s", name=name, reason=outcome.message), "error"
 
 
 __all__ = ["FACES_PER_GROUP", "add_thumbnail", "closest_face", "group_faces", "settings",

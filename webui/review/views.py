@@ -38,6 +38,7 @@ from ..access import class_session_or_404, course_or_404, student_or_404
 from ..auth.identity import current_identity
 from ..db import get_session
 from ..errors import FORM_ERRORS, flash_error
+from ..i18n import _, ngettext
 from .forms import GroupVerdictForm, VerdictForm
 from .photos import add_thumbnail, closest_face, group_faces, settings, thumbnail_file
 
@@ -82,10 +83,10 @@ def _decide_group(session_id: int, student_id: int, *, confirming: bool) -> Resp
                             page=_page_or_first(request.args.get("page"))))
     form = GroupVerdictForm()
     if not form.validate():
-        flash("The verdict form was incomplete; reload the queue and try again.", "error")
+        flash(_("The verdict form was incomplete; reload the queue and try again."), "error")
         return back
     student = session.get(Student, student_id)
-    name = student.display_name if student else f"student {student_id}"
+    name = student.display_name if student else _("student %(id)d", id=student_id)
     upto: int = form.upto.data
     photo: tuple[str, str] | None = None
     try:
@@ -100,8 +101,8 @@ def _decide_group(session_id: int, student_id: int, *, confirming: bool) -> Resp
                                     min_sightings=settings().min_sightings, by=identity)
             if form.add_photo.data and student is not None:
                 photo = add_thumbnail(session, identity, face, student) if face else (
-                    f"No face thumbnail is kept for these sightings; nothing was added to "
-                    f"{name}'s enrollment photos.", "error")
+                    _("No face thumbnail is kept for these sightings; nothing was added to "
+                      "%(name)s's enrollment photos.", name=name), "error")
         else:
             verdict = reject_group(session, class_session_id=class_session.id,
                                    student_id=student_id, upto=upto, actor=identity.username,
@@ -118,12 +119,20 @@ def _decide_group(session_id: int, student_id: int, *, confirming: bool) -> Resp
 
 def _verdict_message(verdict: GroupVerdict, name: str) -> str:
     if verdict.verdict is Verdict.CONFIRMED:
-        return f"Counted for {name}: {verdict.settled} sighting(s) confirmed."
-    message = (f"Noted: not {name} ({verdict.settled} sighting(s)). The camera will not count "
-               f"unsure sightings of {name} in this session.")
+        return ngettext("Counted for %(name)s: %(num)d sighting(s) confirmed.",
+                        "Counted for %(name)s: %(num)d sighting(s) confirmed.", verdict.settled,
+                        name=name)
+    message = ngettext("Noted: not %(name)s (%(num)d sighting(s)). The camera will not count "
+                       "unsure sightings of %(name)s in this session.",
+                       "Noted: not %(name)s (%(num)d sighting(s)). The camera will not count "
+                       "unsure sightings of %(name)s in this session.", verdict.settled,
+                       name=name)
     if verdict.already_counted:
-        message += (f" {verdict.already_counted} of them had already counted: correct the "
-                    "mark on the session page if needed.")
+        message += " " + ngettext(
+            "%(num)d of them had already counted: correct the mark on the session page if "
+            "needed.",
+            "%(num)d of them had already counted: correct the mark on the session page if "
+            "needed.", verdict.already_counted)
     return message
 
 
@@ -150,7 +159,7 @@ def _decide(sighting_id: int, verdict: str) -> Response:
     form = VerdictForm()
     back = redirect(url_for("review.queue", course_id=class_session.course_id))
     if not form.validate():
-        flash("Choose a student to confirm or reject.", "error")
+        flash(_("Choose a student to confirm or reject."), "error")
         return back
     student_id: int = form.student_id.data
     student = session.get(Student, student_id)
@@ -161,17 +170,18 @@ def _decide(sighting_id: int, verdict: str) -> Response:
             confirm_sighting(session, sighting_id=sighting.id, student_id=student_id,
                              actor=identity.username, user_id=identity.id,
                              min_sightings=settings().min_sightings, by=identity)
-            message = f"Counted for {name}."
+            message = _("Counted for %(name)s.", name=name)
             if form.add_photo.data and student is not None:
                 photo = add_thumbnail(session, identity, sighting, student)
         else:
             decision = reject_sighting(session, sighting_id=sighting.id, student_id=student_id,
                                        actor=identity.username, user_id=identity.id,
                                        by=identity)
-            message = f"Noted: not {name}. The camera will not count unsure sightings of " \
-                      f"{name} in this session."
+            message = _("Noted: not %(name)s. The camera will not count unsure sightings of "
+                        "%(name)s in this session.", name=name)
             if sighting.student_id == decision.student_id:
-                message += " This sighting had already counted: correct the mark if needed."
+                message += " " + _("This sighting had already counted: correct the mark if "
+                                   "needed.")
         session.commit()  # the verdict and any added photo together
     except FORM_ERRORS as exc:
         flash_error(exc)
@@ -226,7 +236,8 @@ def _page_number(raw: str | None) -> int:
     if raw is None or raw == "":
         return 1
     if not raw.isdigit() or not 1 <= int(raw) <= _MAX_PAGE:
-        raise InvalidInput(f"page {raw[:20]!r} does not exist: pages are numbered 1, 2, 3, …")
+        raise InvalidInput(_("Page %(page)s does not exist: pages are numbered 1, 2, 3, …",
+                             page=repr(raw[:20])))
     return int(raw)
 
 

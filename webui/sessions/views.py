@@ -23,6 +23,8 @@ from ..auth.identity import current_identity
 from ..auth.session_limits import poll_endpoint
 from ..db import get_session
 from ..errors import FORM_ERRORS, flash_error, flash_form_errors
+from ..formatting import format_day
+from ..i18n import _, ngettext
 from ..live import POLL_SECONDS, live_response
 from .forms import ConfirmForm, MaterializeForm, OverrideForm, override_form
 from .page import session_page
@@ -62,7 +64,9 @@ def materialize(course_id: int) -> Response:
     except FORM_ERRORS as exc:
         flash_error(exc)
     else:
-        flash(f"{len(created)} session(s) created from {today} to {last}.", "success")
+        flash(ngettext("%(num)d session(s) created from %(first)s to %(last)s.",
+                       "%(num)d session(s) created from %(first)s to %(last)s.", len(created),
+                       first=format_day(today), last=format_day(last)), "success")
     return redirect(url_for("sessions.index", course_id=course.id))
 
 
@@ -100,7 +104,7 @@ def override(session_id: int, student_id: int) -> Response | tuple[str, int]:
     except FORM_ERRORS as exc:
         flash_error(exc)
     else:
-        flash("Mark corrected; the camera will not change it again.", "success")
+        flash(_("Mark corrected; the camera will not change it again."), "success")
     return redirect(url_for("sessions.show", session_id=class_session.id))
 
 
@@ -112,7 +116,7 @@ def confirm(session_id: int) -> Response:
     session = get_session()
     class_session = class_session_or_404(session, identity, session_id, Action.CHANGE_SESSION)
     if not ConfirmForm().validate():
-        flash("The confirmation form expired; reload the page and try again.", "error")
+        flash(_("The confirmation form expired; reload the page and try again."), "error")
         return redirect(url_for("sessions.show", session_id=class_session.id))
     try:
         confirm_session(session, class_session.id, actor=identity.username, now=utcnow(),
@@ -122,7 +126,7 @@ def confirm(session_id: int) -> Response:
         session.rollback()
         flash_error(exc)
     else:
-        flash("Marks confirmed; the camera will not change any mark of this session.",
+        flash(_("Marks confirmed; the camera will not change any mark of this session."),
               "success")
     return redirect(url_for("sessions.show", session_id=class_session.id))
 

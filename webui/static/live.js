@@ -9,6 +9,9 @@
  * stops. Polling pauses while the tab is hidden. If the answer is not JSON (signed out, an
  * error) polling stops and the page says so. Without JavaScript the page still works: it
  * just does not refresh by itself.
+ *
+ * The script has no words of its own: the page gives them, in its language, as
+ * data-live-text-every, -updated, -over and -stopped ({seconds} and {time} filled in here).
  */
 (function () {
   "use strict";
@@ -23,12 +26,20 @@
   var stopped = false;
 
   function say(text) {
-    if (status) { status.textContent = text; }
+    if (status && text) { status.textContent = text; }
+  }
+
+  /* The page's text called name, with {seconds} and {time} filled in. */
+  function text(name) {
+    return (root.getAttribute("data-live-text-" + name) || "")
+      .replace("{seconds}", String(seconds)).replace("{time}", clock());
   }
 
   function clock() {
     var now = new Date();
-    return now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    var language = document.documentElement.lang || [];
+    return now.toLocaleTimeString(language, { hour: "2-digit", minute: "2-digit",
+                                              second: "2-digit", hour12: false });
   }
 
   function busy(element) {
@@ -62,12 +73,12 @@
     }
     if (!answer.live) {
       if (pending === null) {
-        stop("The session is over: reloading for the final marks.");
+        stop(text("over"));
         window.location.reload();
       }
       return;  // wait until the user is done, then the next poll reloads
     }
-    say("Updated at " + clock() + "; refreshes by itself every " + seconds + " s.");
+    say(text("updated"));
   }
 
   function poll() {
@@ -87,11 +98,10 @@
         if (!stopped) { window.setTimeout(poll, seconds * 1000); }
       })
       .catch(function () {
-        stop("Live updates stopped (signed out, or the server cannot be reached). " +
-             "Reload the page to see the latest marks.");
+        stop(text("stopped"));
       });
   }
 
-  say("Refreshes by itself every " + seconds + " s.");
+  say(text("every"));
   window.setTimeout(poll, seconds * 1000);
 }());

@@ -1,0 +1,141 @@
+"""The domain's words in the reader's language: statuses, sources, roles, verdicts, a rate's
+basis, and the few English explanations that services hand to the dashboard.
+
+The domain stores and returns plain English codes ("present", "auto", "teacher") and a few
+English sentences (why a student cannot be recognised, why a sighting is unsure). The
+dashboard shows them through these functions; a text it does not know is shown as it is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from babel.lists import format_list
+from flask import Flask
+
+from attendance.services.rates import RateFigures
+from attendance.services.recognisability import INACTIVE, NO_CONSENT, RECOGNITION_OFF
+
+from .formatting import DISTANCE_DIGITS, THRESHOLD_DIGITS, number
+from .i18n import _, current_language, ngettext, npgettext, pgettext
+
+
+def status_word(status: str | None, count: int = 1) -> str:
+    """An attendance status (present, late, absent, excused, unrecorded) as a word;
+    ``count``: how many it describes (some languages inflect it)."""
+    if status == "present":
+        return npgettext("attendance status", "present", "present", count)
+    if status == "late":
+        return npgettext("attendance status", "late", "late", count)
+    if status == "absent":
+        return npgettext("attendance status", "absent", "absent", count)
+    if status == "excused":
+        return npgettext("attendance status", "excused", "excused", count)
+    if status == "unrecorded":
+        return npgettext("attendance status", "unrecorded", "unrecorded", count)
+    return status or ""
+
+
+def source_word(source: str | None) -> str:
+    """Where a mark came from: the camera (auto) or a teacher (manual)."""
+    if source == "auto":
+        return pgettext("mark source", "camera")
+    if source == "manual":
+        return pgettext("mark source", "by hand")
+    return source or ""
+
+
+def role_name(role: str) -> str:
+    if role == "admin":
+        return pgettext("user role", "admin")
+    if role == "teacher":
+        return pgettext("user role", "teacher")
+    return role
+
+
+def relation_word(relation: str) -> str:
+    """Who gave a consent, relative to the student."""
+    if relation == "student":
+        return _("the student")
+    if relation == "guardian":
+        return _("a parent or guardian")
+    return relation
+
+
+def verdict_word(verdict: str | None) -> str:
+    """A teacher's verdict on a sighting ("confirmed", "rejected")."""
+    if verdict == "confirmed":
+        return pgettext("review verdict", "confirmed")
+    if verdict == "rejected":
+        return pgettext("review verdict", "rejected")
+    return verdict or ""
+
+
+def rate_basis(figures: RateFigures, unit: str = "marks") -> str:
+    """The basis of a rate in words: "rate over 4 recorded students; left out: 3 not
+    recorded yet" (``unit``: "marks" or "students")."""
+    if unit == "students":
+        basis = ngettext("rate over %(num)d recorded student",
+                         "rate over %(num)d recorded students", figures.recorded)
+    else:
+        basis = ngettext("rate over %(num)d recorded mark", "rate over %(num)d recorded marks",
+                         figures.recorded)
+    left = []
+    if figures.unrecorded:
+        left.append(ngettext("%(num)d not recorded yet", "%(num)d not recorded yet",
+                             figures.unrecorded))
+    if figures.excused:
+        left.append(ngettext("%(num)d excused", "%(num)d excused", figures.excused))
+    if not left:
+        return basis
+    return _("%(basis)s; left out: %(left)s", basis=basis, left=", ".join(left))
+
+
+#: Texts of attendance.services.unsure and .recognisability that carry values.
+_NO_PHOTO = re.compile(r"no accepted photo for the face models? (?P<models>.+)")
+_DISAGREE = re.compile(r"models disagree: (?P<models>.+) did not accept")
+_JUST_ABOVE = re.compile(r"(?P<model>\S+) distance (?P<distance>[0-9.]+) just above its "
+                         r"threshold (?P<threshold>[0-9.]+)")
+
+
+def domain_text(text: str) -> str:
+    """One of the domain's English explanations (why a student cannot be recognised, why a
+    sighting is unsure) in the reader's language; any other text as it is."""
+    fixed = {
+        RECOGNITION_OFF: lambda: _("face recognition is off for this course"),
+        NO_CONSENT: lambda: _("no active consent covering this course"),
+        INACTIVE: lambda: _("student is marked inactive"),
+        "models name different students": lambda: _("models name different students"),
+    }
+    if text in fixed:
+        return fixed[text]()
+    if match := _NO_PHOTO.fullmatch(text):
+        raw = match["models"]
+        either = " or " in raw
+        models = [m for m in re.split(r", | or ", raw) if m]
+        joined = format_list(models, style="or" if either else "standard",
+                             locale=current_language())
+        return ngettext("no accepted photo for the face model %(models)s",
+                        "no accepted photo for the face models %(models)s", len(models),
+                        models=joined)
+    if match := _DISAGREE.fullmatch(text):
+        return _("models disagree: %(models)s did not accept", models=match["models"])
+    if match := _JUST_ABOVE.fullmatch(text):
+        return _("%(model)s distance %(distance)s just above its threshold %(threshold)s",
+                 model=match["model"],
+                 distance=number(float(match["distance"]), DISTANCE_DIGITS),
+                 threshold=number(float(match["threshold"]), THRESHOLD_DIGITS))
+    return text
+
+
+def register_globals(app: Flask) -> None:
+    """Make these functions available to every template."""
+    app.jinja_env.globals.update(
+        status_word=status_word, source_word=source_word, role_name=role_name,
+        verdict_word=verdict_word, relation_word=relation_word, rate_basis=rate_basis,
+        domain_text=domain_text,
+    )
+
+
+__all__ = ["domain_text", "rate_basis", "register_globals", "relation_word", "role_name",
+           "source_word", "status_word", "verdict_word"]
