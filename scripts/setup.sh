@@ -24,3 +24,6 @@ if [ ! -f "$STAMP" ]; then
     rm -f .venv/.installed-*
     touch "$STAMP"
 fi
+# The compiled message catalogues (webui/translations/*/LC_MESSAGES/messages.mo) are built
+# from the committed .po files, never committed: cheap, so on every run.
+.venv/bin/python scripts/translations.py compile >/dev/null

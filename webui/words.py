@@ -54,11 +54,11 @@ def role_name(role: str) -> str:
 
 
 def relation_word(relation: str) -> str:
-    """Who gave a consent, relative to the student."""
+    """Who gave a consent, relative to the student, in one word (a table cell)."""
     if relation == "student":
-        return _("the student")
+        return pgettext("consent given by", "student")
     if relation == "guardian":
-        return _("a parent or guardian")
+        return pgettext("consent given by", "guardian")
     return relation
 
 

@@ -11,14 +11,13 @@ from wtforms.validators import InputRequired, Length
 from attendance.db import Relation
 
 from ..choices import select_choices
-from ..i18n import _l
-from ..words import relation_word
+from ..i18n import _, _l
 
 
 def relation_choices() -> list[Any]:
     """Who gives consent, in the request's language."""
-    return select_choices((r.value, relation_word(r.value))
-                          for r in (Relation.STUDENT, Relation.GUARDIAN))
+    return select_choices([(Relation.STUDENT.value, _("the student")),
+                           (Relation.GUARDIAN.value, _("a parent or guardian"))])
 
 
 class ConsentForm(FlaskForm):
