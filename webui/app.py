@@ -14,7 +14,7 @@ from attendance.config import Settings, load_settings
 from attendance.db import make_engine, make_session_factory
 
 from . import access, db, errors, input_guard, security
-from .auth import session_limits
+from .auth import own_password, session_limits
 from .auth.identity import load_identity
 from .auth.throttle import LoginLimits
 from .auth.views import bp as auth_bp
@@ -31,13 +31,14 @@ from .review.views import bp as review_bp
 from .roster_import.views import bp as roster_import_bp
 from .sessions.views import bp as sessions_bp
 from .students.views import bp as students_bp
+from .users.views import bp as users_bp
 
 #: Room for the form fields and multipart framing around the photos, bytes.
 _FORM_OVERHEAD_BYTES = 1024 * 1024
 
 #: Every feature's blueprint, registered in this order.
 BLUEPRINTS = (auth_bp, courses_bp, sessions_bp, students_bp, roster_import_bp, exports_bp,
-              cameras_bp, history_bp, review_bp, privacy_bp, checkin_bp)
+              cameras_bp, history_bp, review_bp, privacy_bp, checkin_bp, users_bp)
 
 #: ``overrides`` keys that are not Flask config: the database and the face models to use.
 SESSION_FACTORY_KEY = "SESSION_FACTORY"
@@ -67,6 +68,7 @@ def create_app(
     input_guard.init_app(app)  # first: no hook or view ever sees a control character
     session_limits.init_app(app, settings)  # before the login requirement: expiry first
     security.init_app(app)
+    own_password.init_app(app)  # after the login requirement: a one-time password first
     errors.init_app(app)
     register_filters(app)
     access.init_app(app)
