@@ -22,6 +22,7 @@ from .cameras.views import bp as cameras_bp
 from .checkin.views import bp as checkin_bp
 from .courses.views import bp as courses_bp
 from .embedders import init_app as init_embedders
+from .erasure.views import bp as erasure_bp
 from .exports.views import bp as exports_bp
 from .extensions import csrf, login_manager
 from .formatting import register_filters
@@ -38,7 +39,8 @@ _FORM_OVERHEAD_BYTES = 1024 * 1024
 
 #: Every feature's blueprint, registered in this order.
 BLUEPRINTS = (auth_bp, courses_bp, sessions_bp, students_bp, roster_import_bp, exports_bp,
-              cameras_bp, history_bp, review_bp, privacy_bp, checkin_bp, users_bp)
+              cameras_bp, history_bp, review_bp, privacy_bp, checkin_bp, users_bp,
+              erasure_bp)
 
 #: ``overrides`` keys that are not Flask config: the database and the face models to use.
 SESSION_FACTORY_KEY = "SESSION_FACTORY"

@@ -64,7 +64,3 @@ class StudentForm(FlaskForm):
 
     display_name = StringField("Name", validators=[InputRequired(), Length(max=200)])
     email = EmailField("Email (optional)", validators=[Optional(), Length(max=254), _EMAIL])
-
-
-class DeleteForm(FlaskForm):
-    """Only a CSRF token; the student is in the URL."""

@@ -1,5 +1,6 @@
-"""Students: the list, enrollment of a new student, photos for an enrolled one, the name and
-email form, and deletion. Who may do which is ``attendance.access``'s to say."""
+"""Students: the list, enrollment of a new student, photos for an enrolled one, and the name
+and email form (erasure has its own confirmation page, ``webui.erasure``). Who may do which
+is ``attendance.access``'s to say."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from attendance import access
 from attendance.access import Action
 from attendance.config import Settings
 from attendance.db import Student, consent_covers
-from attendance.services.erasure import erase_student
 from attendance.services.students import update_student
 from enrollment import (
     AlreadyEnrolled,
@@ -36,7 +36,7 @@ from ..choices import select_choices
 from ..db import end_reads, get_read_session, get_session
 from ..embedders import get_embedders
 from ..errors import FORM_ERRORS, flash_error, status_for
-from .forms import DeleteForm, EnrollForm, PhotosForm, StudentForm
+from .forms import EnrollForm, PhotosForm, StudentForm
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def index() -> str:
     consenting = set(session.scalars(select(Student.id).where(
         Student.id.in_([s.id for s in students]), consent_covers(Student.id, None))))
     return render_template("students/index.html", students=students, query=query,
-                           limit=LIST_LIMIT, delete_form=DeleteForm(), consenting=consenting,
+                           limit=LIST_LIMIT, consenting=consenting,
                            every_student=access.listed_students(current_identity()) is None)
 
 
@@ -152,20 +152,6 @@ def edit(student_id: int) -> Response | str | tuple[str, int]:
             return redirect(url_for("history.student", student_id=student.id))
     status = 400 if form.errors else 200
     return render_template("students/edit.html", form=form, student=student), status
-
-
-@bp.post("/<int:student_id>/delete")
-def delete(student_id: int) -> Response:
-    identity = current_identity()
-    session = get_session()
-    student_or_404(session, identity, student_id, Action.ERASE_STUDENT)
-    if DeleteForm().validate():
-        report = erase_student(session, _settings(), student_id, actor=identity.username,
-                               user_id=identity.id)
-        session.commit()  # the photo and thumbnail files go with the commit
-        flash(f"Student {report.student_number} and their face data were deleted. "
-              f"Removed: {report.summary()}.", "success")
-    return redirect(url_for("students.index"))
 
 
 def _enroll_form(identity: Identity, *, empty: bool = False) -> EnrollForm:
