@@ -18,6 +18,7 @@ from .auth import own_password, session_limits
 from .auth.identity import load_identity
 from .auth.throttle import LoginLimits
 from .auth.views import bp as auth_bp
+from .cameras.changes import bp as camera_changes_bp
 from .cameras.views import bp as cameras_bp
 from .checkin.views import bp as checkin_bp
 from .courses.views import bp as courses_bp
@@ -40,7 +41,7 @@ _FORM_OVERHEAD_BYTES = 1024 * 1024
 #: Every feature's blueprint, registered in this order.
 BLUEPRINTS = (auth_bp, courses_bp, sessions_bp, students_bp, roster_import_bp, exports_bp,
               cameras_bp, history_bp, review_bp, privacy_bp, checkin_bp, users_bp,
-              erasure_bp)
+              erasure_bp, camera_changes_bp)
 
 #: ``overrides`` keys that are not Flask config: the database and the face models to use.
 SESSION_FACTORY_KEY = "SESSION_FACTORY"
