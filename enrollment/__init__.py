@@ -9,6 +9,7 @@ from .folder import FolderSummary as FolderSummary
 from .folder import StudentBatch as StudentBatch
 from .folder import enroll_folder as enroll_folder
 from .folder import plan_folder as plan_folder
+from .lookalikes import LookAlike as LookAlike
 from .permissions import Mode as Mode
 from .quality import QualityReport as QualityReport
 from .service import EnrollmentContext as EnrollmentContext
@@ -22,3 +23,4 @@ from .service import enroll_student as enroll_student
 from .service import prepare_enrollment as prepare_enrollment
 from .service import read_enrollment_context as read_enrollment_context
 from .service import store_enrollment as store_enrollment
+from .storage import read_photo as read_photo

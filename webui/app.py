@@ -32,6 +32,7 @@ from .privacy.views import bp as privacy_bp
 from .review.views import bp as review_bp
 from .roster_import.views import bp as roster_import_bp
 from .sessions.views import bp as sessions_bp
+from .students.kept_photos import bp as kept_photos_bp
 from .students.views import bp as students_bp
 from .users.views import bp as users_bp
 
@@ -41,7 +42,7 @@ _FORM_OVERHEAD_BYTES = 1024 * 1024
 #: Every feature's blueprint, registered in this order.
 BLUEPRINTS = (auth_bp, courses_bp, sessions_bp, students_bp, roster_import_bp, exports_bp,
               cameras_bp, history_bp, review_bp, privacy_bp, checkin_bp, users_bp,
-              erasure_bp, camera_changes_bp)
+              erasure_bp, camera_changes_bp, kept_photos_bp)
 
 #: ``overrides`` keys that are not Flask config: the database and the face models to use.
 SESSION_FACTORY_KEY = "SESSION_FACTORY"
