@@ -9,7 +9,8 @@ class PhotoRejected(InvalidInput):
     """One photo was refused; ``reason`` is a stable code, the message names the file and why.
 
     Codes: ``empty``, ``too_large``, ``too_many_pixels``, ``not_an_image``, ``corrupt``
-    (decoding); ``no_face``, ``several_faces``, ``face_too_small``, ``blurry``, ``too_dark``,
+    (decoding); ``too_small`` (no face of the size needed fits), ``no_face``,
+    ``several_faces``, ``face_too_small``, ``blurry``, ``too_dark``,
     ``too_bright`` (quality); ``duplicate`` (almost surely another enrolled student) and
     ``lookalike`` (would be recognised as another enrolled student; stored once confirmed),
     see ``enrollment.duplicates``.

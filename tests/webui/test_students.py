@@ -130,3 +130,24 @@ def test_enroll_page_offers_webcam_capture_from_a_local_script(
     assert script.mimetype in {"text/javascript", "application/javascript"}
     assert b"DataTransfer" in script.data
     script.close()
+
+
+def test_the_form_states_its_limits_in_megabytes(client: FlaskClient, auth: AuthActions,
+                                                 classroom: Classroom) -> None:
+    auth.login("alice")
+    page = client.get("/students/enroll").get_data(as_text=True)
+    assert "At most 5 photos of up to 15.7 MB each." in page
+    assert "15,728,640" not in page
+    assert "Choose the photos again" not in page  # nothing was sent yet
+
+
+def test_a_form_that_comes_back_says_to_choose_the_photos_again(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom,
+) -> None:
+    auth.login("alice")
+    response = client.post("/students/enroll", data=_enroll_data(classroom, consent=""),
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Choose the photos again before you send the form" in page
+    assert 'value="Ada Lovelace"' in page  # the rest is as it was
