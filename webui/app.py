@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, redirect, url_for
@@ -13,7 +14,7 @@ from werkzeug.wrappers import Response
 from attendance.config import Settings, load_settings
 from attendance.db import make_engine, make_session_factory
 
-from . import access, db, errors, input_guard, security
+from . import access, db, errors, input_guard, public_links, security
 from .auth import own_password, session_limits
 from .auth.identity import load_identity
 from .auth.throttle import LoginLimits
@@ -76,6 +77,7 @@ def create_app(
     errors.init_app(app)
     register_filters(app)
     access.init_app(app)
+    public_links.init_app(app)
     _register_blueprints(app)
     return app
 
@@ -128,4 +130,12 @@ def _register_blueprints(app: Flask) -> None:
     def index() -> Response:
         return redirect(url_for("courses.index"))
 
+    icon = (Path(app.static_folder or "static") / "favicon.ico").read_bytes()
+
+    def favicon() -> Response:
+        """Browsers ask for ``/favicon.ico`` whatever the page says: the same icon."""
+        return Response(icon, mimetype="image/vnd.microsoft.icon",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
     app.add_url_rule("/", "index", index)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
