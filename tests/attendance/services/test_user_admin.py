@@ -129,8 +129,8 @@ def test_teachers_may_not_manage_accounts(db_session: Session) -> None:
 def test_two_admins_demoting_each_other_at_once_leave_one(
     session_factory: sessionmaker[Session],
 ) -> None:
-    """The admins' rows are locked before counting: of two crossing demotions one waits,
-    sees the other's, and is refused."""
+    """The admins' rows are locked before counting: when two admins demote each other at
+    once, one waits, sees the other's change, and is refused."""
     with session_factory.begin() as session:
         ids = [_user(session, name, "admin").id for name in ("ann", "ben")]
     barrier = threading.Barrier(2)
