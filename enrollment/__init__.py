@@ -12,12 +12,12 @@ from .folder import plan_folder as plan_folder
 from .lookalikes import LookAlike as LookAlike
 from .permissions import Mode as Mode
 from .quality import QualityReport as QualityReport
+from .request import EnrollmentRequest as EnrollmentRequest
+from .request import PhotoUpload as PhotoUpload
+from .result import EnrollmentResult as EnrollmentResult
+from .result import Outcome as Outcome
+from .result import PhotoOutcome as PhotoOutcome
 from .service import EnrollmentContext as EnrollmentContext
-from .service import EnrollmentRequest as EnrollmentRequest
-from .service import EnrollmentResult as EnrollmentResult
-from .service import Outcome as Outcome
-from .service import PhotoOutcome as PhotoOutcome
-from .service import PhotoUpload as PhotoUpload
 from .service import PreparedEnrollment as PreparedEnrollment
 from .service import enroll_student as enroll_student
 from .service import prepare_enrollment as prepare_enrollment

@@ -18,11 +18,10 @@ half-way the caller rolls back and nothing remains, not even photo files (see ``
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import logging
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -43,7 +42,7 @@ from models import Embedder
 from .decoding import DecodedImage, decode_image
 from .duplicates import DuplicateIndex, DuplicateMatch, Tier
 from .errors import PhotoRejected
-from .lookalikes import LookAlike, judge
+from .lookalikes import judge
 from .permissions import (
     Mode,
     check_existing,
@@ -53,82 +52,11 @@ from .permissions import (
     nameable_numbers,
 )
 from .quality import QualityReport, assess_photo
+from .request import EnrollmentRequest, PhotoUpload
+from .result import EnrollmentResult, Outcome, PhotoOutcome
 from .storage import write_photo
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class PhotoUpload:
-    """One uploaded photo. ``filename`` is only shown in messages, never used as a path."""
-
-    filename: str
-    data: bytes
-
-
-class Outcome(enum.StrEnum):
-    ACCEPTED = "accepted"
-    SKIPPED = "skipped"
-    REJECTED = "rejected"
-    #: Fine, but not stored: another photo of the upload waits for the enroller to confirm a
-    #: look-alike (``EnrollmentRequest.hold_for_confirmation``).
-    HELD = "held"
-
-
-@dataclass(frozen=True)
-class PhotoOutcome:
-    """What happened to one photo; ``reason`` is a :class:`PhotoRejected` code or None."""
-
-    filename: str
-    outcome: Outcome
-    message: str
-    content_hash: str
-    reason: str | None = None
-    photo_id: int | None = None
-    #: Set when the photo was accepted although it looks like this other student ...
-    duplicate_of: str | None = None
-    #: ... as a duplicate (the check overridden) or a look-alike (confirmed as another person).
-    duplicate_tier: str | None = None
-    #: Why a photo refused as a look-alike was refused, for the confirmation on the form.
-    lookalike: LookAlike | None = None
-
-
-@dataclass(frozen=True)
-class EnrollmentResult:
-    """The outcome of :func:`enroll_student`; ``student_id`` is None if nothing was stored."""
-
-    student_number: str
-    student_id: int | None
-    created: bool
-    photos: tuple[PhotoOutcome, ...] = field(default_factory=tuple)
-
-    def count(self, outcome: Outcome) -> int:
-        return sum(1 for p in self.photos if p.outcome is outcome)
-
-    @property
-    def accepted(self) -> int:
-        return self.count(Outcome.ACCEPTED)
-
-    @property
-    def skipped(self) -> int:
-        return self.count(Outcome.SKIPPED)
-
-    @property
-    def rejected(self) -> int:
-        return self.count(Outcome.REJECTED)
-
-    @property
-    def held(self) -> int:
-        return self.count(Outcome.HELD)
-
-    @property
-    def lookalikes(self) -> tuple[LookAlike, ...]:
-        """The look-alikes awaiting confirmation, one per student."""
-        found: dict[int, LookAlike] = {}
-        for photo in self.photos:
-            if photo.lookalike is not None:
-                found.setdefault(photo.lookalike.student_id, photo.lookalike)
-        return tuple(found.values())
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,44 +77,6 @@ class _Known:
     upload: PhotoUpload
     content_hash: str
     vectors: dict[str, NDArray[np.float32]]
-
-
-@dataclass(frozen=True)
-class EnrollmentRequest:
-    """Who to enroll, with which photos, and the consent recorded (see :func:`enroll_student`
-    for each field's meaning)."""
-
-    student_number: str
-    consent_by: str
-    photos: Sequence[PhotoUpload]
-    display_name: str | None = None
-    email: str | None = None
-    allow_duplicate: bool = False
-    actor: str = "cli"
-    consent_given_by: str | None = None
-    consent_relation: str = Relation.STUDENT.value
-    notice_version: str | None = None
-    consent_course_ids: Collection[int] | None = None
-    #: New student, photos for an enrolled one, or either (the operator's bulk runs).
-    mode: Mode = Mode.NEW_OR_ADD_PHOTOS
-    #: The course whose roster a new student joins (None: none; admins only).
-    course_id: int | None = None
-    #: Who asks (``attendance.access``); None: the operator.
-    by: Principal | None = None
-    #: Ids of enrolled students the enroller confirmed the photos are *not* (look-alikes,
-    #: see ``enrollment.duplicates``); photos resembling them are stored, audited.
-    confirmed_lookalikes: frozenset[int] = frozenset()
-    #: Store nothing while any photo waits for a look-alike's confirmation (the web form
-    #: asks first); otherwise the other photos are stored and the look-alike is refused.
-    hold_for_confirmation: bool = False
-
-    @property
-    def number(self) -> str:
-        return self.student_number.strip()
-
-    @property
-    def name(self) -> str | None:
-        return (self.display_name or "").strip() or None
 
 
 @dataclass(frozen=True, eq=False)
