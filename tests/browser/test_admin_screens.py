@@ -58,7 +58,7 @@ def test_user_management(page: Page, live_server: LiveServer, screenshots: Path)
     tina.get_by_label("New password again").fill("tina's own password")
     tina.get_by_role("button", name="Change password").click()
     _sign_in(tina, "tina", "tina's own password")
-    tina.wait_for_url("**/courses/")
+    tina.wait_for_url("**/today/")
 
     # The admin resets her password: her session ends, a new one-time password is shown.
     page.get_by_role("link", name="Back to users").click()
