@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
+import sys
 import threading
 from pathlib import Path
 from types import FrameType
@@ -14,6 +15,9 @@ import click
 from .cli_support import cli_settings, domain_errors_as_click
 from .worker import run_worker
 from .worker.process import CameraLock, lower_priority
+
+#: Exit status when the camera changed under the worker (EX_TEMPFAIL: start it again).
+EXIT_CAMERA_CHANGED = 75
 
 
 @click.command("worker")
@@ -54,4 +58,8 @@ def worker(camera_name: str, token_file: Path | None, supervised_by: int | None)
                    err=True)
         # A worker started by 'attendance serve' runs on the dashboard's machine with its
         # settings: it needs no token (the token proves a classroom machine's worker).
-        run_worker(settings, camera_name, stop, verify_token=supervised_by is None)
+        outdated = run_worker(settings, camera_name, stop, verify_token=supervised_by is None)
+    if outdated:
+        click.echo(f"Camera {camera_name} was changed or removed in the database; start the "
+                   "worker again to film with it as it is now.", err=True)
+        sys.exit(EXIT_CAMERA_CHANGED)

@@ -60,6 +60,10 @@ class Settings:
     #: Reverse proxies in front of the dashboard whose X-Forwarded-For/-Proto are trusted
     #: (0: none). Needed behind a TLS proxy for client addresses and HTTPS detection.
     trusted_proxies: int = 0
+    #: The dashboard's address as other devices reach it (``https://host[:port][/path]``),
+    #: used in links typed on another device such as the check-in page; empty: the
+    #: request's own address.
+    public_url: str = ""
     #: A signed-in session ends after this many minutes without a request.
     session_idle_minutes: int = 30
     #: ... and at the latest this many hours after signing in, active or not.
@@ -347,6 +351,9 @@ def _validate(s: Settings) -> None:
         fail("metrics_port", "must be a TCP port (0 turns metrics off)")
     if not 0 <= s.min_brightness < s.max_brightness <= 255:
         fail("min_brightness", "and max_brightness must satisfy 0 <= min < max <= 255")
+    if s.public_url and not re.fullmatch(r"https?://[^\s/?#@]+(/[^\s?#]*)?", s.public_url):
+        fail("public_url", "must be an http:// or https:// address such as "
+             "https://attendance.school.example, without a query")
     if s.database_url and "://" not in s.database_url:
         fail("database_url", "must be a SQLAlchemy URL such as postgresql+psycopg://host/db")
 

@@ -1,31 +1,45 @@
 """Attendance reports as an Excel workbook (XLSX), the same table as :mod:`attendance.export`.
 
-Same :data:`~attendance.export.COLUMNS`, same cell text and the same formula-injection
-guard (a leading apostrophe before ``=``, ``+``, ``-``, ``@``, tab or carriage return): every
-text cell is written as a string, never as a formula. ``sightings`` is a number. The header
-row is bold and frozen.
+Same :data:`~attendance.export.COLUMNS`, with values typed as a spreadsheet expects them:
+``session_date`` is a date (``yyyy-mm-dd``), ``session_start`` and ``session_end`` are
+times (``hh:mm``), ``first_seen`` a date and time (``yyyy-mm-dd hh:mm:ss``), all in the
+course's time zone named in ``timezone``; ``sightings`` is a number; everything else is
+text. The header row is bold and frozen.
+
+Formula injection: every text cell is written as a string cell (never a formula) and
+styled with Excel's own "quote prefix", which keeps it text even when someone edits the
+cell. So, unlike the CSV export, no apostrophe is added to the text: ``=HYPERLINK(...)``
+shows as typed and nothing runs.
 
 Control characters (``attendance.control_chars``; tab, line feed and carriage return are
 kept) are removed from every cell: XML, and so XLSX, cannot hold them, and a name stored
-with one must not make the whole export fail. The formula guard is applied again after
-removing them, so ``"\x01=cmd()"`` cannot turn into a live ``=cmd()``.
+with one must not make the whole export fail.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from datetime import date, datetime, time
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 
 from .control_chars import strip_control_characters
-from .export import COLUMNS, neutralise, row_cells
+from .export import COLUMNS, FORMULA_PREFIXES
 from .services.reports import ReportRow
 
 SHEET_TITLE = "Attendance"
 MIME_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_NUMERIC = frozenset({"sightings"})
+#: Number formats of the typed columns.
+DATE_FORMAT = "yyyy-mm-dd"
+TIME_FORMAT = "hh:mm"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+#: Column widths (characters) of the typed columns; text columns fit their header.
+_WIDTHS = {"session_date": 12, "first_seen": 20}
+
+Value = str | int | date | time | datetime | None
 
 
 def report_xlsx(rows: Iterable[ReportRow]) -> bytes:
@@ -38,22 +52,59 @@ def report_xlsx(rows: Iterable[ReportRow]) -> bytes:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     for row_number, row in enumerate(rows, start=2):
-        for column, (name, text) in enumerate(zip(COLUMNS, row_cells(row), strict=True),
-                                              start=1):
-            cell = sheet.cell(row=row_number, column=column)
-            if name in _NUMERIC:
-                cell.value = int(text)
-            else:
-                cell.value = xlsx_text(text)
-                cell.data_type = "s"  # a string, even if openpyxl would guess otherwise
+        for column, value in enumerate(row_values(row), start=1):
+            _fill(sheet.cell(row=row_number, column=column), value)
     for column, name in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=column).column_letter].width = max(
-            12, len(name) + 2)
+            12, len(name) + 2, _WIDTHS.get(name, 0))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
+def row_values(row: ReportRow) -> list[Value]:
+    """The cells of ``row`` in :data:`COLUMNS` order, typed (module docstring); local times
+    are written without a zone (spreadsheets have none), the zone is in ``timezone``."""
+    return [
+        row.course_code,
+        row.course_name,
+        row.session_start.date(),
+        row.session_start.time().replace(tzinfo=None, microsecond=0),
+        row.session_end.time().replace(tzinfo=None, microsecond=0),
+        row.timezone,
+        row.student_number,
+        row.student_name,
+        row.status or "",
+        row.first_seen.replace(tzinfo=None, microsecond=0) if row.first_seen else None,
+        row.sightings,
+        row.source or "",
+        row.reason or "",
+        row.session_state,
+        "yes" if row.session_incomplete else "",
+    ]
+
+
 def xlsx_text(cell: str) -> str:
-    """A CSV cell made fit for XLSX: control characters removed, formula guard re-applied."""
-    return neutralise(strip_control_characters(cell, allow_line_breaks=True))
+    """A text cell made fit for XLSX: control characters removed (line breaks kept)."""
+    return strip_control_characters(cell, allow_line_breaks=True)
+
+
+def _fill(cell: Cell, value: Value) -> None:
+    if isinstance(value, datetime):
+        cell.value, cell.number_format = value, DATETIME_FORMAT
+    elif isinstance(value, date):
+        cell.value, cell.number_format = value, DATE_FORMAT
+    elif isinstance(value, time):
+        cell.value, cell.number_format = value, TIME_FORMAT
+    elif isinstance(value, int) or value is None:
+        cell.value = value
+    elif not (text := xlsx_text(value)):
+        cell.value = None  # an empty cell, not an empty string
+    else:
+        cell.value = text
+        cell.data_type = "s"  # a string, even if openpyxl would take it for a formula
+        if text.startswith(FORMULA_PREFIXES):
+            cell.quotePrefix = True  # Excel keeps it text even when the cell is edited
+
+
+__all__ = ["MIME_TYPE", "report_xlsx", "row_values", "xlsx_text"]

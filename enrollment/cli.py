@@ -33,7 +33,9 @@ from .service import EnrollmentResult
 @click.option("--consent-by", required=True, metavar="WHO",
               help="Who recorded the students' consent (stored with each student).")
 @click.option("--allow-duplicates", is_flag=True,
-              help="Accept photos that look like another enrolled student (audited).")
+              help="Accept photos that look like another enrolled student: duplicates (almost "
+                   "surely the same person) and look-alikes (recognition would take them for "
+                   "that student), once you know they show different people (audited).")
 @domain_errors_as_click
 def enroll(directory: Path, manifest: Path | None, course_code: str | None, consent_by: str,
            allow_duplicates: bool) -> None:
@@ -83,9 +85,14 @@ def _report(summary: FolderSummary, course_code: str | None) -> None:
     )
     if course_code is not None:
         click.echo(f"roster of {course_code}: every stored student added")
-    for number, message in iter_rejections(summary):
+    resembling = 0
+    for number, message, reason in iter_rejections(summary):
         click.echo(f"  rejected [{number}] {message}")
+        resembling += reason in ("duplicate", "lookalike")
     for number, message in summary.errors:
         click.echo(f"  error [{number}] {message}")
     for entry, why in summary.skipped:
         click.echo(f"  skipped {entry}: {why}")
+    if resembling:
+        click.echo(f"{resembling} photo(s) look like another enrolled student. Check them; if "
+                   "they show different people, run again with --allow-duplicates (audited).")

@@ -18,6 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from attendance.sizes import file_size
+
 from .errors import PhotoRejected
 
 logger = logging.getLogger(__name__)
@@ -56,7 +58,8 @@ def decode_image(data: bytes, *, filename: str, max_bytes: int, max_pixels: int)
     if len(data) > max_bytes:
         raise PhotoRejected(
             "too_large",
-            f"{filename}: the file is larger than the limit of {max_bytes:,} bytes",
+            f"{filename}: the file is larger than the limit of {file_size(max_bytes)} "
+            "(setting max_image_bytes); send a smaller photo",
         )
     # Pillow's own guard warns above Image.MAX_IMAGE_PIXELS and fails above twice that; both
     # are refusals here. Our limit (usually lower) is checked from the header just below.

@@ -1,15 +1,23 @@
-"""Is a new photo already somebody else? The enrollment-time duplicate check.
+"""Is a new photo already somebody else? The enrollment-time duplicate check, in two tiers.
 
 Every enabled model compares the photo's embedding with every stored embedding of the same
-model name and version belonging to any *other* student (active or not). A distance at or
-below that model's strict duplicate threshold (``settings.<model>_duplicate_threshold``,
-stricter than the matching threshold) from any one model flags the photo: one student enrolled
-under two numbers, or a photo filed under the wrong student, would otherwise make
-identification ambiguous for good.
+model name and version belonging to any *other* student (active or not).
+
+* **Duplicate**: a distance at or below that model's strict duplicate threshold
+  (``settings.<model>_duplicate_threshold``) from any one model. Almost surely the same
+  person: one student enrolled under two numbers, or a photo filed under the wrong student.
+  Refused; only an admin overrides it.
+* **Look-alike**: no duplicate, but recognition itself would take the photo for that other
+  student (each model's matching threshold ``settings.<model>_threshold``, combined by
+  ``settings.fusion_rule`` exactly as the camera and ``attendance identify`` do). Twins and
+  siblings land here, and so does a third photo of an enrolled student filed as someone new.
+  Stored only once the enroller confirms it shows a different person (audited), because
+  otherwise the camera could name either of the two for that face.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -21,7 +29,14 @@ from sqlalchemy.orm import Session
 from attendance.config import Settings
 from attendance.crypto import TemplateCipher
 from attendance.db import Student
-from attendance.matching import Gallery, identify, load_gallery
+from attendance.matching import Gallery, fuse, identify, load_gallery
+
+
+class Tier(enum.StrEnum):
+    """How close a photo is to another student (module docstring)."""
+
+    DUPLICATE = "duplicate"
+    LOOKALIKE = "lookalike"
 
 
 @dataclass(frozen=True)
@@ -34,13 +49,19 @@ class DuplicateMatch:
     model_name: str
     #: Euclidean distance between the photo and the student's nearest stored photo.
     distance: float
-    #: The model's duplicate threshold the distance is at or below.
+    #: The threshold the distance is at or below: the model's duplicate threshold for a
+    #: duplicate, its matching threshold for a look-alike.
     threshold: float
+    tier: Tier = Tier.DUPLICATE
 
-    def describe(self) -> str:
-        return (f"looks like {self.student_number} {self.display_name} "
-                f"({self.model_name} distance {self.distance:.3f}, duplicate threshold "
-                f"{self.threshold:.3f})")
+    def describe(self, *, named: bool = True) -> str:
+        """"looks like <number> <name> (<model> distance d, <kind> threshold t)"; without
+        ``named`` the student is not identified."""
+        who = (f"{self.student_number} {self.display_name}" if named
+               else "a student enrolled in another class")
+        kind = "duplicate" if self.tier is Tier.DUPLICATE else "match"
+        return (f"looks like {who} ({self.model_name} distance {self.distance:.3f}, {kind} "
+                f"threshold {self.threshold:.3f})")
 
 
 class DuplicateIndex:
@@ -51,9 +72,14 @@ class DuplicateIndex:
     """
 
     def __init__(self, galleries: Mapping[str, Gallery], thresholds: Mapping[str, float],
-                 people: Mapping[int, tuple[str, str]]) -> None:
+                 people: Mapping[int, tuple[str, str]],
+                 match_thresholds: Mapping[str, float] | None = None,
+                 rule: str = "both") -> None:
         self._galleries = dict(galleries)
         self._thresholds = dict(thresholds)
+        #: Each model's matching threshold (None: no look-alike tier) and the fusion rule.
+        self._match = dict(match_thresholds) if match_thresholds is not None else None
+        self._rule = rule
         #: student id -> (student number, display name) of everyone in the galleries.
         self._people = dict(people)
 
@@ -66,19 +92,21 @@ class DuplicateIndex:
         if exclude_student_id is not None:
             galleries = {name: _without(g, exclude_student_id) for name, g in galleries.items()}
         thresholds = {name: settings.duplicate_threshold_for(name) for name in model_versions}
+        match = {name: settings.threshold_for(name) for name in model_versions}
         ids = {int(i) for g in galleries.values() for i in g.student_ids}
         people: dict[int, tuple[str, str]] = {}
         if ids:
             rows = session.execute(select(Student.id, Student.student_number,
                                           Student.display_name))
             people = {r.id: (r.student_number, r.display_name) for r in rows if r.id in ids}
-        return cls(galleries, thresholds, people)
+        return cls(galleries, thresholds, people, match, settings.fusion_rule)
 
     def nearest(self, embeddings: Mapping[str, NDArray[np.float32]]) -> DuplicateMatch | None:
-        """The closest other student under any model's duplicate threshold, or ``None``.
+        """The other student the photo is a duplicate of (under any model's duplicate
+        threshold), else the one it would be recognised as (a look-alike), else ``None``.
 
         ``embeddings`` maps model name to the photo's 1-D embedding. When several models
-        flag the photo, the one with the smallest distance relative to its threshold wins.
+        flag a duplicate, the one with the smallest distance relative to its threshold wins.
         """
         found: list[tuple[float, str, int, float]] = []
         for name, vector in embeddings.items():
@@ -90,11 +118,37 @@ class DuplicateIndex:
                 found.append((match.distance / match.threshold, name, match.student_id,
                               match.distance))
         if not found:
-            return None
+            return self._lookalike(embeddings)
         _, name, student_id, distance = min(found)
+        return self._match_of(student_id, name, distance, self._thresholds[name],
+                              Tier.DUPLICATE)
+
+    def _lookalike(self, embeddings: Mapping[str, NDArray[np.float32]]) -> DuplicateMatch | None:
+        """The student recognition would name for the photo (module docstring), or None."""
+        if self._match is None:
+            return None
+        matches = {}
+        for name, vector in embeddings.items():
+            gallery = self._galleries.get(name)
+            if gallery is None or len(gallery) == 0:
+                continue
+            matches[name] = identify(gallery, vector.reshape(1, -1), self._match[name])[0]
+        if not matches:
+            return None
+        student_id = fuse(matches, self._rule).student_id
+        if student_id is None:
+            return None
+        # Reported: the accepting model closest relative to its threshold.
+        _, name = min((m.distance / m.threshold, n) for n, m in matches.items()
+                      if m.accepted and m.student_id == student_id)
+        return self._match_of(student_id, name, matches[name].distance, self._match[name],
+                              Tier.LOOKALIKE)
+
+    def _match_of(self, student_id: int, model_name: str, distance: float, threshold: float,
+                  tier: Tier) -> DuplicateMatch:
         number, display_name = self._people[student_id]
-        return DuplicateMatch(student_id, number, display_name, name, distance,
-                              self._thresholds[name])
+        return DuplicateMatch(student_id, number, display_name, model_name, distance,
+                              threshold, tier)
 
 
 def _without(gallery: Gallery, student_id: int) -> Gallery:
@@ -103,4 +157,4 @@ def _without(gallery: Gallery, student_id: int) -> Gallery:
                    gallery.vectors[keep], gallery.student_ids[keep])
 
 
-__all__ = ["DuplicateIndex", "DuplicateMatch"]
+__all__ = ["DuplicateIndex", "DuplicateMatch", "Tier"]

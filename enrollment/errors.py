@@ -9,16 +9,17 @@ class PhotoRejected(InvalidInput):
     """One photo was refused; ``reason`` is a stable code, the message names the file and why.
 
     Codes: ``empty``, ``too_large``, ``too_many_pixels``, ``not_an_image``, ``corrupt``
-    (decoding); ``no_face``, ``several_faces``, ``face_too_small``, ``blurry``, ``too_dark``,
-    ``too_bright`` (quality); ``duplicate`` (looks like another enrolled student).
+    (decoding); ``too_small`` (no face of the size needed fits), ``no_face``,
+    ``several_faces``, ``face_too_small``, ``blurry``, ``too_dark``,
+    ``too_bright`` (quality); ``duplicate`` (almost surely another enrolled student) and
+    ``lookalike`` (would be recognised as another enrolled student; stored once confirmed),
+    see ``enrollment.duplicates``.
     """
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
-
-
 
 
 class AlreadyEnrolled(Conflict):

@@ -233,12 +233,12 @@ def _read(paths: Sequence[Path], max_bytes: int) -> tuple[list[PhotoUpload], lis
     return uploads, errors
 
 
-def iter_rejections(summary: FolderSummary) -> Iterator[tuple[str, str]]:
-    """(student number, message) of every rejected photo, in run order."""
+def iter_rejections(summary: FolderSummary) -> Iterator[tuple[str, str, str]]:
+    """(student number, message, reason code) of every rejected photo, in run order."""
     for result in summary.results:
         for photo in result.photos:
             if photo.reason is not None:
-                yield result.student_number, photo.message
+                yield result.student_number, photo.message, photo.reason
 
 
 __all__ = ["FolderPlan", "FolderSummary", "StudentBatch", "enroll_folder", "iter_rejections",

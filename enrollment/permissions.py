@@ -8,7 +8,10 @@ read phase and again in the write phase (the roster or the student may change in
 * A new enrollment under a number that is taken is refused (:class:`AlreadyEnrolled`): it
   names the student only to someone who may add photos to them, and is otherwise the same
   for every such number.
-* A photo refused as a duplicate names the look-alike only to someone who may see them.
+* A photo refused as a duplicate or a look-alike names that student only to someone who
+  may see them. Overriding the duplicate check is an admin's (OVERRIDE_DUPLICATE_CHECK);
+  confirming that a photo shows someone other than a look-alike is anyone's who enrolls
+  (CONFIRM_LOOKALIKE), audited.
 """
 
 from __future__ import annotations
@@ -65,6 +68,16 @@ def check_existing(session: Session, by: Principal | None, mode: Mode,
                            "recognition: record it on their page first")
 
 
+def check_overrides(session: Session, by: Principal | None, *, allow_duplicate: bool,
+                    confirms_lookalikes: bool) -> None:
+    """Refuse an override ``by`` may not make: accepting duplicates (admins) or confirming
+    that photos show someone other than a look-alike (whoever may enroll)."""
+    if allow_duplicate:
+        access.require(session, by, Action.OVERRIDE_DUPLICATE_CHECK)
+    if confirms_lookalikes:
+        access.require(session, by, Action.CONFIRM_LOOKALIKE)
+
+
 def nameable_numbers(session: Session, by: Principal | None) -> frozenset[str] | None:
     """The student numbers ``by`` may see (VIEW_STUDENT): a duplicate warning names only
     those. None: everyone (an admin, the operator)."""
@@ -83,4 +96,4 @@ def check_missing(mode: Mode) -> None:
 
 
 __all__ = ["NUMBER_TAKEN", "Mode", "check_existing", "check_missing", "check_new",
-           "nameable_numbers"]
+           "check_overrides", "nameable_numbers"]

@@ -9,6 +9,7 @@ Figures, all measured over the detected face box:
   photo's resolution. On 30 LFW faces sharp photos measured 50-690 and the same photos
   blurred with a Gaussian of sigma 2 px measured 7-21, hence the default minimum of 20.
 
+An image smaller than a face may be is refused first, as too small (not as "no face").
 Checks run in that order (size, exposure, sharpness) because a dark face also looks blurred,
 and the first failing check is the one reported.
 """
@@ -55,6 +56,14 @@ def assess_photo(
     Uses ``settings.detector`` and ``settings.detection_max_side`` for detection and
     ``min_face_pixels``, ``min_brightness``, ``max_brightness`` and ``min_sharpness`` as limits.
     """
+    height, width = image_rgb.shape[:2]
+    if min(height, width) < settings.min_face_pixels:
+        # No face of the size needed fits: say so, rather than "no face found".
+        raise PhotoRejected(
+            "too_small",
+            f"{filename}: the image is only {width}×{height} pixels; a face must be at least "
+            f"{settings.min_face_pixels} pixels high, so send a larger photo (at least "
+            f"{3 * settings.min_face_pixels} pixels on each side is best)")
     faces = detect_faces(image_rgb, detector=settings.detector,
                          max_side=settings.detection_max_side)
     if not faces:

@@ -18,11 +18,10 @@ half-way the caller rolls back and nothing remains, not even photo files (see ``
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import logging
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,66 +40,23 @@ from attendance.services.roster import add_to_roster
 from models import Embedder
 
 from .decoding import DecodedImage, decode_image
-from .duplicates import DuplicateIndex, DuplicateMatch
+from .duplicates import DuplicateIndex, DuplicateMatch, Tier
 from .errors import PhotoRejected
-from .permissions import Mode, check_existing, check_missing, check_new, nameable_numbers
+from .lookalikes import judge
+from .permissions import (
+    Mode,
+    check_existing,
+    check_missing,
+    check_new,
+    check_overrides,
+    nameable_numbers,
+)
 from .quality import QualityReport, assess_photo
+from .request import EnrollmentRequest, PhotoUpload
+from .result import EnrollmentResult, Outcome, PhotoOutcome
 from .storage import write_photo
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class PhotoUpload:
-    """One uploaded photo. ``filename`` is only shown in messages, never used as a path."""
-
-    filename: str
-    data: bytes
-
-
-class Outcome(enum.StrEnum):
-    ACCEPTED = "accepted"
-    SKIPPED = "skipped"
-    REJECTED = "rejected"
-
-
-@dataclass(frozen=True)
-class PhotoOutcome:
-    """What happened to one photo; ``reason`` is a :class:`PhotoRejected` code or None."""
-
-    filename: str
-    outcome: Outcome
-    message: str
-    content_hash: str
-    reason: str | None = None
-    photo_id: int | None = None
-    #: Set when the photo was accepted although it looks like this other student.
-    duplicate_of: str | None = None
-
-
-@dataclass(frozen=True)
-class EnrollmentResult:
-    """The outcome of :func:`enroll_student`; ``student_id`` is None if nothing was stored."""
-
-    student_number: str
-    student_id: int | None
-    created: bool
-    photos: tuple[PhotoOutcome, ...] = field(default_factory=tuple)
-
-    def count(self, outcome: Outcome) -> int:
-        return sum(1 for p in self.photos if p.outcome is outcome)
-
-    @property
-    def accepted(self) -> int:
-        return self.count(Outcome.ACCEPTED)
-
-    @property
-    def skipped(self) -> int:
-        return self.count(Outcome.SKIPPED)
-
-    @property
-    def rejected(self) -> int:
-        return self.count(Outcome.REJECTED)
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,38 +77,6 @@ class _Known:
     upload: PhotoUpload
     content_hash: str
     vectors: dict[str, NDArray[np.float32]]
-
-
-@dataclass(frozen=True)
-class EnrollmentRequest:
-    """Who to enroll, with which photos, and the consent recorded (see :func:`enroll_student`
-    for each field's meaning)."""
-
-    student_number: str
-    consent_by: str
-    photos: Sequence[PhotoUpload]
-    display_name: str | None = None
-    email: str | None = None
-    allow_duplicate: bool = False
-    actor: str = "cli"
-    consent_given_by: str | None = None
-    consent_relation: str = Relation.STUDENT.value
-    notice_version: str | None = None
-    consent_course_ids: Collection[int] | None = None
-    #: New student, photos for an enrolled one, or either (the operator's bulk runs).
-    mode: Mode = Mode.NEW_OR_ADD_PHOTOS
-    #: The course whose roster a new student joins (None: none; admins only).
-    course_id: int | None = None
-    #: Who asks (``attendance.access``); None: the operator.
-    by: Principal | None = None
-
-    @property
-    def number(self) -> str:
-        return self.student_number.strip()
-
-    @property
-    def name(self) -> str | None:
-        return (self.display_name or "").strip() or None
 
 
 @dataclass(frozen=True, eq=False)
@@ -196,6 +120,8 @@ def enroll_student(
     mode: Mode = Mode.NEW_OR_ADD_PHOTOS,
     course_id: int | None = None,
     by: Principal | None = None,
+    confirmed_lookalikes: frozenset[int] = frozenset(),
+    hold_for_confirmation: bool = False,
 ) -> EnrollmentResult:
     """Enroll (or add photos to) the student ``student_number``, in one session.
 
@@ -209,10 +135,13 @@ def enroll_student(
     (``attendance.services.students.update_student`` does that, audited). ``mode`` says
     whether the number must be new, must exist, or either; ``by`` (None: the operator) is
     checked by ``enrollment.permissions`` in the read and the write phase.
-    ``allow_duplicate`` is the operator's override of the duplicate check (the
-    override is audited). Raises :class:`InvalidInput` for a missing consent, number or name,
-    :class:`AlreadyEnrolled` for a taken number in mode NEW, and the access policy's refusals;
-    per-photo refusals are reported in the result, not raised.
+    ``allow_duplicate`` is the override of the duplicate check (admins and the operator;
+    audited); ``confirmed_lookalikes`` are the students the enroller confirmed the photos
+    do not show (look-alikes, ``enrollment.duplicates``; audited), and with
+    ``hold_for_confirmation`` nothing is stored while a look-alike is unconfirmed.
+    Raises :class:`InvalidInput` for a missing consent, number or name,
+    :class:`AlreadyEnrolled` for a taken number in mode NEW, and the access policy's
+    refusals; per-photo refusals are reported in the result, not raised.
 
     This runs the three phases (:func:`read_enrollment_context`, :func:`prepare_enrollment`,
     :func:`store_enrollment`) on one session, so on SQLite a write session holds the write
@@ -224,7 +153,8 @@ def enroll_student(
         display_name=display_name, email=email, allow_duplicate=allow_duplicate, actor=actor,
         consent_given_by=consent_given_by, consent_relation=consent_relation,
         notice_version=notice_version, consent_course_ids=consent_course_ids,
-        mode=mode, course_id=course_id, by=by,
+        mode=mode, course_id=course_id, by=by, confirmed_lookalikes=confirmed_lookalikes,
+        hold_for_confirmation=hold_for_confirmation,
     )
     context = read_enrollment_context(session, settings, embedders, request)
     prepared = prepare_enrollment(context, settings, embedders)
@@ -283,8 +213,11 @@ def prepare_enrollment(
                                       digest))
         else:
             items.append(_prepare(upload, digest, settings, embedders, context.duplicates,
-                                  request.allow_duplicate, context.nameable))
+                                  request, context.nameable))
         seen.add(digest)
+    if request.hold_for_confirmation and any(
+            isinstance(i, PhotoOutcome) and i.lookalike is not None for i in items):
+        items = [_held(i) if isinstance(i, _Prepared) else i for i in items]
     return PreparedEnrollment(context, tuple(items))
 
 
@@ -369,9 +302,16 @@ def _already_stored(item: _Prepared, number: str) -> PhotoOutcome:
                         item.content_hash)
 
 
+def _held(item: _Prepared) -> PhotoOutcome:
+    return PhotoOutcome(item.upload.filename, Outcome.HELD,
+                        f"{item.upload.filename}: fine, but not stored yet: first confirm that "
+                        "the look-alike below is a different person", item.content_hash)
+
+
 def _prepare(upload: PhotoUpload, digest: str, settings: Settings,
              embedders: Sequence[Embedder], duplicates: DuplicateIndex,
-             allow_duplicate: bool, nameable: frozenset[str] | None) -> PhotoOutcome | _Prepared:
+             request: EnrollmentRequest,
+             nameable: frozenset[str] | None) -> PhotoOutcome | _Prepared:
     try:
         image = decode_image(upload.data, filename=upload.filename,
                              max_bytes=settings.max_image_bytes,
@@ -382,14 +322,14 @@ def _prepare(upload: PhotoUpload, digest: str, settings: Settings,
     inputs = face_inputs(image.pixels, [quality.face])
     vectors = {e.name: np.asarray(e.embed(inputs), dtype=np.float32)[0] for e in embedders}
     duplicate = duplicates.nearest(vectors)
-    if duplicate is not None and not allow_duplicate:
-        if nameable is None or duplicate.student_number in nameable:
-            message = (f"{upload.filename}: {duplicate.describe()}; if this really is another "
-                       "person, enroll again allowing duplicates")
-        else:  # someone the enroller may not see: say nothing about who
-            message = (f"{upload.filename}: looks like a student enrolled in another class; "
-                       "if this really is another person, ask an admin to enroll the photo")
-        return PhotoOutcome(upload.filename, Outcome.REJECTED, message, digest, "duplicate")
+    if duplicate is not None:
+        verdict = judge(duplicate, filename=upload.filename,
+                        allow_duplicate=request.allow_duplicate,
+                        confirmed=request.confirmed_lookalikes, nameable=nameable,
+                        pixels=image.pixels, box=quality.box)
+        if not verdict.stored:
+            return PhotoOutcome(upload.filename, Outcome.REJECTED, verdict.message, digest,
+                                verdict.reason, lookalike=verdict.lookalike)
     return _Prepared(upload, digest, image, quality, vectors, duplicate)
 
 
@@ -432,6 +372,8 @@ def _store_known(session: Session, settings: Settings, photo: FacePhoto | None, 
 def _check(session: Session, request: EnrollmentRequest, student: Student | None) -> None:
     """What ``request.by`` may do with this number (``enrollment.permissions``), and a name
     for a new student."""
+    check_overrides(session, request.by, allow_duplicate=request.allow_duplicate,
+                    confirms_lookalikes=bool(request.confirmed_lookalikes))
     if student is not None:
         check_existing(session, request.by, request.mode, student)
         return
@@ -474,9 +416,12 @@ def _store(session: Session, settings: Settings, student: Student | None, item: 
     duplicate_of = item.duplicate.student_number if item.duplicate else None
     message = f"{item.upload.filename}: accepted"
     if item.duplicate is not None:
-        message += f" although it {item.duplicate.describe()} (duplicate check overridden)"
+        why = ("duplicate check overridden" if item.duplicate.tier is Tier.DUPLICATE
+               else "confirmed as a different person")
+        message += f" although it {item.duplicate.describe()} ({why})"
     return PhotoOutcome(item.upload.filename, Outcome.ACCEPTED, message, item.content_hash,
-                        photo_id=photo.id, duplicate_of=duplicate_of)
+                        photo_id=photo.id, duplicate_of=duplicate_of,
+                        duplicate_tier=item.duplicate.tier.value if item.duplicate else None)
 
 
 def _embedding_row(cipher: TemplateCipher, student_id: int, photo: FacePhoto,
@@ -507,7 +452,9 @@ def _audit(session: Session, actor: str, student: Student, result: EnrollmentRes
                  target_id=student.id, details=details)
     for p in result.photos:
         if p.duplicate_of is not None:
-            record_audit(session, actor=actor, action="student.enroll.duplicate_override",
+            action = ("student.enroll.lookalike_confirmed" if p.duplicate_tier == Tier.LOOKALIKE
+                      else "student.enroll.duplicate_override")
+            record_audit(session, actor=actor, action=action,
                          target_type="student", target_id=student.id,
                          details={"photo_id": p.photo_id, "looks_like": p.duplicate_of,
                                   "message": p.message})

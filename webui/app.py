@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, redirect, url_for
@@ -13,15 +14,17 @@ from werkzeug.wrappers import Response
 from attendance.config import Settings, load_settings
 from attendance.db import make_engine, make_session_factory
 
-from . import access, db, errors, i18n, input_guard, security, words
-from .auth import session_limits
+from . import access, db, errors, i18n, input_guard, public_links, security, words
+from .auth import own_password, session_limits
 from .auth.identity import load_identity
 from .auth.throttle import LoginLimits
 from .auth.views import bp as auth_bp
+from .cameras.changes import bp as camera_changes_bp
 from .cameras.views import bp as cameras_bp
 from .checkin.views import bp as checkin_bp
 from .courses.views import bp as courses_bp
 from .embedders import init_app as init_embedders
+from .erasure.views import bp as erasure_bp
 from .exports.views import bp as exports_bp
 from .extensions import csrf, login_manager
 from .formatting import register_filters
@@ -31,15 +34,18 @@ from .privacy.views import bp as privacy_bp
 from .review.views import bp as review_bp
 from .roster_import.views import bp as roster_import_bp
 from .sessions.views import bp as sessions_bp
+from .students.kept_photos import bp as kept_photos_bp
 from .students.views import bp as students_bp
 from .today.views import bp as today_bp
+from .users.views import bp as users_bp
 
 #: Room for the form fields and multipart framing around the photos, bytes.
 _FORM_OVERHEAD_BYTES = 1024 * 1024
 
 #: Every feature's blueprint, registered in this order.
 BLUEPRINTS = (auth_bp, courses_bp, sessions_bp, students_bp, roster_import_bp, exports_bp,
-              cameras_bp, history_bp, review_bp, privacy_bp, checkin_bp, today_bp)
+              cameras_bp, history_bp, review_bp, privacy_bp, checkin_bp, today_bp, users_bp,
+              erasure_bp, camera_changes_bp, kept_photos_bp)
 
 #: ``overrides`` keys that are not Flask config: the database and the face models to use.
 SESSION_FACTORY_KEY = "SESSION_FACTORY"
@@ -69,10 +75,12 @@ def create_app(
     input_guard.init_app(app)  # first: no hook or view ever sees a control character
     session_limits.init_app(app, settings)  # before the login requirement: expiry first
     security.init_app(app)
+    own_password.init_app(app)  # after the login requirement: a one-time password first
     errors.init_app(app)
     register_filters(app)
     words.register_globals(app)
     access.init_app(app)
+    public_links.init_app(app)
     _register_blueprints(app)
     return app
 
@@ -127,4 +135,12 @@ def _register_blueprints(app: Flask) -> None:
         """The home page: today's sessions of the user's courses."""
         return redirect(url_for("today.index"))
 
+    icon = (Path(app.static_folder or "static") / "favicon.ico").read_bytes()
+
+    def favicon() -> Response:
+        """Browsers ask for ``/favicon.ico`` whatever the page says: the same icon."""
+        return Response(icon, mimetype="image/vnd.microsoft.icon",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
     app.add_url_rule("/", "index", index)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)

@@ -28,8 +28,9 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
-#: Endpoints reachable without signing in (``checkin.form``: students check in with a code).
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "checkin.form"})
+#: Endpoints reachable without signing in (``checkin.form``: students check in with a code;
+#: ``favicon``: browsers ask for ``/favicon.ico`` on every site, signed in or not).
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "checkin.form", "favicon"})
 
 
 def init_app(app: Flask) -> None:

@@ -81,6 +81,8 @@ class Action(enum.StrEnum):
     CONSENT_FOR_ALL_COURSES = "consent_for_all_courses"
     MANAGE_CAMERAS = "manage_cameras"
     ASSIGN_TEACHER = "assign_teacher"
+    MANAGE_USERS = "manage_users"
+    CONFIRM_LOOKALIKE = "confirm_lookalike"
     # A course.
     VIEW_COURSE = "view_course"
     CHANGE_COURSE = "change_course"
@@ -118,6 +120,8 @@ SUBJECT_OF: Mapping[Action, Subject] = {
     Action.CONSENT_FOR_ALL_COURSES: Subject.NOTHING,
     Action.MANAGE_CAMERAS: Subject.NOTHING,
     Action.ASSIGN_TEACHER: Subject.NOTHING,
+    Action.MANAGE_USERS: Subject.NOTHING,
+    Action.CONFIRM_LOOKALIKE: Subject.NOTHING,
     Action.VIEW_COURSE: Subject.COURSE,
     Action.CHANGE_COURSE: Subject.COURSE,
     Action.ENROLL_INTO_COURSE: Subject.COURSE,
@@ -147,8 +151,13 @@ TEACHER_MAY: Mapping[Action, frozenset[Relation]] = {
     Action.ENROLL_WITHOUT_COURSE: frozenset(),  # a teacher's new student joins their roster
     Action.OVERRIDE_DUPLICATE_CHECK: frozenset(),
     Action.CONSENT_FOR_ALL_COURSES: frozenset(),  # it would reach other teachers' courses
-    Action.MANAGE_CAMERAS: frozenset(),  # add cameras, decide who may use them
+    Action.MANAGE_CAMERAS: frozenset(),  # add, change, remove cameras; decide who uses them
     Action.ASSIGN_TEACHER: frozenset(),  # a teacher's courses are their own
+    Action.MANAGE_USERS: frozenset(),  # accounts, roles, password resets
+    # A photo between the duplicate and the match threshold of another student: whoever
+    # enrolls confirms it shows someone else (audited; the look-alike is named only to
+    # those who may see them). Below the duplicate threshold only an admin overrides.
+    Action.CONFIRM_LOOKALIKE: frozenset({Relation.ANYONE}),
     # Courses.
     Action.VIEW_COURSE: frozenset({Relation.OWN_COURSE}),
     Action.CHANGE_COURSE: frozenset({Relation.OWN_COURSE}),
@@ -182,10 +191,12 @@ WORDS: Mapping[Action, str] = {
     Action.ENROLL_WITHOUT_COURSE: "enroll a student without putting them on a course",
     Action.OVERRIDE_DUPLICATE_CHECK: "override the duplicate check",
     Action.CONSENT_FOR_ALL_COURSES: "record or withdraw consent for all courses",
-    Action.MANAGE_CAMERAS: "add cameras or decide who uses them",
+    Action.MANAGE_CAMERAS: "add, change or remove cameras, or decide who uses them",
     Action.VIEW_COURSE: "see this course",
     Action.CHANGE_COURSE: "change this course",
     Action.ASSIGN_TEACHER: "choose the teacher of a course",
+    Action.MANAGE_USERS: "manage dashboard accounts",
+    Action.CONFIRM_LOOKALIKE: "confirm that a photo shows a different person",
     Action.ENROLL_INTO_COURSE: "enroll students into this course",
     Action.CONSENT_FOR_COURSE: "record or withdraw consent for this course",
     Action.VIEW_SESSION: "see this class session",
@@ -196,7 +207,7 @@ WORDS: Mapping[Action, str] = {
     Action.ADD_PHOTOS: "add photos to this student",
     Action.MANAGE_CONSENT: "record or withdraw this student's consent",
     Action.ADD_TO_OWN_ROSTER: "add this student to your roster",
-    Action.ERASE_STUDENT: "delete this student",
+    Action.ERASE_STUDENT: "erase this student",
     Action.VIEW_CAMERA: "see this camera",
     Action.USE_CAMERA: "use this camera",
     Action.SEE_CAMERA_SOURCE: "see this camera's source",

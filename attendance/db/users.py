@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -29,6 +29,10 @@ class User(Base):
     #: Bumped on sign-out and password change: every signed-in session of the account
     #: carries the number it started with and ends when it no longer matches.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Set when an admin created the account or reset its password: the password was shown
+    #: to the admin once and works only until the holder chooses their own (every page but
+    #: the password form and signing out asks for that first).
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: The dashboard language the user chose (a language code such as "es"); None: the
     #: browser's language.
     language: Mapped[str | None] = mapped_column(String(16))

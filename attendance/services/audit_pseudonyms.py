@@ -59,6 +59,13 @@ class ErasedIdentity:
 def pseudonymise_audit(session: Session, identity: ErasedIdentity, pseudonym: str) -> int:
     """Rewrite every audit entry that names ``identity`` (module docstring); returns how many
     entries changed."""
+    return rewrite_for_erasure(session, audit_rewrites(session, identity, pseudonym))
+
+
+def audit_rewrites(session: Session, identity: ErasedIdentity,
+                   pseudonym: str) -> dict[int, tuple[str, dict[str, Any]]]:
+    """The new (actor, details) of every audit entry naming ``identity``, by entry id;
+    nothing is written (the erasure's preview counts them)."""
     everywhere = _replacer(identity.tokens, pseudonym)
     about = _replacer(identity.tokens | identity.about_only, pseudonym)
     changes: dict[int, tuple[str, dict[str, Any]]] = {}
@@ -71,7 +78,7 @@ def pseudonymise_audit(session: Session, identity: ErasedIdentity, pseudonym: st
         new_actor = replace(entry.actor)
         if new_details != details or new_actor != entry.actor:
             changes[entry.id] = (new_actor[:200], new_details)
-    return rewrite_for_erasure(session, changes)
+    return changes
 
 
 def _candidates(identity: ErasedIdentity) -> Any:
@@ -117,4 +124,5 @@ def _scrub(value: Any, replace: Callable[[str], str], pseudonym: str, *, whole_k
     return value
 
 
-__all__ = ["PSEUDONYM_PREFIX", "ErasedIdentity", "new_pseudonym", "pseudonymise_audit"]
+__all__ = ["PSEUDONYM_PREFIX", "ErasedIdentity", "audit_rewrites", "new_pseudonym",
+           "pseudonymise_audit"]

@@ -39,7 +39,7 @@ def create_camera(
     name = name.strip()
     if not name or len(name) > 100:
         raise InvalidInput("camera name must be 1 to 100 characters long")
-    source = _validate_source(source)
+    source = validate_source(source)
     if session.scalar(select(Camera.id).where(Camera.name == name)) is not None:
         raise Conflict(f"a camera named {name!r} already exists; choose another name")
     if has_secrets(source) and cipher is None:
@@ -77,6 +77,18 @@ def camera_source(camera: Camera, cipher: TemplateCipher | None) -> str:
     plain = cipher.decrypt_bytes(camera.source_secret, camera.source_key_id,
                                  camera_source_aad(camera.id))
     return plain.decode("utf-8")
+
+
+def camera_signature(camera: Camera) -> str:
+    """A digest of what a worker reads from ``camera`` when it starts (name and source,
+    encrypted part included): a running worker whose camera's signature changed, or whose
+    camera is gone, starts again (``attendance.worker``)."""
+    digest = hashlib.sha256()
+    for part in (camera.name.encode(), camera.source.encode(), camera.source_secret or b"",
+                 (camera.source_key_id or "").encode()):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
 
 
 def get_camera(session: Session, name: str) -> Camera:
@@ -134,7 +146,8 @@ def list_cameras(session: Session) -> list[Camera]:
     return list(session.scalars(select(Camera).order_by(Camera.name)))
 
 
-def _validate_source(source: str) -> str:
+def validate_source(source: str) -> str:
+    """``source`` without surrounding blanks, or :class:`InvalidInput` saying what fits."""
     source = source.strip()
     if not source or len(source) > 1000 or any(ord(c) < 32 for c in source):
         raise InvalidInput(

@@ -26,22 +26,26 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from .. import access
+from ..access import Action, Principal
 from ..config import Settings
 from ..db import (
     AttendanceRecord,
     Base,
     ClassSession,
     Consent,
+    Course,
     Enrollment,
     FaceEmbedding,
     FacePhoto,
+    ReviewDecision,
     Sighting,
     Student,
 )
 from ..errors import NotFound
 from ..thumbnail_files import thumbnail_path
 from .audit import record_audit
-from .audit_pseudonyms import ErasedIdentity, new_pseudonym, pseudonymise_audit
+from .audit_pseudonyms import ErasedIdentity, audit_rewrites, new_pseudonym, pseudonymise_audit
 from .files import delete_after_commit
 from .sightings import evidence_candidates, without_candidates
 
@@ -76,30 +80,73 @@ class ErasureReport:
                 f"entry(ies) now say {self.pseudonym}")
 
 
-def erase_student(
-    session: Session, settings: Settings, student_id: int, *, actor: str,
-    user_id: int | None = None,
-) -> ErasureReport:
-    """Delete the student ``student_id`` and everything derived from their face, and replace
-    their personal data in the audit log by a pseudonym; audited (the entry names the
-    pseudonym and the counts, never the student or face data).
+@dataclass(frozen=True)
+class ErasurePreview:
+    """What :func:`erase_student` would remove now (the confirmation page lists it)."""
 
-    Raises :class:`NotFound` when there is no such student.
-    """
+    student_id: int
+    student_number: str
+    display_name: str
+    #: Codes of the courses whose rosters the student leaves.
+    courses: tuple[str, ...]
+    photos: int
+    photo_files: int
+    embeddings: int
+    sightings: int
+    thumbnails: int
+    attendance_records: int
+    consents: int
+    review_decisions: int
+    #: Other faces' sightings that name the student as the nearest match.
+    mentions: int
+    #: Audit entries whose personal data about the student becomes a pseudonym.
+    audit_entries: int
+
+
+def preview_erasure(session: Session, settings: Settings, student_id: int) -> ErasurePreview:
+    """Count what erasing ``student_id`` would remove, writing nothing; :class:`NotFound`
+    when there is no such student."""
     student = session.get(Student, student_id)
     if student is None:
         raise NotFound(f"student {student_id} does not exist")
+    photo_files, thumbnails = _files(session, settings, student_id)
+    courses = session.scalars(select(Course.code).join(
+        Enrollment, Enrollment.course_id == Course.id).where(
+        Enrollment.student_id == student_id).order_by(Course.code))
+    rewrites = audit_rewrites(session, _identity(session, student), new_pseudonym())
+    return ErasurePreview(
+        student_id=student_id, student_number=student.student_number,
+        display_name=student.display_name, courses=tuple(courses),
+        photos=_count(session, FacePhoto, FacePhoto.student_id, student_id),
+        photo_files=len(photo_files),
+        embeddings=_count(session, FaceEmbedding, FaceEmbedding.student_id, student_id),
+        sightings=_count(session, Sighting, Sighting.student_id, student_id),
+        thumbnails=len(thumbnails),
+        attendance_records=_count(session, AttendanceRecord, AttendanceRecord.student_id,
+                                  student_id),
+        consents=_count(session, Consent, Consent.student_id, student_id),
+        review_decisions=_count(session, ReviewDecision, ReviewDecision.student_id, student_id),
+        mentions=len(_mentioning(session, student_id)),
+        audit_entries=len(rewrites),
+    )
+
+
+def erase_student(
+    session: Session, settings: Settings, student_id: int, *, actor: str,
+    user_id: int | None = None, by: Principal | None = None,
+) -> ErasureReport:
+    """Delete the student ``student_id`` and everything derived from their face, and replace
+    their personal data in the audit log by a pseudonym; audited (the entry names the
+    pseudonym and the counts, never the student or face data). ``by`` (None: the operator)
+    must be allowed to erase students (``attendance.access``: admins).
+
+    Raises :class:`NotFound` when there is no such student.
+    """
+    student = access.load_student(session, by, Action.ERASE_STUDENT, student_id)
     number = student.student_number
     identity = _identity(session, student)
     pseudonym = new_pseudonym()
-    photo_paths = [p for p in session.scalars(select(FacePhoto.file_path).where(
-        FacePhoto.student_id == student_id, FacePhoto.file_path.is_not(None))) if p]
-    photo_files = _inside(settings.instance_path, photo_paths)
-    sighting_keys = session.execute(select(Sighting.seen_at, Sighting.dedupe_key).where(
-        Sighting.student_id == student_id, Sighting.dedupe_key.is_not(None))).all()
-    thumbnails = [thumbnail_path(settings.instance_path, row.seen_at, row.dedupe_key)
-                  for row in sighting_keys]
-    thumbnails = [t for t in thumbnails if t.is_file()]
+    photo_files, thumbnails = _files(session, settings, student_id)
     counts = {
         "mentions": _unname(session, student_id),
         "embeddings": _delete(session, FaceEmbedding, FaceEmbedding.student_id, student_id),
@@ -126,6 +173,19 @@ def erase_student(
     return report
 
 
+def _files(session: Session, settings: Settings, student_id: int) -> tuple[list[Path],
+                                                                           list[Path]]:
+    """The student's kept photo files and sighting thumbnails that exist on disk."""
+    photo_paths = [p for p in session.scalars(select(FacePhoto.file_path).where(
+        FacePhoto.student_id == student_id, FacePhoto.file_path.is_not(None))) if p]
+    sighting_keys = session.execute(select(Sighting.seen_at, Sighting.dedupe_key).where(
+        Sighting.student_id == student_id, Sighting.dedupe_key.is_not(None))).all()
+    thumbnails = [thumbnail_path(settings.instance_path, row.seen_at, row.dedupe_key)
+                  for row in sighting_keys]
+    return (_inside(settings.instance_path, photo_paths),
+            [t for t in thumbnails if t.is_file()])
+
+
 def _identity(session: Session, student: Student) -> ErasedIdentity:
     """What identifies ``student`` in audit entries (``audit_pseudonyms``), read before the
     rows go."""
@@ -140,9 +200,9 @@ def _identity(session: Session, student: Student) -> ErasedIdentity:
                           frozenset(parts | {g for g in givers if g}))
 
 
-def _unname(session: Session, student_id: int) -> int:
-    """Remove the student as a model's ``candidate`` (nearest match) from the evidence of
-    other faces' sightings in the sessions of their courses; returns how many changed."""
+def _mentioning(session: Session, student_id: int) -> list[Sighting]:
+    """Other faces' sightings, in the sessions of the student's courses, whose evidence
+    names the student as a model's ``candidate`` (nearest match)."""
     courses = select(Enrollment.course_id).where(Enrollment.student_id == student_id).union(
         select(ClassSession.course_id)
         .join(AttendanceRecord, AttendanceRecord.class_session_id == ClassSession.id)
@@ -152,19 +212,28 @@ def _unname(session: Session, student_id: int) -> int:
         .join(ClassSession, ClassSession.id == Sighting.class_session_id)
         .where(ClassSession.course_id.in_(courses),
                or_(Sighting.student_id.is_(None), Sighting.student_id != student_id)))
-    changed = 0
-    for sighting in rows:
-        if student_id in evidence_candidates(sighting.evidence or {}):
-            sighting.evidence = without_candidates(sighting.evidence or {}, {student_id})
-            changed += 1
-    return changed
+    return [s for s in rows if student_id in evidence_candidates(s.evidence or {})]
+
+
+def _unname(session: Session, student_id: int) -> int:
+    """Remove the student as the nearest match from the evidence of the sightings of
+    :func:`_mentioning`; returns how many changed."""
+    mentioning = _mentioning(session, student_id)
+    for sighting in mentioning:
+        sighting.evidence = without_candidates(sighting.evidence or {}, {student_id})
+    return len(mentioning)
+
+
+def _count(session: Session, table: type[Base], column: InstrumentedAttribute[Any],
+           student_id: int) -> int:
+    return int(session.scalar(select(func.count()).select_from(table)
+                              .where(column == student_id)) or 0)
 
 
 def _delete(session: Session, table: type[Base], column: InstrumentedAttribute[Any],
             student_id: int) -> int:
     # Counted first, then deleted: rowcount of a bulk delete is not reliable on every driver.
-    count = int(session.scalar(select(func.count()).select_from(table)
-                               .where(column == student_id)) or 0)
+    count = _count(session, table, column, student_id)
     session.execute(delete(table).where(column == student_id))
     return count
 
@@ -181,4 +250,4 @@ def _inside(instance_path: Path, relative: list[str]) -> list[Path]:
     return found
 
 
-__all__ = ["ErasureReport", "erase_student"]
+__all__ = ["ErasurePreview", "ErasureReport", "erase_student", "preview_erasure"]

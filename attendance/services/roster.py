@@ -24,11 +24,22 @@ def add_to_roster(
     """Put students on the course roster (idempotent); returns those newly added.
 
     Students are named by database id or by student number; an unknown one raises
-    :class:`NotFound` before anything is added. ``by`` (None: the operator) must be allowed
-    to change the course and to add each student to it (``attendance.access``).
+    :class:`NotFound` before anything is added, saying that the valid ones were not added
+    either. ``by`` (None: the operator) must be allowed to change the course and to add each
+    student to it (``attendance.access``).
     """
     access.load_course(session, by, Action.CHANGE_COURSE, course_id)
-    students = _resolve_students(session, student_ids, student_numbers)
+    numbers = {n.strip() for n in student_numbers if n.strip()}
+    known = set(session.scalars(select(Student.student_number)
+                                .where(Student.student_number.in_(numbers))))
+    if unknown := sorted(numbers - known):
+        valid = len(known) + len(set(student_ids))
+        raise NotFound(
+            f"Nothing was added: no student has the number{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(unknown)} (enroll them first, or correct the number)."
+            + (f" The {valid} other number(s) were valid but were not added either: correct "
+               "or remove the unknown one(s) and add the list again." if valid else ""))
+    students = _resolve_students(session, student_ids, numbers)
     for student in students:
         access.require(session, by, Action.ADD_TO_OWN_ROSTER, student)
     present = set(

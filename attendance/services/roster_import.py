@@ -2,8 +2,12 @@
 
 The file has a header row naming the columns ``student_number``, ``name``, ``course_code``
 and optionally ``email`` (any order, case-insensitive; ``display_name`` is accepted for
-``name``). Each row puts one student on one course's roster, creating the student (without
-photos or consent: they enroll their face later) when the number is new.
+``name``). Other columns are not imported, and the preview names them; a column named twice
+refuses the file. A row with more values than the header has columns is an error of that
+row (typically a name with a comma, unquoted), never read shifted. Each row puts one student
+on one course's roster, creating the student (without photos or consent: they enroll their
+face later) when the number is new. An enrolled student's name and email are never changed
+by an import (only their page does that): a row giving other ones says so.
 
 :func:`plan_roster_import` checks rows against the database and returns per-row errors; it
 writes nothing. :func:`apply_roster_import` plans again (the database may have changed since
@@ -31,6 +35,7 @@ from .audit import record_audit
 #: Most data rows accepted in one file (a whole school's enrollment is split up).
 MAX_ROWS = 2000
 REQUIRED_COLUMNS = ("student_number", "name", "course_code")
+_IMPORTED = ("student_number", "name", "email", "course_code")
 _ALIASES = {"display_name": "name", "number": "student_number", "course": "course_code"}
 #: Deliberately loose, as on the enrollment form: the address is only shown, never mailed.
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -38,13 +43,23 @@ _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 @dataclass(frozen=True)
 class ImportRow:
-    """One data row as read: ``line`` is its line number in the file (header is line 1)."""
+    """One data row as read: ``line`` is its line number in the file (header is line 1);
+    ``problem`` says what was wrong with its shape (too many values), if anything."""
 
     line: int
     student_number: str
     name: str
     email: str
     course_code: str
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class RosterFile:
+    """A roster CSV as read: its data rows, and the header's columns that are not imported."""
+
+    rows: list[ImportRow]
+    ignored_columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,11 +68,15 @@ class PlannedRow:
     errors: tuple[str, ...]
     #: ``new student``, ``existing student`` or ``already on the roster`` when error-free.
     action: str = ""
+    #: What the row asks that is not done (an enrolled student's other name or email).
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class ImportPlan:
     rows: tuple[PlannedRow, ...]
+    #: Columns of the file that are not imported.
+    ignored_columns: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -76,8 +95,13 @@ class ImportSummary:
 
 
 def read_roster_csv(data: bytes) -> list[ImportRow]:
-    """The data rows of a roster CSV (UTF-8, with or without BOM); :class:`InvalidInput`
-    when the file is not such a CSV, lacks a required column or has too many rows."""
+    """The data rows of a roster CSV (see :func:`read_roster_file`)."""
+    return read_roster_file(data).rows
+
+
+def read_roster_file(data: bytes) -> RosterFile:
+    """A roster CSV (UTF-8, with or without BOM) read; :class:`InvalidInput` when the file
+    is not such a CSV, lacks a required column, names one twice or has too many rows."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -96,6 +120,14 @@ def read_roster_csv(data: bytes) -> list[ImportRow]:
             f"the header row lacks {', '.join(missing)}; expected columns: "
             "student_number, name, email (optional), course_code"
         )
+    for name in _IMPORTED:
+        if columns.count(name) > 1:
+            places = [str(i + 1) for i, c in enumerate(columns) if c == name]
+            raise InvalidInput(f"the header row names {name} more than once (columns "
+                               f"{', '.join(places)}); keep one of them")
+    ignored = tuple(h.strip() or f"(column {i + 1} without a name)"
+                    for i, (h, c) in enumerate(zip(header, columns, strict=True))
+                    if c not in _IMPORTED)
     rows: list[ImportRow] = []
     try:
         for cells in reader:
@@ -107,21 +139,34 @@ def read_roster_csv(data: bytes) -> list[ImportRow]:
             rows.append(ImportRow(
                 line=reader.line_num, student_number=values.get("student_number", ""),
                 name=values.get("name", ""), email=values.get("email", ""),
-                course_code=values.get("course_code", ""),
+                course_code=values.get("course_code", ""), problem=_shape(cells, header),
             ))
     except csv.Error as exc:
         raise InvalidInput(f"the file is not valid CSV near line {reader.line_num}: {exc}") from exc
     if not rows:
         raise InvalidInput("the file has a header but no data rows")
-    return rows
+    return RosterFile(rows, ignored)
+
+
+def _shape(cells: Sequence[str], header: Sequence[str]) -> str:
+    """What is wrong with a row's number of values ("" when nothing): more values than the
+    header has columns would be read shifted, so the row is refused instead."""
+    extra = [c for c in cells[len(header):] if c.strip()]
+    if not extra:
+        return ""  # empty trailing cells, as spreadsheets write them, are harmless
+    return (f"{len(cells)} values but the header has {len(header)} columns (extra: "
+            f"{', '.join(repr(c.strip()) for c in extra[:3])}); a value holding a comma needs "
+            'quotes, like "Lovelace, Ada"')
 
 
 def plan_roster_import(
-    session: Session, rows: Sequence[ImportRow], *, by: Principal | None = None
+    session: Session, rows: Sequence[ImportRow], *, by: Principal | None = None,
+    ignored_columns: Sequence[str] = (),
 ) -> ImportPlan:
     """Check ``rows`` without writing. ``by`` (None: the operator) may name only the courses
     they may change (a teacher's own); any other course is reported exactly like one that
-    does not exist."""
+    does not exist. A row giving an enrolled student another name or email gets a note
+    (the stored ones are named only to someone who may see the student)."""
     access.require(session, by, Action.IMPORT_ROSTER)
     # Text with control characters is refused row by row (below) and never sent to the
     # database: PostgreSQL cannot even compare a NUL.
@@ -143,17 +188,36 @@ def plan_roster_import(
     planned: list[PlannedRow] = []
     for row in rows:
         errors = _row_errors(row, courses, students, seen, names)
-        action = ""
+        action, notes = "", tuple[str, ...]()
         if not errors:
             student = students.get(row.student_number)
             if student is None:
                 action = "new student"
-            elif (courses[row.course_code], student.id) in on_roster:
-                action = "already on the roster"
             else:
-                action = "existing student"
-        planned.append(PlannedRow(row, tuple(errors), action))
-    return ImportPlan(tuple(planned))
+                action = ("already on the roster"
+                          if (courses[row.course_code], student.id) in on_roster
+                          else "existing student")
+                notes = _unchanged(row, student, access.may(
+                    session, by, Action.VIEW_STUDENT, student))
+        planned.append(PlannedRow(row, tuple(errors), action, notes))
+    return ImportPlan(tuple(planned), tuple(ignored_columns))
+
+
+def _unchanged(row: ImportRow, student: Student, visible: bool) -> tuple[str, ...]:
+    """Notes on what the row gives an enrolled student that the import does not store. The
+    stored values are compared only for someone who may see the student; to anyone else
+    every name or email given gets the note, so nothing is learnt about the stored ones."""
+    where = "change it on the student's page (Edit name and email)"
+    notes = []
+    if row.email and (not visible or row.email != (student.email or "")):
+        notes.append(f"the email {row.email} is not stored: the student is enrolled, {where}"
+                     if visible else "the email in the file is not used for an enrolled "
+                     "student")
+    if row.name and (not visible or row.name != student.display_name):
+        notes.append(f"the name {row.name!r} is not stored: the student is enrolled as "
+                     f"{student.display_name!r}; {where}" if visible else
+                     "the name in the file is not used for an enrolled student")
+    return tuple(notes)
 
 
 def apply_roster_import(
@@ -207,6 +271,8 @@ def _row_errors(
     seen: dict[tuple[str, str], int],
     names: dict[str, tuple[str, int]],
 ) -> list[str]:
+    if row.problem:
+        return [row.problem]
     errors = [p for text, what in ((row.student_number, "student number"), (row.name, "name"),
                                    (row.email, "email"), (row.course_code, "course code"))
               if (p := control_character_problem(text, what)) is not None]

@@ -29,12 +29,15 @@ _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 
 
 def create_user(
-    session: Session, *, username: str, password: str, role: Role | str, actor: str = "cli"
+    session: Session, *, username: str, password: str, role: Role | str, actor: str = "cli",
+    user_id: int | None = None, must_change_password: bool = False,
 ) -> User:
     """Create an active account; ``role`` is ``admin`` or ``teacher``.
 
-    The password needs at least :data:`MIN_PASSWORD_LENGTH` characters. The creation is
-    audited as ``user.create`` by ``actor``.
+    The password needs at least :data:`MIN_PASSWORD_LENGTH` characters; with
+    ``must_change_password`` it is a one-time password (the holder chooses their own at the
+    first sign-in). The creation is audited as ``user.create`` by ``actor`` (account
+    ``user_id``, if any).
     """
     username = username.strip()
     if not _USERNAME_RE.match(username):
@@ -53,6 +56,7 @@ def create_user(
         username=username,
         password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
         role=role_value,
+        must_change_password=must_change_password,
     )
     session.add(user)
     session.flush()
@@ -63,6 +67,7 @@ def create_user(
         target_type="user",
         target_id=user.id,
         details={"username": username, "role": role_value},
+        user_id=user_id,
     )
     return user
 
@@ -73,6 +78,17 @@ def get_user_by_username(session: Session, username: str) -> User:
     if user is None:
         raise NotFound(f"no user {username!r}; create it with 'attendance user create'")
     return user
+
+
+def hash_password(password: str) -> str:
+    """The stored form of ``password`` (:data:`PASSWORD_METHOD`, random salt)."""
+    return generate_password_hash(password, method=PASSWORD_METHOD)
+
+
+def check_new_password(password: str) -> None:
+    """Refuse (:class:`InvalidInput`) a password too short to be set."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"password is too short; use at least {MIN_PASSWORD_LENGTH} characters")
 
 
 def verify_password(user: User, password: str) -> bool:
@@ -123,6 +139,7 @@ def change_password(
         raise InvalidInput("the new password must differ from the current one")
     user.password_hash = generate_password_hash(new_password, method=PASSWORD_METHOD)
     user.session_version += 1
+    user.must_change_password = False
     session.flush()
     record_audit(session, actor=user.username, action="user.password_change",
                  target_type="user", target_id=user.id, details={}, user_id=user.id)

@@ -23,10 +23,10 @@ from models import Embedder, load_embedders
 from ..camera_sources import redact_text
 from ..config import Settings
 from ..crypto import TemplateCipher
-from ..db import ClassSession, Course, read_only_factory
+from ..db import Camera, ClassSession, Course, read_only_factory
 from ..errors import NotFound, PermissionDenied
 from ..matching import Gallery
-from ..services.cameras import camera_source, get_camera, session_camera_id
+from ..services.cameras import camera_signature, camera_source, get_camera, session_camera_id
 from ..services.finalize import finalize_session
 from ..services.heartbeat import record_heartbeat
 from ..services.oversight import add_frame_coverage
@@ -75,8 +75,15 @@ class CameraWorker:
         clock: Clock | None = None,
         metrics: WorkerMetrics | None = None,
         redact: Callable[[str], str] = redact_text,
+        signature: str | None = None,
     ) -> None:
         self.settings = settings
+        #: ``camera_signature`` of the camera row this worker was built from (None: not
+        #: watched); when the row changes or goes, :attr:`outdated` is set.
+        self.signature = signature
+        #: Set when the camera was changed or removed in the database: the process ends so
+        #: it can start again with the camera as it is now (``runner``).
+        self.outdated = threading.Event()
         self._redact = redact
         self.camera_id = camera_id
         self.camera_name = camera_name
@@ -128,6 +135,7 @@ class CameraWorker:
         with read_only_factory(session_factory)() as session:
             camera = get_camera(session, camera_name)
             camera_id, source = camera.id, camera_source(camera, cipher)
+            signature = camera_signature(camera)
         models = list(embedders) if embedders is not None else load_embedders(
             settings.embedders, dlib_jitters=settings.dlib_jitters
         )
@@ -141,7 +149,22 @@ class CameraWorker:
             clock=clock,
             metrics=metrics,
             redact=lambda text: redact_text(text, source),
+            signature=signature,
         )
+
+    def camera_unchanged(self, session: Session) -> bool:
+        """False (and :attr:`outdated` set) when this worker's camera was renamed, given
+        another source, or removed since the worker was built."""
+        if self.signature is None:
+            return True
+        row = session.get(Camera, self.camera_id)
+        if row is not None and camera_signature(row) == self.signature:
+            return True
+        if not self.outdated.is_set():
+            logger.warning("camera %s was %s in the database; its worker stops to start again "
+                           "with it", self.camera_name, "removed" if row is None else "changed")
+        self.outdated.set()
+        return False
 
     def tick(self, class_session_id: int) -> TickReport:
         """Capture and process one frame for ``class_session_id``; never raises."""

@@ -24,6 +24,9 @@ from .supervisor import WorkerSupervisor
 
 logger = logging.getLogger(__name__)
 
+#: Seconds between the stop watcher's looks at "the camera changed".
+_WATCH_S = 0.5
+
 
 def worker_engine(settings: Settings) -> Engine:
     """The worker's own engine: on SQLite it waits only ``worker_sqlite_busy_timeout_seconds``
@@ -32,8 +35,10 @@ def worker_engine(settings: Settings) -> Engine:
 
 
 def run_worker(settings: Settings, camera_name: str, stop: threading.Event, *,
-               verify_token: bool = True) -> None:
-    """Run the worker of camera ``camera_name`` until ``stop`` is set (blocking).
+               verify_token: bool = True) -> bool:
+    """Run the worker of camera ``camera_name`` until ``stop`` is set (blocking), or until
+    the camera is changed or removed in the database: then it returns True, so the process
+    can start again with the camera as it is (False otherwise).
 
     ``settings.worker_token`` must be the camera's current token (``attendance camera token``),
     checked against the database before anything else (unless ``verify_token`` is False: a
@@ -49,15 +54,17 @@ def run_worker(settings: Settings, camera_name: str, stop: threading.Event, *,
         factory = make_session_factory(engine)
         worker = _connect(settings, factory, camera_name, metrics, stop, verify_token)
         if worker is None:
-            return
+            return False
         metrics.serve(settings.metrics_port)
         scheduler = build_scheduler(settings, [worker])
-        watcher = threading.Thread(target=_stop_when_set, args=(scheduler, stop),
+        watcher = threading.Thread(target=_stop_when_set,
+                                   args=(scheduler, stop, worker.outdated),
                                    name="worker-stop", daemon=True)
         watcher.start()
         logger.info("worker of camera %s started", camera_name)
         if not stop.is_set():
             scheduler.start()  # blocks until the watcher shuts it down
+        return worker.outdated.is_set()
     finally:
         if worker is not None:
             worker.close()
@@ -120,8 +127,10 @@ def start_worker_processes(
     return supervisor
 
 
-def _stop_when_set(scheduler: BaseScheduler, stop: threading.Event) -> None:
-    stop.wait()
+def _stop_when_set(scheduler: BaseScheduler, stop: threading.Event,
+                   outdated: threading.Event) -> None:
+    while not stop.wait(_WATCH_S) and not outdated.is_set():
+        pass
     if scheduler.running:
         scheduler.shutdown(wait=True)
 

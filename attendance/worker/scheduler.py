@@ -112,6 +112,8 @@ def refresh_job(scheduler: BaseScheduler, worker: CameraWorker, scheduled: _Sche
     # Whole days past every retention; the daily purge job sorts out the kinds in between.
     purge(settings.instance_path, now.date(), settings.longest_thumbnail_retention_days)
     with worker.session_factory() as session, session.begin():
+        if not worker.camera_unchanged(session):
+            return  # the camera was changed or removed: the worker starts again (runner)
         course_ids = list(session.scalars(
             select(Course.id).where(Course.camera_id == worker.camera_id)
         ))

@@ -61,6 +61,10 @@ class _Child:
     restarts: int = 0
     last_exit: str | None = None
     next_start: float = 0.0
+    #: No longer discovered (the camera was removed, renamed or films no course): its
+    #: process is asked to stop and the child is forgotten once it has.
+    retired: bool = False
+    signalled: bool = False
 
 
 def child_command(camera: str) -> list[str]:
@@ -189,16 +193,38 @@ class WorkerSupervisor:
             return
         with self._lock:
             for name in names:
+                # A retired child still stopping keeps its place (and its process, to be
+                # reaped); the camera gets a new worker at the first discovery after that.
                 if name not in self._children:
                     self._children[name] = _Child(name, next_start=now)
                     logger.info("camera %s: starting its worker process", name)
+            for name, child in self._children.items():
+                if name not in names and not child.retired:
+                    child.retired = True
+                    logger.info("camera %s no longer films a course (removed, renamed or "
+                                "detached): stopping its worker process", name)
 
     def _check(self, child: _Child, now: float) -> None:
+        if child.retired:
+            self._retire(child)
+            return
         process = child.process
         if process is not None and process.poll() is not None:
             self._ended(child, now, restart=True)
         if child.process is None and now >= child.next_start:
             self._spawn(child, now)
+
+    def _retire(self, child: _Child) -> None:
+        """Ask a retired child's process to stop (SIGTERM, once); forget it when it has."""
+        process = child.process
+        if process is not None and process.poll() is None:
+            if not child.signalled:
+                process.send_signal(signal.SIGTERM)
+                child.signalled = True
+            return
+        with self._lock:
+            if self._children.get(child.camera) is child:
+                del self._children[child.camera]
 
     def _spawn(self, child: _Child, now: float) -> None:
         try:

@@ -5,7 +5,7 @@ on its Password page (a code such as ``es``). Nullable: NULL, and so every exist
 account, means "the browser's language" (``webui.i18n``). No data to move.
 
 Revision ID: 79a1987f7d72
-Revises: 583d7a93edd8
+Revises: e28e49b8fbb3
 Create Date: 2026-11-27 16:27:22.949212
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision: str = '79a1987f7d72'
-down_revision: str | None = '583d7a93edd8'
+down_revision: str | None = 'e28e49b8fbb3'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -82,3 +82,61 @@ def test_ensure_admin_creates_one_admin_once(cli: Cli) -> None:
     assert "Admin account exists: log in as 'admin'" in again.output
     with cli.session() as session:
         assert len(session.scalars(select(User)).all()) == 1
+
+
+def _one_time(output: str) -> str:
+    return output.split("New one-time password for ")[1].split(": ", 1)[1].split()[0]
+
+
+def test_reset_password_prints_a_one_time_password_once(cli: Cli) -> None:
+    cli("user", "create", "tina", "--password-stdin", input="old password\n")
+    before = stored(cli, "tina")
+    assert before is not None
+    result = cli("user", "reset-password", "tina")
+    assert result.exit_code == 0, result.output
+    password = _one_time(result.output)
+    after = stored(cli, "tina")
+    assert after is not None
+    assert verify_password(after, password)
+    assert not verify_password(after, "old password")
+    assert after.must_change_password
+    assert after.session_version == before.session_version + 1  # signed out everywhere
+    missing = cli("user", "reset-password", "nobody")
+    assert missing.exit_code == 1
+    assert "no user 'nobody'" in missing.output
+
+
+def test_deactivate_and_reactivate(cli: Cli) -> None:
+    cli("user", "create", "boss", "--admin", "--generate")
+    cli("user", "create", "tina", "--generate")
+    result = cli("user", "deactivate", "tina")
+    assert result.exit_code == 0, result.output
+    assert "'tina' is deactivated now." in result.output
+    tina = stored(cli, "tina")
+    assert tina is not None
+    assert not tina.active
+    assert "already was deactivated" in cli("user", "deactivate", "tina").output
+    listing = cli("user", "list").output
+    assert "tina\tteacher\tdeactivated" in listing
+    assert "boss\tadmin\tactive" in listing
+    assert cli("user", "reactivate", "tina").exit_code == 0
+    tina = stored(cli, "tina")
+    assert tina is not None
+    assert tina.active
+
+
+def test_the_last_active_admin_stays(cli: Cli) -> None:
+    cli("user", "create", "boss", "--admin", "--generate")
+    result = cli("user", "deactivate", "boss")
+    assert result.exit_code == 1
+    assert "boss is the only active admin and cannot be deactivated" in result.output
+    demote = cli("user", "set-role", "boss", "--teacher")
+    assert demote.exit_code == 1
+    assert "make another account an admin first" in demote.output
+    cli("user", "create", "tina", "--generate")
+    assert cli("user", "set-role", "tina", "--admin").exit_code == 0
+    assert cli("user", "set-role", "boss", "--teacher").exit_code == 0
+    boss = stored(cli, "boss")
+    assert boss is not None
+    assert boss.role == "teacher"
+    assert cli("user", "set-role", "boss").exit_code == 2  # neither --admin nor --teacher

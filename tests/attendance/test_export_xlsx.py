@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
-from datetime import datetime
+import zipfile
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -37,6 +39,32 @@ def test_control_characters_are_stripped_from_cells() -> None:
 
 
 def test_stripping_cannot_uncover_a_formula() -> None:
-    assert xlsx_text("\x01=cmd()") == "'=cmd()"
-    assert xlsx_text("'=cmd()") == "'=cmd()"  # already neutralised: unchanged
-    assert xlsx_text("plain") == "plain"
+    rows = [_row("S1", "\x01=cmd()", reason="+1 for effort")]
+    data = report_xlsx(rows)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml")  # no formula at all
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    name, reason = workbook.active["H2"], workbook.active["M2"]
+    assert (name.value, name.data_type, name.quotePrefix) == ("=cmd()", "s", True)
+    assert (reason.value, reason.quotePrefix) == ("+1 for effort", True)
+    assert xlsx_text("plain\x07") == "plain"
+
+
+def test_text_keeps_no_protective_apostrophe_and_dates_are_dates() -> None:
+    """The CSV's apostrophe guard is for CSV: in XLSX the cell type does that job, so a
+    name like "-Dash" or "=Eq" reads as typed, and dates and times are real ones."""
+    row = _row("-S1", "=Eq O'Neil")
+    row = dataclasses.replace(row, first_seen=datetime(2026, 3, 2, 9, 4, 5, tzinfo=BERLIN),
+                              sightings=4)
+    workbook = openpyxl.load_workbook(io.BytesIO(report_xlsx([row])))
+    sheet = workbook.active
+    cells = {c.column_letter: c for c in sheet[2]}
+    assert (cells["G"].value, cells["H"].value) == ("-S1", "=Eq O'Neil")
+    assert cells["C"].value == datetime(2026, 3, 2)
+    assert cells["C"].number_format == "yyyy-mm-dd"
+    assert (cells["D"].value, cells["E"].value) == (time(9, 0), time(10, 30))
+    assert cells["D"].number_format == "hh:mm"
+    assert cells["J"].value == datetime(2026, 3, 2, 9, 4, 5)
+    assert cells["J"].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert cells["K"].value == 4
+    assert cells["O"].value is None  # not incomplete: an empty cell

@@ -51,6 +51,10 @@ def test_refusals_of_things_that_are_not_good_images(lfw: LfwFaces) -> None:
     assert "not a JPEG" in str(_refused(b"this is a text file\n" * 10, "not_an_image"))
     assert "truncated" in str(_refused(jpeg[: len(jpeg) // 2], "corrupt"))
     assert "larger than" in str(_refused(jpeg, "too_large", max_bytes=len(jpeg) - 1))
+    # The limit in words people read, not "15,728,640 bytes".
+    limit = str(_refused(b"x" * 1_500_001, "too_large", max_bytes=1_500_000))
+    assert "larger than the limit of 1.5 MB (setting max_image_bytes)" in limit
+    assert "1,500,000" not in limit
     # An allowed-looking container of a refused format (EPS would start Ghostscript).
     _refused(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n", "not_an_image")
 

@@ -125,3 +125,35 @@ def test_enroll_and_identify_commands(
     missing = runner.invoke(enroll, [str(root), "--course", "NOPE", "--consent-by", "x"])
     assert missing.exit_code == 1
     assert "NOPE" in missing.output
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_enroll_command_refuses_lookalikes_unless_allowed(
+    session_factory: sessionmaker[Session], lfw: LfwFaces, tmp_path: Path,
+) -> None:
+    """The testers' case: a third photo of an enrolled student, filed as a new student, is
+    reported as a look-alike (dlib 0.501: above the duplicate threshold, below the match
+    threshold) and stored only with --allow-duplicates; 'identify' then still names the
+    first record, because the second one was refused."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    (first / "B001 George Bush").mkdir(parents=True)
+    for n in (1, 2):
+        (first / "B001 George Bush" / f"{n}.jpg").write_bytes(lfw.jpeg("George_W_Bush", n))
+    (second / "B002 Someone New").mkdir(parents=True)
+    (second / "B002 Someone New" / "4.jpg").write_bytes(lfw.jpeg("George_W_Bush", 4))
+    runner = CliRunner()
+    assert runner.invoke(enroll, [str(first), "--consent-by", "registrar"]).exit_code == 0
+    refused = runner.invoke(enroll, [str(second), "--consent-by", "registrar"])
+    assert refused.exit_code == 0, refused.output
+    assert "rejected [B002] 4.jpg: looks like B001 George Bush (dlib distance 0.50" in (
+        refused.output)
+    assert "1 photo(s) look like another enrolled student." in refused.output
+    assert "--allow-duplicates" in refused.output
+    with session_factory() as session:
+        assert session.scalar(select(Student).where(Student.student_number == "B002")) is None
+    named = runner.invoke(identify, [str(lfw.path("George_W_Bush", 4))])
+    assert "decision: B001 George Bush" in named.output
+    allowed = runner.invoke(enroll, [str(second), "--consent-by", "registrar",
+                                     "--allow-duplicates"])
+    assert allowed.exit_code == 0, allowed.output
+    assert "photos accepted: 1" in allowed.output

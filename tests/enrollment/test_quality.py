@@ -38,6 +38,16 @@ def test_no_face(settings: Settings) -> None:
     _rejected(np.full((200, 200, 3), 128, np.uint8), settings, "no_face")
 
 
+def test_an_image_smaller_than_a_face_is_too_small_not_faceless(
+    lfw: LfwFaces, settings: Settings,
+) -> None:
+    tiny = cv2.resize(lfw.rgb("George_W_Bush", 1), (24, 24), interpolation=cv2.INTER_AREA)
+    message = _rejected(tiny, settings, "too_small")
+    assert "the image is only 24×24 pixels; a face must be at least 60 pixels high" in message
+    assert "no face" not in message
+    _rejected(np.full((300, 59, 3), 128, np.uint8), settings, "too_small")  # too narrow
+
+
 def test_two_faces(lfw: LfwFaces, settings: Settings) -> None:
     pair = np.hstack([lfw.rgb("George_W_Bush", 1), lfw.rgb("Colin_Powell", 1)])
     message = _rejected(pair, settings, "several_faces")

@@ -24,6 +24,8 @@ NOT_IMAGE = frozenset({"not_an_image"})
 BROKEN = frozenset({"not_an_image", "corrupt"})
 BOMB = frozenset({"too_many_pixels"})
 NO_FACE = frozenset({"no_face"})
+#: Smaller than a face may be: refused as such, not as "no face".
+TOO_SMALL = frozenset({"too_small"})
 
 
 @dataclass(frozen=True)
@@ -158,10 +160,10 @@ def make_bad_files(face: NDArray[np.uint8], other: NDArray[np.uint8]) -> list[Ba
         BadFile("bomb_400mp.bmp", bmp_bomb(20_000, 20_000), BOMB, bomb=True),
         BadFile("text_chunk_bomb.png", _png_text_bomb(face), BROKEN),
         BadFile("line_1x100000.png", _encode(np.full((1, 100_000, 3), 90, np.uint8), "PNG"),
-                NO_FACE),
+                TOO_SMALL),
         BadFile("line_100000x1.png", _encode(np.full((100_000, 1, 3), 90, np.uint8), "PNG"),
-                NO_FACE),
-        BadFile("one_pixel.png", _encode(np.zeros((1, 1, 3), np.uint8), "PNG"), NO_FACE),
+                TOO_SMALL),
+        BadFile("one_pixel.png", _encode(np.zeros((1, 1, 3), np.uint8), "PNG"), TOO_SMALL),
         BadFile("animated_noise.gif", _animated_noise(rng), NO_FACE),
         BadFile("no_face_grey.jpg", _encode(grey, "JPEG"), NO_FACE),
         BadFile("no_face_gradient.png", _encode(gradient, "PNG"), NO_FACE),

@@ -41,6 +41,7 @@ REASON_WORDS = {
     "not_an_image": "not a JPEG, PNG",
     "corrupt": "damaged",
     "too_many_pixels": "the image is too large",
+    "too_small": "pixels; a face must be at least",
     "no_face": "no face found",
     "several_faces": "faces found, use a photo of one person",
     "face_too_small": "needed; move closer",

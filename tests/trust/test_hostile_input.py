@@ -104,17 +104,22 @@ def test_hostile_names_are_stored_exactly_shown_escaped_and_exported_inert(
         client.get(f"/sessions/{classroom.session_id}/export.xlsx").data))
     cells = [c for row in book.active.iter_rows(min_row=2) for c in row]
     xlsx_formulas = [c.value for c in cells if c.data_type == "f"]
+    # Formula-like text is kept as typed, in string cells with Excel's quote prefix.
     xlsx_live = [c.value for c in cells
-                 if isinstance(c.value, str) and c.value.startswith(FORMULA_PREFIXES)]
+                 if isinstance(c.value, str) and c.value.startswith(FORMULA_PREFIXES)
+                 and not (c.data_type == "s" and c.quotePrefix)]
+    names_in_xlsx = {r[6].value: r[7].value for r in book.active.iter_rows(min_row=2)}
+    xlsx_exact = sum(names_in_xlsx[f"N{i:02d}"] == name for i, name in enumerate(HOSTILE_NAMES))
     print(f"\n[trust] hostile names: {len(HOSTILE_NAMES)} stored exactly {exact}, rendered "
           f"escaped {escaped}, raw markup in page {len(raw_markup)}, CSV exact {csv_exact} / "
-          f"live formulas {len(csv_live)}, XLSX formula cells {len(xlsx_formulas)} / live "
-          f"{len(xlsx_live)}")
+          f"live formulas {len(csv_live)}, XLSX exact {xlsx_exact} / formula cells "
+          f"{len(xlsx_formulas)} / unprotected formula text {len(xlsx_live)}")
     assert exact == 20
     assert escaped == 20
     assert raw_markup == []
     assert csv_exact == 20
     assert csv_live == []
+    assert xlsx_exact == 20
     assert xlsx_formulas == []
     assert xlsx_live == []
 

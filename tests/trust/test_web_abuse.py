@@ -2,7 +2,7 @@
 
 Alice, signed in, sends at least 150 requests at Bob's objects: his course, roster, sessions,
 marks, check-in codes, exports, evidence, review verdicts, face thumbnails, students (page,
-name form, photos, consent, deletion), enrollment under his pupils' numbers or into his
+name form, photos, consent, erasure), enrollment under his pupils' numbers or into his
 course, and his camera. Every one is refused (403, 404, or 400/409 for a form naming his
 things), never answered 2xx or 5xx; searches of her students list answer 200 without a trace
 of his pupils; and a fingerprint of Bob's data is the same afterwards. The figures per kind
@@ -139,6 +139,15 @@ def _requests(bob: BobsClass, own_course: int, own_session: int) -> list[Request
         ("camera", "POST", "/cameras/", {"name": "rogue", "source": "0"}),
         ("camera", "POST", f"/cameras/{cam}/teachers", {"teacher": "1"}),
         ("camera", "POST", f"/cameras/{cam}/teachers/{bob.bob_id}/remove", {}),
+        ("camera", "GET", f"/cameras/{cam}/edit", {}),
+        ("camera", "POST", f"/cameras/{cam}/edit", {"name": "rogue", "source": "0"}),
+        ("camera", "GET", f"/cameras/{cam}/remove", {}),
+        ("camera", "POST", f"/cameras/{cam}/remove", {"detach": "y"}),
+        ("account", "GET", "/users/", {}),
+        ("account", "POST", "/users/", {"username": "rogue", "role": "admin"}),
+        ("account", "POST", f"/users/{bob.bob_id}/password", {}),
+        ("account", "POST", f"/users/{bob.bob_id}/deactivate", {}),
+        ("account", "POST", f"/users/{bob.bob_id}/role", {"role": "teacher"}),
         ("enrollment", "POST", "/students/enroll",
          {"student_number": "NEW1", "display_name": "Into Bobs", "consent": "y",
           "course": str(c), "photos": [_photo()]}),
@@ -179,7 +188,8 @@ def _requests(bob: BobsClass, own_course: int, own_session: int) -> list[Request
              {"display_name": "Renamed", "email": "x@y.example"}),
             ("student", "GET", f"/students/{student}/photos", {}),
             ("student", "POST", f"/students/{student}/photos", {"photos": [_photo()]}),
-            ("student", "POST", f"/students/{student}/delete", {}),
+            ("student", "GET", f"/students/{student}/erase", {}),
+            ("student", "POST", f"/students/{student}/erase", {"confirm_number": number}),
             ("consent", "POST", f"/students/{student}/consent",
              {"given_by": "x", "relation": "student", "notice_version": "1",
               "all_courses": "y"}),

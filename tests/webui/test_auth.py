@@ -23,8 +23,9 @@ def test_login_page_is_public(client: FlaskClient) -> None:
 def test_every_other_page_requires_login(app: Flask, client: FlaskClient) -> None:
     checked = 0
     for rule in app.url_map.iter_rules():
-        # Public on purpose: signing in, assets, and the students' non-biometric check-in.
-        if rule.endpoint in {"auth.login", "static", "checkin.form"}:
+        # Public on purpose: signing in, assets (the browser's icon too), and the students'
+        # non-biometric check-in.
+        if rule.endpoint in {"auth.login", "static", "checkin.form", "favicon"}:
             continue
         url = re.sub(r"<(?:\w+:)?\w+>", "1", rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):

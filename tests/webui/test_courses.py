@@ -174,9 +174,18 @@ def test_roster_add_and_remove(
     client.post(f"/courses/{course}/roster/{classroom.student_ids[0]}/remove")
     with session_factory() as session:
         assert [s.student_number for s in roster(session, course)] == ["S002"]
-    response = client.post(f"/courses/{course}/roster", data={"student_numbers": "S001, S404"},
-                           follow_redirects=True)
-    assert "no student with number S404" in response.get_data(as_text=True)
+    response = client.post(f"/courses/{course}/roster", data={"student_numbers": "S001, S404"})
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    # It says that the valid number was not added either, and keeps the list to correct.
+    assert ("Nothing was added: no student has the number S404 (enroll them first, or correct "
+            "the number). The 1 other number(s) were valid but were not added either") in page
+    assert "S001, S404</textarea>" in page
+    with session_factory() as session:
+        assert [s.student_number for s in roster(session, course)] == ["S002"]
+    empty = client.post(f"/courses/{course}/roster", data={"student_numbers": " , "})
+    assert empty.status_code == 400
+    assert "Give at least one student number." in empty.get_data(as_text=True)
     response = client.post(f"/courses/{course}/roster", data={"student_numbers": "S001\nS002"},
                            follow_redirects=True)
     page = response.get_data(as_text=True)

@@ -144,3 +144,55 @@ def test_tampered_foreign_or_stale_tokens_write_nothing(
     with session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Enrollment)
                               .where(Enrollment.course_id == classroom.other_course_id)) == 0
+
+
+def test_a_new_email_for_an_enrolled_student_is_reported_not_ignored(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom,
+    session_factory: sessionmaker[Session],
+) -> None:
+    auth.login("alice")  # S001 is on her roster: she may see the stored values
+    page = _upload(client, "student_number,name,email,course_code\r\n"
+                           "S001,Zoe Angstrom,zoe@new.example,BIO101\r\n"
+                           "S002,Li Wei,,BIO101\r\n")
+    assert "1 row(s) give an enrolled student another name or email" in page
+    assert "Note: the email zoe@new.example is not stored: the student is enrolled" in page
+    assert "the name &#39;Zoe Angstrom&#39; is not stored: the student is enrolled as" in page
+    assert "Edit name and email" in page
+    client.post("/students/import/confirm", data={"token": _token(page)})
+    with session_factory() as session:
+        student = session.scalars(select(Student).where(Student.student_number == "S001")).one()
+    assert (student.display_name, student.email) == ("Zoë Ångström", None)  # unchanged
+
+
+def test_another_teachers_student_is_noted_without_revealing_the_stored_email(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom,
+) -> None:
+    auth.login("bob")  # S001 is not his student
+    page = _upload(client, "student_number,name,email,course_code\r\n"
+                           "S001,,zoe@new.example,CHEM1\r\n")
+    assert "Note: the email in the file is not used for an enrolled student" in page
+    assert "Zoë" not in page
+
+
+def test_extra_columns_are_named_not_read_as_a_course(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom,
+) -> None:
+    auth.login("alice")
+    page = _upload(client, "student_number,name,course_code,Notes,Extra Columns\r\n"
+                           "S100,Ada Lovelace,BIO101,first year,yes\r\n")
+    assert "Not imported: the columns Notes, Extra Columns." in page
+    assert "unknown course" not in page
+    assert "All 1 row(s) are fine." in page
+    shifted = _upload(client, "student_number,name,course_code\r\n"
+                              "S100,Lovelace, Ada,BIO101\r\n"
+                              "S101,Alan Turing,BIO101,,\r\n")   # empty trailing cells: fine
+    assert ("Error: 4 values but the header has 3 columns (extra: &#39;BIO101&#39;); a value "
+            "holding a comma needs quotes") in shifted
+    assert "unknown course" not in shifted
+    assert "1 of 2 row(s) have errors" in shifted
+    twice = client.post("/students/import/", content_type="multipart/form-data", data={
+        "file": (io.BytesIO(b"student_number,name,course_code,course\r\nS1,A,BIO101,X\r\n"),
+                 "r.csv")})
+    assert twice.status_code == 400
+    assert ("the header row names course_code more than once (columns 3, 4); keep one of them"
+            in twice.get_data(as_text=True))

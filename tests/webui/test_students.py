@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from attendance.db import AuditLog, Student
+from attendance.db import Student
 from enrollment import (
     EnrollmentRequest,
     EnrollmentResult,
@@ -117,25 +117,6 @@ def test_enroll_calls_the_service_and_shows_each_photo(
                                                          [classroom.course_id])
 
 
-def test_only_an_admin_deletes_and_it_is_audited(
-    client: FlaskClient, auth: AuthActions, classroom: Classroom,
-    session_factory: sessionmaker[Session],
-) -> None:
-    student = classroom.student_ids[0]
-    auth.login("alice")
-    assert client.post(f"/students/{student}/delete").status_code == 403
-    client.post("/auth/logout")
-    auth.login("admin")
-    response = client.post(f"/students/{student}/delete", follow_redirects=True)
-    assert "Student S001 and their face data were deleted." in response.get_data(as_text=True)
-    with session_factory() as session:
-        assert session.get(Student, student) is None
-        audit = session.scalars(select(AuditLog).where(AuditLog.action == "student.delete")).one()
-    assert audit.actor == "admin"
-    assert audit.details["student"].startswith("erased-")  # a pseudonym, not the number
-    assert "S001" not in str(audit.details)
-
-
 def test_enroll_page_offers_webcam_capture_from_a_local_script(
     client: FlaskClient, auth: AuthActions
 ) -> None:
@@ -149,3 +130,24 @@ def test_enroll_page_offers_webcam_capture_from_a_local_script(
     assert script.mimetype in {"text/javascript", "application/javascript"}
     assert b"DataTransfer" in script.data
     script.close()
+
+
+def test_the_form_states_its_limits_in_megabytes(client: FlaskClient, auth: AuthActions,
+                                                 classroom: Classroom) -> None:
+    auth.login("alice")
+    page = client.get("/students/enroll").get_data(as_text=True)
+    assert "At most 5 photos of up to 15.7 MB each." in page
+    assert "15,728,640" not in page
+    assert "Choose the photos again" not in page  # nothing was sent yet
+
+
+def test_a_form_that_comes_back_says_to_choose_the_photos_again(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom,
+) -> None:
+    auth.login("alice")
+    response = client.post("/students/enroll", data=_enroll_data(classroom, consent=""),
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Choose the photos again before you send the form" in page
+    assert 'value="Ada Lovelace"' in page  # the rest is as it was

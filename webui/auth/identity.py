@@ -26,6 +26,8 @@ class Identity:
     username: str
     role: str
     session_version: int = 0
+    #: Signed in with a one-time password an admin gave: must choose their own first.
+    must_change_password: bool = False
     #: The dashboard language the user chose; None: the browser's (``webui.i18n``).
     language: str | None = None
 
@@ -44,7 +46,8 @@ class Identity:
     @classmethod
     def of(cls, user: User) -> Identity:
         return cls(id=user.id, username=user.username, role=user.role,
-                   session_version=user.session_version, language=user.language)
+                   session_version=user.session_version,
+                   must_change_password=user.must_change_password, language=user.language)
 
 
 def load_identity(session_id: str) -> Identity | None:

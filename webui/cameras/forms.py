@@ -1,10 +1,11 @@
-"""The admin's forms: register a camera, and make it available to a teacher."""
+"""The admin's forms: register, change and remove a camera, and make it available to a
+teacher."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional
 
 
 class CameraForm(FlaskForm):
@@ -26,3 +27,21 @@ class AvailabilityForm(FlaskForm):
 
 class WithdrawForm(FlaskForm):
     """Only a CSRF token; the camera and teacher are in the URL."""
+
+
+class CameraEditForm(FlaskForm):
+    """A camera's name and, when it changes, its source (empty: keep the stored one, whose
+    credentials are never shown)."""
+
+    name = StringField("Name", validators=[InputRequired(), Length(max=100)])
+    source = StringField(
+        "New source (empty: keep the current one)", validators=[Optional(), Length(max=1000)],
+        description="A device index such as 0, a video file path, or an rtsp:// or "
+                    "http(s):// URL. A password in it is stored encrypted.",
+    )
+
+
+class RemoveForm(FlaskForm):
+    """Remove the camera in the URL; ``detach`` is the answer when courses use it."""
+
+    detach = BooleanField("Detach it from these courses")

@@ -21,7 +21,7 @@ from ..access import allowed_or_403, course_or_404
 from ..auth.identity import Identity, current_identity
 from ..choices import select_choices
 from ..db import get_session
-from ..errors import FORM_ERRORS, flash_error, flash_form_errors
+from ..errors import FORM_ERRORS, flash_error, status_for
 from ..i18n import _, ngettext
 from .forms import (
     BLANK_SLOT_ROWS,
@@ -93,9 +93,13 @@ def _save(session: Session, identity: Identity, action: str,
 def show(course_id: int) -> str:
     session = get_session()
     course = course_or_404(session, current_identity(), course_id)
+    return _show(session, course, RosterAddForm())
+
+
+def _show(session: Session, course: Course, add_form: RosterAddForm) -> str:
     return render_template(
         "courses/show.html", course=course, students=roster(session, course.id),
-        teachers=_teacher_names(session), add_form=RosterAddForm(),
+        teachers=_teacher_names(session), add_form=add_form,
     )
 
 
@@ -121,25 +125,26 @@ def edit(course_id: int) -> Response | str:
 
 
 @bp.post("/<int:course_id>/roster")
-def roster_add(course_id: int) -> Response:
+def roster_add(course_id: int) -> Response | tuple[str, int]:
+    """Add the numbers typed to the roster, all or none; a refusal comes back with the
+    numbers still in the box, to correct."""
     identity = current_identity()
     session = get_session()
     course = course_or_404(session, identity, course_id, Action.CHANGE_COURSE)
     form = RosterAddForm()
     if not form.validate():
-        flash_form_errors(form)
-    else:
-        try:
-            added = add_to_roster(session, course.id, student_numbers=form.numbers(),
-                                  by=identity)
-            _audit(session, identity, "roster.add", course,
-                   {"student_numbers": [s.student_number for s in added]})
-            session.commit()
-        except FORM_ERRORS as exc:
-            flash_error(exc)
-        else:
-            flash(ngettext("%(num)d student(s) added to the roster.",
-                           "%(num)d student(s) added to the roster.", len(added)), "success")
+        return _show(session, course, form), 400
+    try:
+        added = add_to_roster(session, course.id, student_numbers=form.numbers(),
+                              by=identity)
+        _audit(session, identity, "roster.add", course,
+               {"student_numbers": [s.student_number for s in added]})
+        session.commit()
+    except FORM_ERRORS as exc:
+        flash_error(exc)
+        return _show(session, course, form), status_for(exc)
+    flash(ngettext("%(num)d student(s) added to the roster.",
+                   "%(num)d student(s) added to the roster.", len(added)), "success")
     return redirect(url_for("courses.show", course_id=course.id))
 
 

@@ -13,7 +13,7 @@ from attendance.access import Action
 from attendance.services.roster_import import (
     apply_roster_import,
     plan_roster_import,
-    read_roster_csv,
+    read_roster_file,
 )
 
 from ..access import allowed_or_403
@@ -41,13 +41,14 @@ def preview() -> str | tuple[str, int]:
     if not form.validate():
         return render_template("roster_import/upload.html", form=form), 400
     try:
-        rows = read_roster_csv(form.file.data.read())
+        roster_file = read_roster_file(form.file.data.read())
     except FORM_ERRORS as exc:
         flash_error(exc)
         return render_template("roster_import/upload.html", form=form), 400
-    plan = plan_roster_import(get_session(), rows, by=identity)
+    plan = plan_roster_import(get_session(), roster_file.rows, by=identity,
+                              ignored_columns=roster_file.ignored_columns)
     confirm = ConfirmForm()
-    confirm.token.data = dump_rows(rows, identity.id) if plan.ok else ""
+    confirm.token.data = dump_rows(roster_file.rows, identity.id) if plan.ok else ""
     return render_template("roster_import/preview.html", plan=plan, confirm=confirm,
                            form=UploadForm(formdata=None))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileRequired, MultipleFileField
-from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from attendance.db import Relation
@@ -44,6 +44,12 @@ class EnrollForm(FlaskForm):
     allow_duplicate = BooleanField(
         "Enroll even if a photo looks like another enrolled student (admins only; audited)."
     )
+    #: The look-alikes the form showed (signed, ``lookalike_token``) and the answer to them.
+    lookalike_token = HiddenField()
+    confirm_different = BooleanField(
+        "I have checked: the photos show a different person than the student(s) above "
+        "(audited)."
+    )
 
 
 class PhotosForm(FlaskForm):
@@ -57,6 +63,10 @@ class PhotosForm(FlaskForm):
     allow_duplicate = BooleanField(
         "Add even if a photo looks like another enrolled student (admins only; audited)."
     )
+    lookalike_token = HiddenField()
+    confirm_different = BooleanField(
+        "I have checked: the photos show this student, not the student(s) above (audited)."
+    )
 
 
 class StudentForm(FlaskForm):
@@ -64,7 +74,3 @@ class StudentForm(FlaskForm):
 
     display_name = StringField("Name", validators=[InputRequired(), Length(max=200)])
     email = EmailField("Email (optional)", validators=[Optional(), Length(max=254), _EMAIL])
-
-
-class DeleteForm(FlaskForm):
-    """Only a CSRF token; the student is in the URL."""

@@ -1,5 +1,6 @@
-"""Students: the list, enrollment of a new student, photos for an enrolled one, the name and
-email form, and deletion. Who may do which is ``attendance.access``'s to say."""
+"""Students: the list, enrollment of a new student, photos for an enrolled one, and the name
+and email form (erasure has its own confirmation page, ``webui.erasure``). Who may do which
+is ``attendance.access``'s to say."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from attendance import access
 from attendance.access import Action
 from attendance.config import Settings
 from attendance.db import Student, consent_covers
-from attendance.services.erasure import erase_student
 from attendance.services.students import update_student
+from attendance.sizes import file_size
 from enrollment import (
     AlreadyEnrolled,
     EnrollmentRequest,
@@ -36,7 +37,8 @@ from ..choices import select_choices
 from ..db import end_reads, get_read_session, get_session
 from ..embedders import get_embedders
 from ..errors import FORM_ERRORS, flash_error, status_for
-from .forms import DeleteForm, EnrollForm, PhotosForm, StudentForm
+from .forms import EnrollForm, PhotosForm, StudentForm
+from .lookalikes import ask_again, confirmed
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +60,7 @@ def index() -> str:
     consenting = set(session.scalars(select(Student.id).where(
         Student.id.in_([s.id for s in students]), consent_covers(Student.id, None))))
     return render_template("students/index.html", students=students, query=query,
-                           limit=LIST_LIMIT, delete_form=DeleteForm(), consenting=consenting,
+                           limit=LIST_LIMIT, consenting=consenting,
                            every_student=access.listed_students(current_identity()) is None)
 
 
@@ -83,6 +85,9 @@ def enroll() -> str | tuple[str, int]:
             allow_duplicate=bool(form.allow_duplicate and form.allow_duplicate.data),
             actor=identity.username, mode=Mode.NEW, course_id=course_id, by=identity,
             consent_course_ids=_consent_courses(identity, course_id),
+            confirmed_lookalikes=confirmed(identity, form.confirm_different,
+                                           form.lookalike_token),
+            hold_for_confirmation=True,
         )
         try:
             result = _enroll(settings, request_)
@@ -98,8 +103,11 @@ def enroll() -> str | tuple[str, int]:
                 form = _enroll_form(identity, empty=True)  # the next student starts afresh
     elif form.errors:
         status = 400
-    return render_template("students/enroll.html", form=form, result=result,
-                           taken=taken), status
+    panels = ask_again(result, identity, form.confirm_different, form.lookalike_token)
+    reselect = request.method == "POST" and not (result and result.student_id is not None)
+    return render_template("students/enroll.html", form=form, result=result, taken=taken,
+                           panels=panels, reselect=reselect, limits=_limits(settings)
+                           ), status
 
 
 @bp.route("/<int:student_id>/photos", methods=["GET", "POST"])
@@ -111,12 +119,15 @@ def photos(student_id: int) -> str | tuple[str, int]:
     result: EnrollmentResult | None = None
     status = 200
     settings = _settings()
+    reselect = request.method == "POST"
     if form.validate_on_submit() and _within_photo_limit(form.photos, settings):
         request_ = EnrollmentRequest(
             student_number=student.student_number, consent_by=identity.username,
             photos=_uploads(form.photos.data), actor=identity.username,
             allow_duplicate=bool(form.allow_duplicate and form.allow_duplicate.data),
-            mode=Mode.ADD_PHOTOS, by=identity,
+            mode=Mode.ADD_PHOTOS, by=identity, hold_for_confirmation=True,
+            confirmed_lookalikes=confirmed(identity, form.confirm_different,
+                                           form.lookalike_token),
         )
         try:
             result = _enroll(settings, request_)
@@ -125,11 +136,14 @@ def photos(student_id: int) -> str | tuple[str, int]:
             status = status_for(exc)
         else:
             status = _flash_summary(result)
-            form = _photos_form(identity, empty=True)
+            if result.accepted or not result.lookalikes:
+                form, reselect = _photos_form(identity, empty=True), False
     elif form.errors:
         status = 400
+    panels = ask_again(result, identity, form.confirm_different, form.lookalike_token)
     return render_template("students/photos.html", form=form, result=result,
-                           student=student), status
+                           student=student, panels=panels, reselect=reselect,
+                           limits=_limits(settings)), status
 
 
 @bp.route("/<int:student_id>/edit", methods=["GET", "POST"])
@@ -152,20 +166,6 @@ def edit(student_id: int) -> Response | str | tuple[str, int]:
             return redirect(url_for("history.student", student_id=student.id))
     status = 400 if form.errors else 200
     return render_template("students/edit.html", form=form, student=student), status
-
-
-@bp.post("/<int:student_id>/delete")
-def delete(student_id: int) -> Response:
-    identity = current_identity()
-    session = get_session()
-    student_or_404(session, identity, student_id, Action.ERASE_STUDENT)
-    if DeleteForm().validate():
-        report = erase_student(session, _settings(), student_id, actor=identity.username,
-                               user_id=identity.id)
-        session.commit()  # the photo and thumbnail files go with the commit
-        flash(f"Student {report.student_number} and their face data were deleted. "
-              f"Removed: {report.summary()}.", "success")
-    return redirect(url_for("students.index"))
 
 
 def _enroll_form(identity: Identity, *, empty: bool = False) -> EnrollForm:
@@ -219,6 +219,12 @@ def _enroll(settings: Settings, request_: EnrollmentRequest) -> EnrollmentResult
     return result
 
 
+def _limits(settings: Settings) -> str:
+    """The upload limits in words, e.g. "5 photos of up to 15.7 MB each"."""
+    return (f"{settings.max_photos_per_upload} photos of up to "
+            f"{file_size(settings.max_image_bytes)} each")
+
+
 def _within_photo_limit(field: MultipleFileField, settings: Settings) -> bool:
     """False (with the form error shown) when more photos were sent than one upload allows."""
     limit = settings.max_photos_per_upload
@@ -253,6 +259,11 @@ def _search(session: Session, identity: Identity, text: str) -> list[Student]:
 def _flash_summary(result: EnrollmentResult) -> int:
     """Flash what became of the upload; the HTTP status to answer: 422 when no photo was
     accepted and some were refused (each with its reason on the page), else 200."""
+    if result.lookalikes and result.accepted == 0:
+        flash(f"Nothing was stored for {result.student_number} yet: a photo looks like "
+              "another enrolled student. Compare them below; if this is a different person, "
+              "tick the confirmation, choose the photos again and send the form.", "warning")
+        return REFUSED
     if result.accepted == 0 and result.rejected:
         flash(f"Nothing was stored for {result.student_number}: no photo was accepted.",
               "error")

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from attendance.access import Actor
 from attendance.config import Settings
 from attendance.db import (
     AttendanceRecord,
@@ -22,11 +23,12 @@ from attendance.db import (
     FacePhoto,
     Sighting,
     Student,
+    User,
     vector_to_bytes,
 )
-from attendance.errors import NotFound
+from attendance.errors import NotFound, PermissionDenied
 from attendance.services.consent import give_consent
-from attendance.services.erasure import erase_student
+from attendance.services.erasure import erase_student, preview_erasure
 from attendance.worker.thumbnails import thumbnail_path
 
 from .factories import add_course_with_session
@@ -174,3 +176,39 @@ def test_a_rolled_back_erasure_keeps_rows_and_files(
         assert _count(session, FaceEmbedding, ada) == 2
         with pytest.raises(NotFound):
             erase_student(session, settings, 99999, actor="admin")
+
+
+def test_the_preview_counts_what_the_erasure_removes_and_writes_nothing(
+    session_factory: sessionmaker[Session], settings: Settings,
+) -> None:
+    ada, _, _ = _setup(session_factory, settings)
+    before = _files(settings.instance_path)
+    with session_factory() as session:
+        preview = preview_erasure(session, settings, ada)
+        assert not session.dirty
+        assert not session.new
+    with session_factory() as session:
+        assert _count(session, FaceEmbedding, ada) == 2  # nothing was written
+    assert _files(settings.instance_path) == before
+    with session_factory.begin() as session:
+        report = erase_student(session, settings, ada, actor="admin")
+    assert (preview.student_number, preview.courses) == (report.student_number, ("CS101",))
+    assert (preview.photos, preview.photo_files, preview.embeddings, preview.sightings,
+            preview.thumbnails, preview.attendance_records, preview.consents,
+            preview.mentions, preview.audit_entries) == (
+        report.photos, report.photo_files, report.embeddings, report.sightings,
+        report.thumbnails, report.attendance_records, report.consents, report.mentions,
+        report.audit_entries)
+    assert preview.review_decisions == 0
+
+
+def test_only_admins_erase(session_factory: sessionmaker[Session], settings: Settings) -> None:
+    ada, _, _ = _setup(session_factory, settings)
+    with session_factory.begin() as session:
+        teacher = User(username="tina", role="teacher", password_hash="x")
+        session.add(teacher)
+    with session_factory() as session:
+        by = Actor(teacher.id)
+        with pytest.raises((NotFound, PermissionDenied)):
+            erase_student(session, settings, ada, actor="t", by=by)
+        assert session.get(Student, ada) is not None

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from attendance.config import Settings
 from attendance.db import Camera, make_engine
+from attendance.services.camera_changes import remove_camera, update_camera
 from attendance.services.cameras import create_camera, issue_camera_token
 from attendance.services.courses import create_course
 from attendance.services.heartbeat import record_heartbeat
@@ -186,3 +188,39 @@ def test_the_worker_waits_briefly_for_a_sqlite_lock_the_dashboard_longer(tmp_pat
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == expected
         engine.dispose()
+
+
+def test_a_worker_whose_camera_changes_ends_to_start_again(tmp_path: Path) -> None:
+    """Renamed, given a new source, or removed: the running worker notices at its next
+    refresh and returns True (the process then exits so it starts again with the change);
+    ``attendance worker`` exits with status 75 then."""
+    cli = make_cli(tmp_path)
+    with cli.session() as session, session.begin():
+        camera_id = create_camera(session, name="room-1", source=str(tmp_path / "a.avi")).id
+        token = issue_camera_token(session, "room-1")
+    settings = make_settings(tmp_path, database_url=cli.database_url, worker_token=token,
+                             worker_refresh_seconds=1.0)
+    for change in ({"source": str(tmp_path / "b.avi")}, {"name": "room-1b"}, None):
+        stop = threading.Event()
+        outcome: list[bool] = []
+        name = "room-1b" if change is None else "room-1"
+        thread = threading.Thread(target=_run_into, args=(outcome, settings, name, stop))
+        thread.start()
+        try:
+            time.sleep(1.5)  # started, and refreshed at least once
+            assert thread.is_alive()
+            with cli.session() as session, session.begin():
+                if change is None:
+                    remove_camera(session, camera_id, actor="test")
+                else:
+                    update_camera(session, camera_id, actor="test", **change)
+            thread.join(15)
+        finally:
+            stop.set()
+            thread.join(15)
+        assert outcome == [True], change
+
+
+def _run_into(outcome: list[bool], settings: Settings, name: str,
+              stop: threading.Event) -> None:
+    outcome.append(run_worker(settings, name, stop))

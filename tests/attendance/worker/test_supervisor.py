@@ -194,3 +194,22 @@ def _take_over_from(holder: subprocess.Popen[str], tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_camera_no_longer_discovered_has_its_worker_stopped(
+    supervisor: WorkerSupervisor, cameras: list[str],
+) -> None:
+    """A camera removed, renamed or detached from its courses: its child is stopped, not
+    restarted, and a renamed camera gets a child under its new name."""
+    _wait_for(lambda: _by_camera(supervisor).get("room-a") is not None
+              and _by_camera(supervisor)["room-a"].status == "running")
+    pid = _by_camera(supervisor)["room-a"].pid
+    assert pid is not None
+    cameras[:] = ["room-a2"]  # renamed
+    _wait_for(lambda: "room-a" not in _by_camera(supervisor))
+    _wait_for(lambda: _by_camera(supervisor).get("room-a2") is not None
+              and _by_camera(supervisor)["room-a2"].status == "running")
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # the old child is gone (reaped by the supervisor)
+    cameras.clear()  # removed
+    _wait_for(lambda: _by_camera(supervisor) == {})

@@ -1,0 +1,1 @@
+"""Erasing a student, through a confirmation page that lists what goes (admins)."""

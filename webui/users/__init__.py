@@ -1,0 +1,1 @@
+"""Users page of the dashboard: accounts, roles, password resets (admins)."""
