@@ -32,16 +32,20 @@ LANGUAGES = ("en", "es")
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "N_": None}
 #: Fixed so that extracting twice gives the same file (the date says nothing useful).
 _CREATED = datetime(2026, 11, 27, tzinfo=UTC)
-_HEADER = dict(project="classroom-attendance", version="0.1",
-               copyright_holder="classroom-attendance", creation_date=_CREATED,
-               revision_date=_CREATED, fuzzy=False)
+
+
+def _new_catalog(language: str | None = None) -> Catalog:
+    return Catalog(locale=language, domain=DOMAIN, project="classroom-attendance",
+                   version="0.1", copyright_holder="classroom-attendance",
+                   creation_date=_CREATED, revision_date=_CREATED, fuzzy=False)
 
 
 def extract() -> Catalog:
     """Every text of the dashboard marked for translation, as a template (no translations)."""
     with MAPPING.open(encoding="utf-8") as fh:
-        method_map, options_map = parse_mapping_cfg(fh, str(MAPPING))
-    template = Catalog(**_HEADER)
+        # Babel's own function, untyped there.
+        method_map, options_map = parse_mapping_cfg(fh, str(MAPPING))  # type: ignore[no-untyped-call]
+    template = _new_catalog()
     found = extract_from_dir(str(ROOT), method_map, options_map, keywords=KEYWORDS,
                              comment_tags=("Translators:",), strip_comment_tags=True,
                              directory_filter=_only_webui)
@@ -69,11 +73,7 @@ def load(language: str) -> Catalog:
 def update(language: str, template: Catalog) -> Catalog:
     """The catalogue of ``language`` brought in line with ``template``: new texts added
     untranslated (English: filled with themselves), vanished ones dropped."""
-    path = po_path(language)
-    if path.exists():
-        catalog = load(language)
-    else:
-        catalog = Catalog(locale=language, domain=DOMAIN, **_HEADER)
+    catalog = load(language) if po_path(language).exists() else _new_catalog(language)
     # A copy: update() takes the template's message objects, which filling English would
     # change for every other language too.
     catalog.update(copy.deepcopy(template), no_fuzzy_matching=True,

@@ -17,11 +17,12 @@ from babel.dates import format_date, format_datetime, format_skeleton, get_day_n
 from babel.numbers import format_decimal, format_percent
 from flask import Flask
 
-from .i18n import current_language
+from .i18n import current_language, ngettext
 
 #: How a moment is shown: "time" 09:00, "time_seconds" 09:00:00, "date" Mon 2026-03-02,
-#: "datetime" 2026-03-02 09:00, "datetime_seconds" 2026-03-02 09:00:00, "weekday_datetime" Mon 2026-03-02 09:00, "day_datetime"
-#: Monday 2026-03-02 09:00, "day_month" 02 Mar (chart and table columns).
+#: "datetime" 2026-03-02 09:00, "datetime_seconds" 2026-03-02 09:00:00, "weekday_datetime"
+#: Mon 2026-03-02 09:00, "day_datetime" Monday 2026-03-02 09:00, "day_month" 02 Mar (chart
+#: and table columns).
 Style = Literal["time", "time_seconds", "date", "datetime", "datetime_seconds",
                 "weekday_datetime", "day_datetime", "day_month"]
 
@@ -118,6 +119,20 @@ def decimal(value: float) -> str:
     return format_decimal(value, locale=current_language())
 
 
+#: Decimal units of file sizes (1 MB = 1,000,000 bytes), as ``attendance.sizes``.
+_SIZE_UNITS = ((1_000_000_000, "GB"), (1_000_000, "MB"), (1_000, "kB"))
+
+
+def file_size(size: int) -> str:
+    """``size`` bytes in the largest fitting decimal unit, rounded down to one decimal
+    ("15.7 MB"; "15,7 MB" in Spanish)."""
+    for factor, unit in _SIZE_UNITS:
+        if size >= factor:
+            value = int(size * 10 // factor) / 10
+            return f"{format_decimal(value, '#,##0.#', locale=current_language())} {unit}"
+    return ngettext("%(num)d byte", "%(num)d bytes", size)
+
+
 def register_filters(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(as_written, "as_written")
@@ -125,3 +140,4 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(percent, "percent")
     app.add_template_filter(number, "number")
     app.add_template_filter(decimal, "decimal")
+    app.add_template_filter(file_size, "file_size")

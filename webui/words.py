@@ -15,6 +15,7 @@ from flask import Flask
 
 from attendance.services.rates import RateFigures
 from attendance.services.recognisability import INACTIVE, NO_CONSENT, RECOGNITION_OFF
+from attendance.services.unsure import DIFFERENT_STUDENTS
 
 from .formatting import DISTANCE_DIGITS, THRESHOLD_DIGITS, number
 from .i18n import _, current_language, ngettext, npgettext, pgettext
@@ -105,7 +106,7 @@ def domain_text(text: str) -> str:
         RECOGNITION_OFF: lambda: _("face recognition is off for this course"),
         NO_CONSENT: lambda: _("no active consent covering this course"),
         INACTIVE: lambda: _("student is marked inactive"),
-        "models name different students": lambda: _("models name different students"),
+        DIFFERENT_STUDENTS: lambda: _("models name different students"),
     }
     if text in fixed:
         return fixed[text]()

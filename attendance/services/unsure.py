@@ -54,6 +54,10 @@ def model_evidence(evidence: Mapping[str, Any]) -> list[ModelEvidence]:
     return out
 
 
+#: Why a sighting is unsure when the models each name someone else (shown to teachers).
+DIFFERENT_STUDENTS = "models name different students"
+
+
 def unsure(evidence: list[ModelEvidence], assigned: int | None) -> tuple[int, str] | None:
     """(candidate student, reason) when the sighting needs a teacher, else None.
 
@@ -69,7 +73,7 @@ def unsure(evidence: list[ModelEvidence], assigned: int | None) -> tuple[int, st
     if len(named) > 1:
         candidate = assigned or _closest(evidence)
         if candidate is not None:
-            return candidate, "models name different students"
+            return candidate, DIFFERENT_STUDENTS
     for e in evidence:
         if (e.candidate is not None and e.distance is not None and e.threshold is not None
                 and e.threshold < e.distance <= e.threshold + REVIEW_MARGIN):
@@ -98,5 +102,5 @@ def _closest(evidence: list[ModelEvidence]) -> int | None:
     return min(scored)[1] if scored else None
 
 
-__all__ = ["REVIEW_MARGIN", "ModelEvidence", "closeness", "is_unsure", "model_evidence",
-           "unsure"]
+__all__ = ["DIFFERENT_STUDENTS", "REVIEW_MARGIN", "ModelEvidence", "closeness", "is_unsure",
+           "model_evidence", "unsure"]

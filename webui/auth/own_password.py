@@ -7,13 +7,14 @@ from flask import Flask, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from ..i18n import N_, _
 from .identity import Identity
 
 #: What such an account may still reach: the form itself, signing out, static files.
-ALLOWED_ENDPOINTS = frozenset({"auth.password", "auth.logout", "auth.login", "static",
-                               "favicon"})
-CHOOSE_OWN = ("You signed in with a one-time password. Choose your own password to "
-              "continue.")
+ALLOWED_ENDPOINTS = frozenset({"auth.password", "auth.language", "auth.logout", "auth.login",
+                               "static", "favicon"})
+CHOOSE_OWN = N_("You signed in with a one-time password. Choose your own password to "
+                "continue.")
 
 
 def init_app(app: Flask) -> None:
@@ -28,5 +29,5 @@ def require_own_password() -> Response | None:
         return None
     if request.endpoint is None or request.endpoint in ALLOWED_ENDPOINTS:
         return None
-    flash(CHOOSE_OWN, "info")
+    flash(_(CHOOSE_OWN), "info")
     return redirect(url_for("auth.password"))

@@ -23,6 +23,7 @@ from ..access import allowed_or_403, camera_or_404
 from ..auth.identity import Identity, current_identity
 from ..db import get_session
 from ..errors import FORM_ERRORS, flash_error, status_for
+from ..i18n import _
 from .forms import CameraEditForm, RemoveForm
 
 bp = Blueprint("camera_changes", __name__, url_prefix="/cameras")
@@ -46,11 +47,17 @@ def edit(camera_id: int) -> Response | str | tuple[str, int]:
     except FORM_ERRORS as exc:
         flash_error(exc)
         return _edit_page(form, camera), status_for(exc)
-    if changed:
-        flash(f"Camera {camera.name}: {' and '.join(changed)} saved. Its worker starts again "
-              "with the change within a minute.", "success")
+    if set(changed) == {"name", "source"}:
+        flash(_("Camera %(name)s: name and source saved. Its worker starts again with the "
+                "change within a minute.", name=camera.name), "success")
+    elif changed == ["name"]:
+        flash(_("Camera %(name)s: name saved. Its worker starts again with the change within "
+                "a minute.", name=camera.name), "success")
+    elif changed:
+        flash(_("Camera %(name)s: source saved. Its worker starts again with the change "
+                "within a minute.", name=camera.name), "success")
     else:
-        flash(f"Camera {camera.name}: nothing changed.", "info")
+        flash(_("Camera %(name)s: nothing changed.", name=camera.name), "info")
     return redirect(url_for("cameras.index"))
 
 
@@ -75,9 +82,11 @@ def remove(camera_id: int) -> Response | tuple[str, int]:
     except CameraInUse as exc:
         flash_error(exc)
         return _remove_page(camera, form), status_for(exc)
-    detached = (f" It was detached from {', '.join(done.detached)}, which now have no "
-                "camera." if done.detached else "")
-    flash(f"Camera {done.name} removed.{detached}", "success")
+    if done.detached:
+        flash(_("Camera %(name)s removed. It was detached from %(courses)s, which now have no "
+                "camera.", name=done.name, courses=", ".join(done.detached)), "success")
+    else:
+        flash(_("Camera %(name)s removed.", name=done.name), "success")
     return redirect(url_for("cameras.index"))
 
 

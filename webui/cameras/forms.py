@@ -7,22 +7,24 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
+from ..i18n import _l
+
 
 class CameraForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired(), Length(max=100)],
-                       description="How courses refer to it, e.g. room-101.")
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=100)],
+                       description=_l("How courses refer to it, e.g. room-101."))
     source = StringField(
-        "Source", validators=[InputRequired(), Length(max=1000)],
-        description="A device index such as 0, a video file path, or an rtsp:// or http(s):// "
-                    "URL. The camera worker opens it, not the dashboard.",
+        _l("Source"), validators=[InputRequired(), Length(max=1000)],
+        description=_l("A device index such as 0, a video file path, or an rtsp:// or http(s):// "
+                    "URL. The camera worker opens it, not the dashboard."),
     )
 
 
 class AvailabilityForm(FlaskForm):
     """Make the camera in the URL available to one teacher."""
 
-    teacher = SelectField("Teacher", coerce=int, choices=[],
-                          validators=[InputRequired(message="Choose a teacher.")])
+    teacher = SelectField(_l("Teacher"), coerce=int, choices=[],
+                          validators=[InputRequired(message=_l("Choose a teacher."))])
 
 
 class WithdrawForm(FlaskForm):
@@ -33,15 +35,15 @@ class CameraEditForm(FlaskForm):
     """A camera's name and, when it changes, its source (empty: keep the stored one, whose
     credentials are never shown)."""
 
-    name = StringField("Name", validators=[InputRequired(), Length(max=100)])
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=100)])
     source = StringField(
-        "New source (empty: keep the current one)", validators=[Optional(), Length(max=1000)],
-        description="A device index such as 0, a video file path, or an rtsp:// or "
-                    "http(s):// URL. A password in it is stored encrypted.",
+        _l("New source (empty: keep the current one)"), validators=[Optional(), Length(max=1000)],
+        description=_l("A device index such as 0, a video file path, or an rtsp:// or "
+                    "http(s):// URL. A password in it is stored encrypted."),
     )
 
 
 class RemoveForm(FlaskForm):
     """Remove the camera in the URL; ``detach`` is the answer when courses use it."""
 
-    detach = BooleanField("Detach it from these courses")
+    detach = BooleanField(_l("Detach it from these courses"))

@@ -32,6 +32,7 @@ from ..auth.identity import current_identity
 from ..choices import select_choices
 from ..db import get_session
 from ..errors import FORM_ERRORS, flash_error, flash_form_errors
+from ..i18n import _
 from ..workers import worker_states
 from .forms import AvailabilityForm, CameraForm, WithdrawForm
 
@@ -63,8 +64,8 @@ def add() -> Response | tuple[str, int]:
     except FORM_ERRORS as exc:
         flash_error(exc)
         return _render(form), 400
-    flash(f"Camera {camera.name} added. Make it available to the teachers who may use it, "
-          "or choose it in a course.", "success")
+    flash(_("Camera %(name)s added. Make it available to the teachers who may use it, or "
+            "choose it in a course.", name=camera.name), "success")
     return redirect(url_for("cameras.index"))
 
 
@@ -92,8 +93,8 @@ def make_available(camera_id: int) -> Response:
     except FORM_ERRORS as exc:
         flash_error(exc)
     else:
-        flash(f"Camera {camera.name} is available to that teacher now." if added else
-              "That teacher could already use this camera.", "success")
+        flash(_("Camera %(name)s is available to that teacher now.", name=camera.name) if added
+              else _("That teacher could already use this camera."), "success")
     return redirect(url_for("cameras.index"))
 
 
@@ -111,8 +112,9 @@ def withdraw(camera_id: int, user_id: int) -> Response:
         except FORM_ERRORS as exc:
             flash_error(exc)
         else:
-            flash(f"Camera {camera.name} is no longer offered to that teacher; courses "
-                  "using it keep it." if done else "That teacher could not use it.", "info")
+            flash(_("Camera %(name)s is no longer offered to that teacher; courses using it "
+                    "keep it.", name=camera.name) if done
+                  else _("That teacher could not use it."), "info")
     return redirect(url_for("cameras.index"))
 
 

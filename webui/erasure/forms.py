@@ -6,11 +6,13 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
+from ..i18n import _l
+
 
 class EraseForm(FlaskForm):
     confirm_number = StringField(
-        "Type the student number to confirm",
-        validators=[InputRequired(message="Type the student number to confirm."),
+        _l("Type the student number to confirm"),
+        validators=[InputRequired(message=_l("Type the student number to confirm.")),
                     Length(max=64)],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length
 
-from attendance.db import Relation
-
-from ..choices import select_choices
-from ..i18n import _, _l
-
-
-def relation_choices() -> list[Any]:
-    """Who gives consent, in the request's language."""
-    return select_choices([(Relation.STUDENT.value, _("the student")),
-                           (Relation.GUARDIAN.value, _("a parent or guardian"))])
+from ..choices import relation_choices
+from ..i18n import _l
 
 
 class ConsentForm(FlaskForm):

@@ -7,15 +7,17 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import HiddenField
 from wtforms.validators import InputRequired
 
+from ..i18n import _l
+
 
 class UploadForm(FlaskForm):
     file = FileField(
-        "CSV file",
-        validators=[FileRequired(message="Choose a CSV file."),
-                    FileAllowed(["csv", "txt"], "Choose a .csv file.")],
+        _l("CSV file"),
+        validators=[FileRequired(message=_l("Choose a CSV file.")),
+                    FileAllowed(["csv", "txt"], _l("Choose a .csv file."))],
         render_kw={"accept": ".csv,text/csv"},
-        description="Columns: student_number, name, email (optional), course_code; "
-                    "a header row first. Nothing is written until you confirm.",
+        description=_l("Columns: student_number, name, email (optional), course_code; "
+                    "a header row first. Nothing is written until you confirm."),
     )
 
 

@@ -20,12 +20,13 @@ from ..access import allowed_or_403
 from ..auth.identity import current_identity
 from ..db import get_session
 from ..errors import FORM_ERRORS, flash_error
+from ..i18n import N_, _, ngettext
 from .forms import ConfirmForm, UploadForm
 from .token import ExpiredPreview, dump_rows, load_rows
 
 bp = Blueprint("roster_import", __name__, url_prefix="/students/import")
 
-EXPIRED = "The preview expired or was changed. Upload the file again."
+EXPIRED = N_("The preview expired or was changed. Upload the file again.")
 
 
 @bp.get("/")
@@ -58,12 +59,12 @@ def confirm() -> Response:
     identity = allowed_or_403(current_identity(), Action.IMPORT_ROSTER)
     form = ConfirmForm()
     if not form.validate():
-        flash(EXPIRED, "error")
+        flash(_(EXPIRED), "error")
         return redirect(url_for("roster_import.upload"))
     try:
         rows = load_rows(form.token.data or "", identity.id)
     except ExpiredPreview:
-        flash(EXPIRED, "error")
+        flash(_(EXPIRED), "error")
         return redirect(url_for("roster_import.upload"))
     session = get_session()
     try:
@@ -73,6 +74,10 @@ def confirm() -> Response:
     except FORM_ERRORS as exc:
         flash_error(exc)
         return redirect(url_for("roster_import.upload"))
-    flash(f"Imported: {summary.students_created} new student(s), {summary.roster_additions} "
-          f"roster addition(s) in {', '.join(summary.courses)}.", "success")
+    flash(_("Imported: %(students)s, %(additions)s in %(courses)s.",
+            students=ngettext("%(num)d new student(s)", "%(num)d new student(s)",
+                              summary.students_created),
+            additions=ngettext("%(num)d roster addition(s)", "%(num)d roster addition(s)",
+                               summary.roster_additions),
+            courses=", ".join(summary.courses)), "success")
     return redirect(url_for("students.index"))

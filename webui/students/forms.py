@@ -9,46 +9,45 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from attendance.db import Relation
 
-from ..choices import select_choices
+from ..choices import relation_choices
+from ..i18n import _l
 
 #: Deliberately loose: the address is only shown to teachers, never mailed by this program.
-_EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an address like name@school.edu.")
+_EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an address like name@school.edu."))
 
 
 class EnrollForm(FlaskForm):
     """A new student. An enrolled student's photos are added on their page (``PhotosForm``),
     their name and email changed on ``StudentForm``: this form never updates anyone."""
 
-    student_number = StringField("Student number", validators=[InputRequired(), Length(max=64)])
-    display_name = StringField("Name", validators=[InputRequired(), Length(max=200)])
-    email = EmailField("Email (optional)", validators=[Optional(), Length(max=254), _EMAIL])
+    student_number = StringField(_l("Student number"), validators=[InputRequired(), Length(max=64)])
+    display_name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    email = EmailField(_l("Email (optional)"), validators=[Optional(), Length(max=254), _EMAIL])
     #: Choices and whether it may stay empty come from the access policy (the view).
-    course = SelectField("Course whose roster the student joins", choices=[],
+    course = SelectField(_l("Course whose roster the student joins"), choices=[],
                          validators=[Optional()])
     consent = BooleanField(
-        "The student (or a guardian) agreed to face recognition for attendance.",
-        validators=[InputRequired(message="Enrollment needs the student's recorded consent.")],
+        _l("The student (or a guardian) agreed to face recognition for attendance."),
+        validators=[InputRequired(message=_l("Enrollment needs the student's recorded consent."))],
     )
-    consent_given_by = StringField("Their name (empty: the student's own)",
+    consent_given_by = StringField(_l("Their name (empty: the student's own)"),
                                    validators=[Optional(), Length(max=200)])
-    consent_relation = SelectField("Consent given by", default=Relation.STUDENT.value,
-                                   choices=select_choices([
-                                       (Relation.STUDENT.value, "the student"),
-                                       (Relation.GUARDIAN.value, "a parent or guardian"),
-                                   ]))
+    consent_relation = SelectField(_l("Consent given by"), default=Relation.STUDENT.value,
+                                   choices=relation_choices)
     photos = MultipleFileField(
-        "Photos", validators=[FileRequired(message="Choose at least one photo.")],
+        _l("Photos"), validators=[FileRequired(message=_l("Choose at least one photo."))],
         render_kw={"accept": "image/jpeg,image/png,image/webp"},
-        description="One face per photo, looking at the camera, in good light. JPEG, PNG or WebP.",
+        description=_l("One face per photo, looking at the camera, in good light. JPEG, PNG or "
+                       "WebP."),
     )
     allow_duplicate = BooleanField(
-        "Enroll even if a photo looks like another enrolled student (admins only; audited)."
+        _l("Enroll even if a photo looks like another enrolled student (admins only; audited).")
     )
     #: The look-alikes the form showed (signed, ``lookalike_token``) and the answer to them.
     lookalike_token = HiddenField()
     confirm_different = BooleanField(
-        "I have checked: the photos show a different person than the student(s) above "
-        "(audited)."
+        _l("I have checked: the photos show a different person than the student(s) above "
+        "(audited).")
     )
 
 
@@ -56,21 +55,22 @@ class PhotosForm(FlaskForm):
     """More photos of an enrolled student (the student is in the URL)."""
 
     photos = MultipleFileField(
-        "Photos", validators=[FileRequired(message="Choose at least one photo.")],
+        _l("Photos"), validators=[FileRequired(message=_l("Choose at least one photo."))],
         render_kw={"accept": "image/jpeg,image/png,image/webp"},
-        description="One face per photo, looking at the camera, in good light. JPEG, PNG or WebP.",
+        description=_l("One face per photo, looking at the camera, in good light. JPEG, PNG or "
+                       "WebP."),
     )
     allow_duplicate = BooleanField(
-        "Add even if a photo looks like another enrolled student (admins only; audited)."
+        _l("Add even if a photo looks like another enrolled student (admins only; audited).")
     )
     lookalike_token = HiddenField()
     confirm_different = BooleanField(
-        "I have checked: the photos show this student, not the student(s) above (audited)."
+        _l("I have checked: the photos show this student, not the student(s) above (audited).")
     )
 
 
 class StudentForm(FlaskForm):
     """A student's name and email: renaming is this form's job, never enrollment's."""
 
-    display_name = StringField("Name", validators=[InputRequired(), Length(max=200)])
-    email = EmailField("Email (optional)", validators=[Optional(), Length(max=254), _EMAIL])
+    display_name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    email = EmailField(_l("Email (optional)"), validators=[Optional(), Length(max=254), _EMAIL])

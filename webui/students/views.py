@@ -19,7 +19,6 @@ from attendance.access import Action
 from attendance.config import Settings
 from attendance.db import Student, consent_covers
 from attendance.services.students import update_student
-from attendance.sizes import file_size
 from enrollment import (
     AlreadyEnrolled,
     EnrollmentRequest,
@@ -37,6 +36,8 @@ from ..choices import select_choices
 from ..db import end_reads, get_read_session, get_session
 from ..embedders import get_embedders
 from ..errors import FORM_ERRORS, flash_error, status_for
+from ..formatting import file_size
+from ..i18n import N_, _, ngettext
 from .forms import EnrollForm, PhotosForm, StudentForm
 from .lookalikes import ask_again, confirmed
 
@@ -48,7 +49,7 @@ bp = Blueprint("students", __name__, url_prefix="/students")
 LIST_LIMIT = 200
 #: The answer to an upload of which no photo was accepted (each photo's reason is shown).
 REFUSED = 422
-NEEDS_COURSE = "Choose the course the student joins, so they are on your roster."
+NEEDS_COURSE = N_("Choose the course the student joins, so they are on your roster.")
 
 
 @bp.get("/")
@@ -162,7 +163,7 @@ def edit(student_id: int) -> Response | str | tuple[str, int]:
         except FORM_ERRORS as exc:
             flash_error(exc)
         else:
-            flash("Name and email saved.", "success")
+            flash(_("Name and email saved."), "success")
             return redirect(url_for("history.student", student_id=student.id))
     status = 400 if form.errors else 200
     return render_template("students/edit.html", form=form, student=student), status
@@ -177,9 +178,9 @@ def _enroll_form(identity: Identity, *, empty: bool = False) -> EnrollForm:
                if access.may(session, identity, Action.ENROLL_INTO_COURSE, c)]
     choices = [(str(c.id), f"{c.code} {c.name}") for c in courses]
     if access.may(session, identity, Action.ENROLL_WITHOUT_COURSE):
-        choices.insert(0, ("", "No course yet"))
+        choices.insert(0, ("", _("No course yet")))
     else:
-        form.course.validators = [InputRequired(message=NEEDS_COURSE)]
+        form.course.validators = [InputRequired(message=_(NEEDS_COURSE))]
     form.course.choices = select_choices(choices)
     if not access.may(session, identity, Action.OVERRIDE_DUPLICATE_CHECK):
         del form.allow_duplicate
@@ -221,8 +222,9 @@ def _enroll(settings: Settings, request_: EnrollmentRequest) -> EnrollmentResult
 
 def _limits(settings: Settings) -> str:
     """The upload limits in words, e.g. "5 photos of up to 15.7 MB each"."""
-    return (f"{settings.max_photos_per_upload} photos of up to "
-            f"{file_size(settings.max_image_bytes)} each")
+    return ngettext("%(num)d photos of up to %(size)s each",
+                    "%(num)d photos of up to %(size)s each", settings.max_photos_per_upload,
+                    size=file_size(settings.max_image_bytes))
 
 
 def _within_photo_limit(field: MultipleFileField, settings: Settings) -> bool:
@@ -231,9 +233,11 @@ def _within_photo_limit(field: MultipleFileField, settings: Settings) -> bool:
     count = len(field.data or [])
     if count <= limit:
         return True
-    field.errors = [*field.errors, (
-        f"At most {limit} photos per upload (setting max_photos_per_upload); {count} were "
-        "chosen. Send them in several uploads.")]
+    field.errors = [*field.errors, ngettext(
+        "At most %(num)d photos per upload (setting max_photos_per_upload); %(count)d were "
+        "chosen. Send them in several uploads.",
+        "At most %(num)d photos per upload (setting max_photos_per_upload); %(count)d were "
+        "chosen. Send them in several uploads.", limit, count=count)]
     return False
 
 
@@ -260,18 +264,24 @@ def _flash_summary(result: EnrollmentResult) -> int:
     """Flash what became of the upload; the HTTP status to answer: 422 when no photo was
     accepted and some were refused (each with its reason on the page), else 200."""
     if result.lookalikes and result.accepted == 0:
-        flash(f"Nothing was stored for {result.student_number} yet: a photo looks like "
-              "another enrolled student. Compare them below; if this is a different person, "
-              "tick the confirmation, choose the photos again and send the form.", "warning")
+        flash(_("Nothing was stored for %(number)s yet: a photo looks like another enrolled "
+                "student. Compare them below; if this is a different person, tick the "
+                "confirmation, choose the photos again and send the form.",
+                number=result.student_number), "warning")
         return REFUSED
     if result.accepted == 0 and result.rejected:
-        flash(f"Nothing was stored for {result.student_number}: no photo was accepted.",
-              "error")
+        flash(_("Nothing was stored for %(number)s: no photo was accepted.",
+                number=result.student_number), "error")
         return REFUSED
     if result.created:
-        flash(f"Student {result.student_number} enrolled: {result.accepted} photo(s) accepted, "
-              f"{result.rejected} refused, {result.skipped} already stored.", "success")
+        flash(ngettext("Student %(number)s enrolled: %(num)d photo(s) accepted, %(refused)d "
+                       "refused, %(stored)d already stored.",
+                       "Student %(number)s enrolled: %(num)d photo(s) accepted, %(refused)d "
+                       "refused, %(stored)d already stored.", result.accepted,
+                       number=result.student_number, refused=result.rejected,
+                       stored=result.skipped), "success")
     else:
-        flash(f"Photos of {result.student_number}: {result.accepted} accepted, "
-              f"{result.rejected} refused, {result.skipped} already stored.", "success")
+        flash(_("Photos of %(number)s: %(accepted)d accepted, %(refused)d refused, %(stored)d "
+                "already stored.", number=result.student_number, accepted=result.accepted,
+                refused=result.rejected, stored=result.skipped), "success")
     return 200

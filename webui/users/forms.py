@@ -9,26 +9,27 @@ from wtforms.validators import InputRequired, Length
 from attendance.db import Role
 
 from ..choices import select_choices
+from ..i18n import _l
 
-ROLE_CHOICES = ((Role.TEACHER.value, "Teacher"), (Role.ADMIN.value, "Admin"))
+ROLE_CHOICES = ((Role.TEACHER.value, _l("Teacher")), (Role.ADMIN.value, _l("Admin")))
 
 
 class NewUserForm(FlaskForm):
     """A new account; its one-time password is generated and shown once."""
 
     username = StringField(
-        "Username", validators=[InputRequired(), Length(max=100)],
-        description="Letters, digits, '.', '_', '@' or '-', e.g. a.lovelace.",
+        _l("Username"), validators=[InputRequired(), Length(max=100)],
+        description=_l("Letters, digits, '.', '_', '@' or '-', e.g. a.lovelace."),
         render_kw={"autocomplete": "off"},
     )
-    role = SelectField("Role", default=Role.TEACHER.value,
+    role = SelectField(_l("Role"), default=Role.TEACHER.value,
                        choices=select_choices(ROLE_CHOICES))
 
 
 class RoleForm(FlaskForm):
     """The role of the account in the URL."""
 
-    role = SelectField("Role", choices=select_choices(ROLE_CHOICES),
+    role = SelectField(_l("Role"), choices=select_choices(ROLE_CHOICES),
                        validators=[InputRequired()])
 
 

@@ -23,6 +23,7 @@ from ..access import allowed_or_403
 from ..auth.identity import Identity, current_identity
 from ..db import get_session
 from ..errors import FORM_ERRORS, flash_error, status_for
+from ..i18n import _
 from .forms import AccountActionForm, NewUserForm, RoleForm
 
 bp = Blueprint("users", __name__, url_prefix="/users")
@@ -88,7 +89,7 @@ def role(user_id: int) -> Response | tuple[str, int]:
     identity = allowed_or_403(current_identity(), Action.MANAGE_USERS)
     form = RoleForm()
     if not form.validate():
-        flash("Choose admin or teacher.", "error")
+        flash(_("Choose admin or teacher."), "error")
         return _render(identity, NewUserForm(formdata=None)), 400
     session = get_session()
     try:
@@ -99,9 +100,12 @@ def role(user_id: int) -> Response | tuple[str, int]:
     except FORM_ERRORS as exc:
         flash_error(exc)
         return _render(identity, NewUserForm(formdata=None)), status_for(exc)
-    article = "an admin" if user.role == "admin" else "a teacher"
-    flash(f"{user.username} is {article} now." if changed
-          else f"{user.username} already was {article}.", "success")
+    if user.role == "admin":
+        flash(_("%(name)s is an admin now.", name=user.username) if changed
+              else _("%(name)s already was an admin.", name=user.username), "success")
+    else:
+        flash(_("%(name)s is a teacher now.", name=user.username) if changed
+              else _("%(name)s already was a teacher.", name=user.username), "success")
     return redirect(url_for("users.index"))
 
 
@@ -119,12 +123,14 @@ def _set_active(user_id: int, *, active: bool) -> Response | tuple[str, int]:
         flash_error(exc)
         return _render(identity, NewUserForm(formdata=None)), status_for(exc)
     if not changed:
-        flash(f"{user.username} already was {'active' if active else 'deactivated'}.", "info")
+        flash(_("%(name)s already was active.", name=user.username) if active
+              else _("%(name)s already was deactivated.", name=user.username), "info")
     elif active:
-        flash(f"{user.username} may sign in again, with their old password.", "success")
+        flash(_("%(name)s may sign in again, with their old password.", name=user.username),
+              "success")
     else:
-        flash(f"{user.username} is deactivated: they cannot sign in, and their open sessions "
-              "have ended. Their courses keep naming them.", "success")
+        flash(_("%(name)s is deactivated: they cannot sign in, and their open sessions have "
+                "ended. Their courses keep naming them.", name=user.username), "success")
     return redirect(url_for("users.index"))
 
 
