@@ -20,7 +20,9 @@ from typing import Any, cast
 
 import flask_babel
 from flask import Flask, has_request_context, request
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from markupsafe import escape
 
 from .extensions import babel, login_manager
 
@@ -30,6 +32,14 @@ DEFAULT_LANGUAGE = "en"
 
 #: What :func:`_l` returns: a string-like object translated each time it is shown.
 LazyText = Any
+
+
+class _EscapedLazyString(LazyString):  # type: ignore[misc]  # Flask-Babel is untyped
+    """Flask-Babel's lazy string, escaped like any other text when a template shows it
+    (theirs declares itself markup: an apostrophe or ``<`` in a label would go out raw)."""
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
 
 
 def init_app(app: Flask) -> None:
@@ -93,7 +103,7 @@ def npgettext(context: str, singular: str, plural: str, num: int, **variables: A
 
 def _l(message: str, **variables: Any) -> LazyText:
     """``message`` translated when it is shown, not now (form labels, module constants)."""
-    return flask_babel.lazy_gettext(message, **variables)
+    return _EscapedLazyString(flask_babel.gettext, message, **variables)
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext's customary name

@@ -13,6 +13,7 @@ import re
 from babel.lists import format_list
 from flask import Flask
 
+from attendance.services.camera_health import Health
 from attendance.services.rates import RateFigures
 from attendance.services.recognisability import INACTIVE, NO_CONSENT, RECOGNITION_OFF
 from attendance.services.unsure import DIFFERENT_STUDENTS
@@ -70,6 +71,45 @@ def verdict_word(verdict: str | None) -> str:
     if verdict == "rejected":
         return pgettext("review verdict", "rejected")
     return verdict or ""
+
+
+def photo_outcome(outcome: str, lookalike: bool = False) -> str:
+    """What became of one photo of an upload (``enrollment.Outcome``)."""
+    if lookalike:
+        return _("needs your confirmation")
+    if outcome == "accepted":
+        return pgettext("photo outcome", "accepted")
+    if outcome == "skipped":
+        return pgettext("photo outcome", "skipped")
+    if outcome == "rejected":
+        return pgettext("photo outcome", "rejected")
+    if outcome == "held":
+        return _("not stored yet")
+    return outcome
+
+
+def health_word(health: str) -> str:
+    """A camera's health (``attendance.services.camera_health.Health``)."""
+    if health == Health.ALIVE:
+        return pgettext("camera health", "alive")
+    if health == Health.STALE:
+        return pgettext("camera health", "stale")
+    if health == Health.FAILING:
+        return pgettext("camera health", "failing")
+    if health == Health.NEVER:
+        return pgettext("camera health", "never seen")
+    return health
+
+
+def worker_status(status: str) -> str:
+    """A camera worker process's state under ``attendance serve``."""
+    if status == "running":
+        return pgettext("worker process", "running")
+    if status == "restarting":
+        return pgettext("worker process", "restarting")
+    if status == "stopped":
+        return pgettext("worker process", "stopped")
+    return status
 
 
 def rate_basis(figures: RateFigures, unit: str = "marks") -> str:
@@ -134,9 +174,10 @@ def register_globals(app: Flask) -> None:
     app.jinja_env.globals.update(
         status_word=status_word, source_word=source_word, role_name=role_name,
         verdict_word=verdict_word, relation_word=relation_word, rate_basis=rate_basis,
-        domain_text=domain_text,
+        domain_text=domain_text, health_word=health_word, worker_status=worker_status,
+        photo_outcome=photo_outcome,
     )
 
 
-__all__ = ["domain_text", "rate_basis", "register_globals", "relation_word", "role_name",
-           "source_word", "status_word", "verdict_word"]
+__all__ = ["domain_text", "health_word", "photo_outcome", "rate_basis", "register_globals", "relation_word", "role_name",
+           "source_word", "status_word", "verdict_word", "worker_status"]

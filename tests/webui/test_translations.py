@@ -212,8 +212,8 @@ def _templates() -> list[Path]:
 
 @pytest.fixture(scope="module")
 def jinja_env() -> Environment:
-    from webui import create_app  # noqa: PLC0415 - only for its configured environment
     from tests.conftest import make_settings  # noqa: PLC0415
+    from webui import create_app  # noqa: PLC0415 - only for its configured environment
 
     return create_app(make_settings(Path("/nonexistent"))).jinja_env
 
@@ -242,7 +242,7 @@ _SHOWN_KEYWORDS = {"label", "description", "message"}
 #: Calls whose arguments are never shown (log messages stay English; paths, names, …).
 _NOT_SHOWN = {"debug", "info", "warning", "error", "exception", "critical", "log",
               "render_template", "url_for", "redirect", "getenv", "get", "startswith",
-              "record_audit", "Blueprint", "route", "get", "post", "add_url_rule",
+              "record_audit", "Blueprint", "route", "post", "add_url_rule",
               "strftime", "getLogger", "compile", "fullmatch", "match"}
 
 

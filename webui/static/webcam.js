@@ -22,6 +22,13 @@
 
   function say(text) { status.textContent = text; }
 
+  /* The page's text called name (data-text-<name> on the panel: the script has no words of
+   * its own), with {n} and {count} filled in. */
+  function text(name, n, count) {
+    return (panel.getAttribute("data-text-" + name) || "")
+      .replace("{n}", String(n)).replace("{count}", String(count));
+  }
+
   function setRunning(running) {
     startButton.disabled = running;
     captureButton.disabled = !running;
@@ -32,17 +39,15 @@
   function problem(error) {
     var name = error && error.name;
     if (name === "NotAllowedError" || name === "SecurityError") {
-      return "The camera was not allowed. Allow it in the browser's site settings, " +
-        "or upload photos instead.";
+      return text("denied");
     }
     if (name === "NotFoundError" || name === "OverconstrainedError") {
-      return "No camera was found on this computer. Upload photos instead.";
+      return text("missing");
     }
     if (name === "NotReadableError" || name === "AbortError") {
-      return "The camera is busy or failed to start. Close other programs using it " +
-        "and try again, or upload photos instead.";
+      return text("busy");
     }
-    return "The camera could not be started. Upload photos instead.";
+    return text("failed");
   }
 
   function stop() {
@@ -64,11 +69,10 @@
     var item = document.createElement("li");
     var image = document.createElement("img");
     image.src = URL.createObjectURL(blob);
-    image.alt = "Photo " + taken + " taken with the camera";
+    image.alt = text("shot", taken);
     item.appendChild(image);
     shots.appendChild(item);
-    say("Photo " + taken + " added. The form now carries " + input.files.length +
-      " photo(s); press Enroll to send them.");
+    say(text("added", taken, input.files.length));
   }
 
   panel.hidden = false;
@@ -77,13 +81,12 @@
     window.DataTransfer && input);
   if (!supported) {
     startButton.disabled = true;
-    say("This browser cannot use a camera on this page (it needs HTTPS or localhost). " +
-      "Upload photos instead.");
+    say(text("unsupported"));
     return;
   }
 
   startButton.addEventListener("click", function () {
-    say("Starting the camera…");
+    say(text("starting"));
     navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 } }, audio: false })
       .then(function (media) {
         stream = media;
@@ -92,22 +95,22 @@
       })
       .then(function () {
         setRunning(true);
-        say("Camera on. Ask the student to look into the camera, then take a photo.");
+        say(text("on"));
         captureButton.focus();
       })
       .catch(function (error) { stop(); say(problem(error)); });
   });
 
   captureButton.addEventListener("click", function () {
-    if (!stream || !video.videoWidth) { say("The camera picture is not ready yet."); return; }
+    if (!stream || !video.videoWidth) { say(text("not-ready")); return; }
     canvas.width = video.videoWidth;
     canvas.height = video.videoHeight;
     canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
     canvas.toBlob(function (blob) {
-      if (blob) { addFile(blob); } else { say("The photo could not be taken; try again."); }
+      if (blob) { addFile(blob); } else { say(text("capture-failed")); }
     }, "image/jpeg", 0.92);
   });
 
-  stopButton.addEventListener("click", function () { stop(); say("Camera off."); });
+  stopButton.addEventListener("click", function () { stop(); say(text("off")); });
   window.addEventListener("pagehide", stop);
 }());
