@@ -27,10 +27,9 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 
 from .control_chars import strip_control_characters
-from .export import COLUMNS, FORMULA_PREFIXES
+from .export import COLUMNS, ENGLISH, FORMULA_PREFIXES, ExportWords, header_row
 from .services.reports import ReportRow
 
-SHEET_TITLE = "Attendance"
 MIME_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Number formats of the typed columns.
 DATE_FORMAT = "yyyy-mm-dd"
@@ -42,27 +41,28 @@ _WIDTHS = {"session_date": 12, "first_seen": 20}
 Value = str | int | date | time | datetime | None
 
 
-def report_xlsx(rows: Iterable[ReportRow]) -> bytes:
-    """The XLSX file (bytes) of report ``rows``, header first."""
+def report_xlsx(rows: Iterable[ReportRow], words: ExportWords = ENGLISH) -> bytes:
+    """The XLSX file (bytes) of report ``rows``, header first, in ``words``' language."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = SHEET_TITLE
-    sheet.append(list(COLUMNS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    sheet.title = words.sheet_title[:31]  # Excel's limit for a sheet name
+    headers = header_row(words)
+    for column, header in enumerate(headers, start=1):
+        _fill(sheet.cell(row=1, column=column), header)
+        sheet.cell(row=1, column=column).font = Font(bold=True)
     sheet.freeze_panes = "A2"
     for row_number, row in enumerate(rows, start=2):
-        for column, value in enumerate(row_values(row), start=1):
+        for column, value in enumerate(row_values(row, words), start=1):
             _fill(sheet.cell(row=row_number, column=column), value)
-    for column, name in enumerate(COLUMNS, start=1):
+    for column, (name, header) in enumerate(zip(COLUMNS, headers, strict=True), start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=column).column_letter].width = max(
-            12, len(name) + 2, _WIDTHS.get(name, 0))
+            12, len(header) + 2, _WIDTHS.get(name, 0))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def row_values(row: ReportRow) -> list[Value]:
+def row_values(row: ReportRow, words: ExportWords = ENGLISH) -> list[Value]:
     """The cells of ``row`` in :data:`COLUMNS` order, typed (module docstring); local times
     are written without a zone (spreadsheets have none), the zone is in ``timezone``."""
     return [
@@ -74,13 +74,13 @@ def row_values(row: ReportRow) -> list[Value]:
         row.timezone,
         row.student_number,
         row.student_name,
-        row.status or "",
+        words.value(row.status),
         row.first_seen.replace(tzinfo=None, microsecond=0) if row.first_seen else None,
         row.sightings,
-        row.source or "",
+        words.value(row.source),
         row.reason or "",
-        row.session_state,
-        "yes" if row.session_incomplete else "",
+        words.value(row.session_state),
+        words.value("yes") if row.session_incomplete else "",
     ]
 
 

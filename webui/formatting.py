@@ -52,8 +52,6 @@ def moment(value: datetime, style: Style = "datetime", zone: tzinfo | None = Non
     language = current_language()
     if zone is not None and value.tzinfo is not None:
         value = value.astimezone(zone)
-    if style.startswith("%"):  # TODO(issue 17): gone once every template names a style
-        return value.strftime(style)
     if language == "en":
         return format_datetime(value, _ENGLISH[style], locale="en")
     date_part, time_part = _CLDR[style]

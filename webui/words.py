@@ -179,5 +179,6 @@ def register_globals(app: Flask) -> None:
     )
 
 
-__all__ = ["domain_text", "health_word", "photo_outcome", "rate_basis", "register_globals", "relation_word", "role_name",
-           "source_word", "status_word", "verdict_word", "worker_status"]
+__all__ = ["domain_text", "health_word", "photo_outcome", "rate_basis", "register_globals",
+           "relation_word", "role_name", "source_word", "status_word", "verdict_word",
+           "worker_status"]

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from attendance.export import COLUMNS, neutralise, report_csv
+from attendance.export import COLUMNS, ExportWords, neutralise, report_csv
 from attendance.services.reports import ReportRow
 
 GOLDEN = Path(__file__).with_name("expected_export.csv")
@@ -79,3 +79,27 @@ def test_session_state_and_incomplete_columns() -> None:
     states = [dict(zip(COLUMNS, r, strict=True)) for r in parsed[1:]]
     assert [(s["session_state"], s["incomplete"]) for s in states] == [
         ("confirmed", ""), ("provisional", "yes")]
+
+
+def test_export_words_translate_headers_and_words_only() -> None:
+    """Another language's words replace the headers and the status, source, state and
+    "yes" values; dates, times, numbers, names and reasons stay as in the English file."""
+    words = ExportWords(headers={"status": "Estado", "session_state": "Estado de la sesión"},
+                        values={"present": "presente", "manual": "manual", "yes": "sí",
+                                "provisional": "provisional"})
+    rows = [_row("S001", "Ann"), _row("S002", "Bob", source="manual", reason="ill",
+                                      session_incomplete=True)]
+    parsed = list(csv.reader(io.StringIO(report_csv(rows, words).decode("utf-8-sig"),
+                                         newline="")))
+    assert parsed[0][COLUMNS.index("status")] == "Estado"
+    assert parsed[0][0] == "course_code"  # a header without a translation stays
+    first = dict(zip(COLUMNS, parsed[1], strict=True))
+    second = dict(zip(COLUMNS, parsed[2], strict=True))
+    assert (first["status"], first["source"], first["session_date"]) == (
+        "presente", "auto", "2026-03-02")
+    assert (second["source"], second["reason"], second["incomplete"]) == ("manual", "ill", "sí")
+
+
+def test_a_header_is_guarded_like_a_cell() -> None:
+    parsed = report_csv([], ExportWords(headers={"status": "=Estado"})).decode("utf-8-sig")
+    assert "'=Estado" in parsed

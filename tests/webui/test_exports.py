@@ -10,7 +10,7 @@ import openpyxl
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from attendance.db import ClassSession, Student
+from attendance.db import AttendanceRecord, ClassSession, Student
 from attendance.export import COLUMNS
 from attendance.export_xlsx import MIME_TYPE as XLSX_MIME_TYPE
 from attendance.services.roster import add_to_roster
@@ -80,10 +80,10 @@ def test_course_csv_refuses_a_bad_range(
     assert "longer than" in too_long.get_data(as_text=True)
 
 
-def _sheet(data: bytes) -> list[list[object]]:
+def _sheet(data: bytes, title: str = "Attendance") -> list[list[object]]:
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
     try:
-        sheet = workbook["Attendance"]
+        sheet = workbook[title]
         return [list(row) for row in sheet.iter_rows(values_only=True)]
     finally:
         workbook.close()
@@ -158,3 +158,56 @@ def test_xlsx_export_survives_control_characters_in_stored_names(
     assert response.status_code == 200
     rows = _sheet(response.data)
     assert ["S009", "Bell Escape[31m"] in [[row[6], row[7]] for row in rows]
+
+
+def _mark(session_factory: sessionmaker[Session], classroom: Classroom) -> None:
+    """S001 present (camera), S002 absent (by hand)."""
+    with session_factory.begin() as session:
+        first, second = classroom.student_ids
+        session.add_all([
+            AttendanceRecord(class_session_id=classroom.session_id, student_id=first,
+                             status="present", source="auto", sightings_count=2),
+            AttendanceRecord(class_session_id=classroom.session_id, student_id=second,
+                             status="absent", source="manual", reason="ill"),
+        ])
+
+
+def test_export_speaks_the_language_of_the_person_exporting(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom,
+    session_factory: sessionmaker[Session],
+) -> None:
+    """The same session exported by a Spanish-speaking and an English-speaking teacher:
+    headers and status words differ, the figures and dates do not."""
+    _mark(session_factory, classroom)
+    auth.login("alice")
+    url = f"/sessions/{classroom.session_id}/export.csv"
+    english = _parse(client.get(url, headers={"Accept-Language": "en-US"}).data)
+    spanish = _parse(client.get(url, headers={"Accept-Language": "es-PE,es;q=0.9"}).data)
+    assert tuple(english[0]) == COLUMNS
+    assert spanish[0][:9] == ["Código del curso", "Curso", "Fecha", "Inicio", "Fin",
+                              "Zona horaria", "Número de estudiante", "Estudiante", "Estado"]
+    status, source = COLUMNS.index("status"), COLUMNS.index("source")
+    state = COLUMNS.index("session_state")
+    assert [(r[status], r[source], r[state]) for r in english[1:]] == [
+        ("present", "auto", "provisional"), ("absent", "manual", "provisional")]
+    assert [(r[status], r[source], r[state]) for r in spanish[1:]] == [
+        ("presente", "automático", "provisional"), ("ausente", "manual", "provisional")]
+    # Everything else is the same file.
+    others = [i for i in range(len(COLUMNS)) if i not in (status, source, state)]
+    assert [[r[i] for i in others] for r in spanish[1:]] == [
+        [r[i] for i in others] for r in english[1:]]
+
+
+def test_xlsx_export_in_spanish(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom,
+    session_factory: sessionmaker[Session],
+) -> None:
+    _mark(session_factory, classroom)
+    auth.login("alice")
+    client.post("/auth/language", data={"language": "es"})  # the user's own choice
+    response = client.get(f"/sessions/{classroom.session_id}/export.xlsx",
+                          headers={"Accept-Language": "en"})
+    sheet = _sheet(response.data, "Asistencia")
+    assert sheet[0][COLUMNS.index("status")] == "Estado"
+    assert [row[COLUMNS.index("status")] for row in sheet[1:]] == ["presente", "ausente"]
+    assert sheet[1][2] == datetime(2026, 3, 2)  # still a date cell

@@ -76,7 +76,8 @@ def template() -> Catalog:
 
 def test_extraction_finds_the_dashboards_texts(template: Catalog) -> None:
     ids = {m.id for m in template if m.id}
-    assert "Sign in" in ids and "Check in to your class" in ids
+    assert "Sign in" in ids
+    assert "Check in to your class" in ids
     assert ("%(num)d student(s)", "%(num)d student(s)") in ids  # a plural
     assert len(ids) > 300
 
@@ -124,8 +125,10 @@ def test_spanish_uses_the_agreed_words() -> None:
 
 
 def test_the_prose_detector() -> None:
-    assert looks_like_prose("not recorded") and looks_like_prose("Camera")
-    assert looks_like_prose("Sign in.") and looks_like_prose("Counted for X: 3 sighting(s).")
+    assert looks_like_prose("not recorded")
+    assert looks_like_prose("Camera")
+    assert looks_like_prose("Sign in.")
+    assert looks_like_prose("Counted for X: 3 sighting(s).")
     for code in ("sessions.show", "time_seconds", "%H:%M", "mark mark-present", "utf-8",
                  "attachment; filename=", "a", "GET", "image/svg+xml", "present"):
         assert not looks_like_prose(code), code

@@ -19,6 +19,7 @@ from ..auth.identity import current_identity
 from ..db import get_session, write_session
 from ..errors import FORM_ERRORS, flash_error
 from .forms import DateRangeForm
+from .labels import export_words
 
 bp = Blueprint("exports", __name__)
 
@@ -88,13 +89,13 @@ def _record_export(target_type: str, target_id: int, filename: str,
 def _csv_response(rows: list[ReportRow], filename: str) -> Response:
     # Course codes are restricted to letters, digits, '.', '_' and '-', so the name is safe.
     return Response(
-        report_csv(rows), mimetype="text/csv",
+        report_csv(rows, export_words()), mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
 def _xlsx_response(rows: list[ReportRow], filename: str) -> Response:
     return Response(
-        report_xlsx(rows), mimetype=XLSX_MIME_TYPE,
+        report_xlsx(rows, export_words()), mimetype=XLSX_MIME_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -12,6 +12,7 @@ from attendance.services.users import (
     authenticate,
     create_user,
     get_user_by_username,
+    set_language,
     verify_password,
 )
 
@@ -65,3 +66,22 @@ def test_usernames_are_unique_and_lookup_fails_clearly(db_session: Session) -> N
         create_user(db_session, username="dan", password="other long", role="admin")
     with pytest.raises(NotFound, match="user create"):
         get_user_by_username(db_session, "eve")
+
+
+def test_set_language_stores_and_audits_a_change(db_session: Session) -> None:
+    user = create_user(db_session, username="lucia", password="s3cret-pass", role="teacher")
+    assert user.language is None  # the browser's language
+    set_language(db_session, user_id=user.id, language="es")
+    set_language(db_session, user_id=user.id, language="es")  # no change: no second entry
+    assert db_session.get(User, user.id).language == "es"  # type: ignore[union-attr]
+    set_language(db_session, user_id=user.id, language=None)
+    changes = [e.details for e in db_session.scalars(
+        select(AuditLog).where(AuditLog.action == "user.language").order_by(AuditLog.id))]
+    assert changes == [{"language": "es"}, {"language": None}]
+
+
+@pytest.mark.parametrize("bad", ["", "Spanish", "es-MX<script>", "e"])
+def test_set_language_refuses_what_is_no_language_code(db_session: Session, bad: str) -> None:
+    user = create_user(db_session, username="lucia", password="s3cret-pass", role="teacher")
+    with pytest.raises(InvalidInput, match="language code"):
+        set_language(db_session, user_id=user.id, language=bad)
