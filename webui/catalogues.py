@@ -28,8 +28,9 @@ MAPPING = ROOT / "babel.cfg"
 DOMAIN = "messages"
 #: The languages with a catalogue (``webui.i18n.LANGUAGES``), English first.
 LANGUAGES = ("en", "es")
-#: gettext's functions plus ours: ``_l`` (lazy) and ``N_`` (marked only).
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "N_": None}
+#: gettext's functions plus ours: ``_l`` and ``_lp`` (lazy, the latter with a context) and
+#: ``N_`` (marked only).
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "_lp": ((1, "c"), 2), "N_": None}
 #: Fixed so that extracting twice gives the same file (the date says nothing useful).
 _CREATED = datetime(2026, 11, 27, tzinfo=UTC)
 

@@ -96,6 +96,11 @@ def pgettext(context: str, message: str, **variables: Any) -> str:
     return cast(str, flask_babel.pgettext(context, message, **variables))
 
 
+def _lp(context: str, message: str) -> LazyText:
+    """:func:`_l` with a context (a label whose English word has two meanings)."""
+    return _EscapedLazyString(flask_babel.pgettext, context, message)
+
+
 def npgettext(context: str, singular: str, plural: str, num: int, **variables: Any) -> str:
     """:func:`ngettext` with a context."""
     return cast(str, flask_babel.npgettext(context, singular, plural, num, **variables))
@@ -118,7 +123,6 @@ def force_language(language: str) -> Any:
     return flask_babel.force_locale(language)
 
 
-__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "N_", "LazyText", "_", "_l", "browser_language",
-           "current_language",
-           "force_language", "init_app", "ngettext", "npgettext", "pgettext", "select_language",
-           "user_language"]
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "N_", "LazyText", "_", "_l", "_lp",
+           "browser_language", "current_language", "force_language", "init_app", "ngettext",
+           "npgettext", "pgettext", "select_language", "user_language"]

@@ -13,6 +13,7 @@ import re
 from babel.lists import format_list
 from flask import Flask
 
+from attendance.services import checkin
 from attendance.services.camera_health import Health
 from attendance.services.rates import RateFigures
 from attendance.services.recognisability import INACTIVE, NO_CONSENT, RECOGNITION_OFF
@@ -141,12 +142,24 @@ _JUST_ABOVE = re.compile(r"(?P<model>\S+) distance (?P<distance>[0-9.]+) just ab
 
 def domain_text(text: str) -> str:
     """One of the domain's English explanations (why a student cannot be recognised, why a
-    sighting is unsure) in the reader's language; any other text as it is."""
+    sighting is unsure, why a check-in is refused) in the reader's language; any other text
+    (most service errors) as it is."""
     fixed = {
         RECOGNITION_OFF: lambda: _("face recognition is off for this course"),
         NO_CONSENT: lambda: _("no active consent covering this course"),
         INACTIVE: lambda: _("student is marked inactive"),
         DIFFERENT_STUDENTS: lambda: _("models name different students"),
+        checkin.NO_MATCH: lambda: _(
+            "That student number and code do not match an open check-in. Check both and try "
+            "again, or ask your teacher."),
+        checkin.SESSION_CONFIRMED: lambda: _(
+            "your teacher has confirmed this session's attendance; ask them"),
+        checkin.ALREADY_MARKED: lambda: _(
+            "your teacher has already recorded your attendance for this session"),
+        checkin.SESSION_ENDED: lambda: _(
+            "this session has ended; mark late arrivals by hand instead"),
+        checkin.MARKS_CONFIRMED: lambda: _(
+            "this session's marks are confirmed; it takes no more check-ins"),
     }
     if text in fixed:
         return fixed[text]()

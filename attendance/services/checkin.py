@@ -39,6 +39,11 @@ CHECKIN_REASON = "check-in code"
 #: student not on the roster of the code's session.
 NO_MATCH = ("That student number and code do not match an open check-in. Check both and try "
             "again, or ask your teacher.")
+#: Refusals a student or teacher reads (the dashboard shows them in the reader's language).
+SESSION_CONFIRMED = "your teacher has confirmed this session's attendance; ask them"
+ALREADY_MARKED = "your teacher has already recorded your attendance for this session"
+SESSION_ENDED = "this session has ended; mark late arrivals by hand instead"
+MARKS_CONFIRMED = "this session's marks are confirmed; it takes no more check-ins"
 _CODE = re.compile(r"[0-9]{6}")
 
 
@@ -71,9 +76,9 @@ def open_checkin_code(
         raise InvalidInput(f"a check-in code must be valid for at least 1 minute, not {minutes}")
     class_session = _class_session(session, class_session_id)
     if now >= class_session.ends_at:
-        raise InvalidInput("this session has ended; mark late arrivals by hand instead")
+        raise InvalidInput(SESSION_ENDED)
     if class_session.confirmed_at is not None:
-        raise Conflict("this session's marks are confirmed; it takes no more check-ins")
+        raise Conflict(MARKS_CONFIRMED)
     expires = min(now + timedelta(minutes=minutes), class_session.ends_at)
     row = session.scalar(
         select(CheckinCode).where(CheckinCode.class_session_id == class_session_id)
@@ -140,7 +145,7 @@ def check_in(session: Session, *, student_number: str, code: str, now: datetime)
     if class_session is None:
         raise InvalidInput(NO_MATCH)
     if class_session.confirmed_at is not None:
-        raise Conflict("your teacher has confirmed this session's attendance; ask them")
+        raise Conflict(SESSION_CONFIRMED)
     existing = session.scalar(
         select(AttendanceRecord).where(AttendanceRecord.class_session_id == class_session.id,
                                        AttendanceRecord.student_id == student.id)
@@ -148,7 +153,7 @@ def check_in(session: Session, *, student_number: str, code: str, now: datetime)
     if existing is not None and existing.source == Source.MANUAL:
         if existing.reason == CHECKIN_REASON:
             return CheckinResult(class_session.id, student.id, existing.status, True)
-        raise Conflict("your teacher has already recorded your attendance for this session")
+        raise Conflict(ALREADY_MARKED)
     late_from = class_session.starts_at + timedelta(
         minutes=class_session.course.late_after_minutes)
     status = Status.LATE if now > late_from else Status.PRESENT

@@ -75,7 +75,7 @@ def test_a_users_own_language_wins_over_the_browser(
     courses = _text(client.get("/courses/", headers=ENGLISH))
     assert '<html lang="es">' in courses
     assert "<h1>Cursos</h1>" in courses
-    assert "Contraseña e idioma" in courses  # the menu
+    assert ">Mi cuenta</a>" in courses  # the menu
     with session_factory() as session:
         assert session.get(User, people.alice).language == "es"  # type: ignore[union-attr]
         audit = session.scalars(select(AuditLog).where(AuditLog.action == "user.language"))

@@ -34,7 +34,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "webui" / "templates"
 WEBUI = ROOT / "webui"
 #: Functions whose string arguments are texts for the catalogue.
-GETTEXT = {"_", "gettext", "ngettext", "pgettext", "npgettext", "_l", "N_", "lazy_gettext"}
+GETTEXT = {"_", "gettext", "ngettext", "pgettext", "npgettext", "_l", "_lp", "N_",
+           "lazy_gettext"}
 #: Attributes whose values people read (or hear from a screen reader).
 READ_ATTRIBUTES = {"alt", "title", "aria-label", "placeholder", "label", "summary"}
 #: Elements whose content is code, not prose.

@@ -7,14 +7,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..i18n import _l
+from ..i18n import _l, _lp
 
 
 class CameraForm(FlaskForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=100)],
                        description=_l("How courses refer to it, e.g. room-101."))
     source = StringField(
-        _l("Source"), validators=[InputRequired(), Length(max=1000)],
+        _lp("camera", "Source"), validators=[InputRequired(), Length(max=1000)],
         description=_l("A device index such as 0, a video file path, or an rtsp:// or http(s):// "
                     "URL. The camera worker opens it, not the dashboard."),
     )
