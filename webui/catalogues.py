@@ -139,5 +139,16 @@ def compile_all() -> list[Path]:
     return written
 
 
-__all__ = ["KEYWORDS", "LANGUAGES", "TRANSLATIONS", "compile_all", "extract", "load",
-           "po_path", "stale", "translated", "untranslated", "update", "write"]
+def compile_if_stale() -> list[Path]:
+    """:func:`compile_all` when a ``.mo`` file is missing or older than its ``.po`` (a
+    checkout where ``scripts/setup.sh`` has not run since the catalogues changed)."""
+    for language in LANGUAGES:
+        source = po_path(language)
+        target = source.with_suffix(".mo")
+        if not target.exists() or target.stat().st_mtime < source.stat().st_mtime:
+            return compile_all()
+    return []
+
+
+__all__ = ["KEYWORDS", "LANGUAGES", "TRANSLATIONS", "compile_all", "compile_if_stale", "extract",
+           "load", "po_path", "stale", "translated", "untranslated", "update", "write"]

@@ -28,7 +28,7 @@ from attendance.db import make_engine, make_session_factory
 from attendance.services.users import create_user
 from models import Embedder, load_embedders
 from tests.conftest import make_settings
-from webui import create_app
+from webui import catalogues, create_app
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -80,6 +80,12 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     )
     yield browser
     browser.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogues() -> None:
+    """As tests/webui: the Spanish pages need the compiled catalogues (scripts/setup.sh)."""
+    catalogues.compile_if_stale()
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ from attendance.services.consent import ensure_consent
 from attendance.services.courses import Slot, create_course
 from attendance.services.roster import add_to_roster
 from models import FaceInput
-from webui import create_app
+from webui import catalogues, create_app
 
 PASSWORD = "correct horse battery"
 #: Cheap hashing for fixtures; the service's scrypt is tested by its own tests.
@@ -41,6 +41,13 @@ class FakeEmbedder:
 
     def embed(self, faces: Sequence[FaceInput]) -> NDArray[np.float32]:
         return np.zeros((len(faces), self.dimension), dtype=np.float32)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogues() -> None:
+    """The Spanish pages need the compiled catalogues that scripts/setup.sh builds; a bare
+    ``pytest`` in a fresh checkout builds them here (the same files, ignored by git)."""
+    catalogues.compile_if_stale()
 
 
 @pytest.fixture(autouse=True)
