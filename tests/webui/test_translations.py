@@ -337,3 +337,24 @@ flash(f"{count} student(s) added.", "success")
                          ids=lambda p: p.relative_to(WEBUI).as_posix())
 def test_no_python_text_is_unmarked(path: Path) -> None:
     assert python_findings(path.read_text(encoding="utf-8")) == []
+
+
+# Scripts
+
+#: Script strings that look like prose but are never shown (reason).
+SCRIPT_ALLOWED = {
+    "use strict",  # the directive
+    "not live data",  # an error thrown and caught inside live.js, never shown
+    "Accept",  # an HTTP header
+}
+
+
+@pytest.mark.parametrize("path", sorted((WEBUI / "static").glob("*.js")),
+                         ids=lambda p: p.name)
+def test_scripts_have_no_words_of_their_own(path: Path) -> None:
+    """A script shows only texts its page gives it (``data-*-text-*`` attributes, written
+    in the page's language), so no string literal of a script may look like prose."""
+    code = re.sub(r"/\*.*?\*/|//[^\n]*", "", path.read_text(encoding="utf-8"), flags=re.S)
+    strings = re.findall(r'"((?:[^"\\]|\\.)*)"|\'((?:[^\'\\]|\\.)*)\'', code)
+    prose = [s for pair in strings for s in pair if looks_like_prose(s)]
+    assert [s for s in prose if s not in SCRIPT_ALLOWED] == []
