@@ -14,6 +14,7 @@ Two halves, both run by the README's test command:
   Python files are parsed: ``flash()``, WTForms fields (label, description), validators'
   ``message=`` and ``abort(description=)`` must not get a literal, and no other string
   literal may look like prose (docstrings and log messages aside: those stay English).
+  Scripts in ``webui/static`` hold no prose at all: their pages hand them their words.
 """
 
 from __future__ import annotations
