@@ -23,6 +23,7 @@ from flask import Flask, has_request_context, request
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from markupsafe import escape
+from werkzeug.wrappers import Response
 
 from .extensions import babel, login_manager
 
@@ -50,6 +51,13 @@ def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"html_lang": current_language(), "languages": LANGUAGES})
     # Flask-Login flashes its message itself: translate it then, in the request's language.
     login_manager.localize_callback = _
+    app.after_request(_vary_by_language)
+
+
+def _vary_by_language(response: Response) -> Response:
+    """Pages differ by the browser's language: no shared cache may mix them up."""
+    response.vary.add("Accept-Language")
+    return response
 
 
 def select_language() -> str:

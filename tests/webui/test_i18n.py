@@ -30,7 +30,9 @@ def _text(response: object) -> str:
 
 
 def test_without_a_language_header_everything_is_english(client: FlaskClient) -> None:
-    page = _text(client.get("/auth/login"))
+    response = client.get("/auth/login")
+    page = _text(response)
+    assert "Accept-Language" in response.headers["Vary"]  # caches keep languages apart
     assert '<html lang="en">' in page
     assert "<h1>Sign in</h1>" in page
 
