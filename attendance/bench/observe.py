@@ -24,7 +24,7 @@ from models import Embedder
 from ..detection import DetectedFace, face_inputs
 from .metrics import Box, match_boxes
 from .plan import FramePlan
-from .scenes import FaceSpec, PlacedFace, Scene, compose_scene
+from .scenes import FaceSpec, PlacedFace, Scene, compose_at, compose_scene
 
 Detector = Callable[[NDArray[np.uint8]], list[DetectedFace]]
 
@@ -74,7 +74,13 @@ def compose_planned(frame: FramePlan) -> Scene:
     """The frame scripted by ``frame``, identical for identical plans."""
     specs = [FaceSpec(lfw_rgb(a.photo), a.face_height, a.name, a.gain, a.blur_sigma)
              for a in frame.appearances]
-    return compose_scene(specs, np.random.default_rng(frame.seed))
+    rng = np.random.default_rng(frame.seed)
+    if frame.room_seed is None:
+        return compose_scene(specs, rng, frame.size)
+    placed = [(spec, float(a.x or 0.0), float(a.y or 0.0))
+              for spec, a in zip(specs, frame.appearances, strict=True)]
+    return compose_at(placed, rng, frame.size,
+                      background=np.random.default_rng(frame.room_seed))
 
 
 def observe(

@@ -36,6 +36,7 @@ from .metrics import WorkerMetrics
 from .recognition import GalleryCache, Recognizer, StageTimes
 from .spool import FlushResult, PendingSighting, SightingSpool, is_connection_error, new_dedupe_key
 from .thumbnails import save_thumbnail
+from .tracking import FaceTracker, TrackingPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,8 @@ class CameraWorker:
         self._coverage: dict[int, list[datetime]] = {}
         #: Last known ``Course.face_recognition_enabled`` per class session.
         self._recognition: dict[int, bool] = {}
+        #: Seated faces followed from frame to frame, per class session (``track_faces``).
+        self._trackers: dict[int, FaceTracker] = {}
 
     @classmethod
     def for_camera(
@@ -176,6 +179,7 @@ class CameraWorker:
                 logger.warning("cannot finalize session %d yet: %s", class_session_id, exc)
                 return None
             self.galleries.forget(class_session_id)
+            self._trackers.pop(class_session_id, None)
             logger.info("finalized class session %d: %d absence(s)", class_session_id, created)
             return created
 
@@ -215,7 +219,8 @@ class CameraWorker:
             self._heartbeat()
             return TickReport(frame=False)
         try:
-            analysis = self.recognizer.analyse(frame, galleries)
+            analysis = self.recognizer.analyse(frame, galleries, seen_at=now,
+                                               tracker=self._tracker(class_session_id))
         except Exception as exc:
             del frame
             logger.exception("camera %s: could not analyse a frame", self.camera_name)
@@ -248,6 +253,15 @@ class CameraWorker:
         self._count(now, len(analysis.faces), matched, times)
         self._heartbeat()
         return TickReport(True, len(analysis.faces), matched, times, flushed)
+
+    def _tracker(self, class_session_id: int) -> FaceTracker | None:
+        """The session's face tracker (None with ``track_faces`` off)."""
+        if not self.settings.track_faces:
+            return None
+        if class_session_id not in self._trackers:
+            self._trackers[class_session_id] = FaceTracker(
+                TrackingPolicy.from_settings(self.settings))
+        return self._trackers[class_session_id]
 
     def _galleries(self, class_session_id: int) -> dict[str, Gallery] | None:
         try:
