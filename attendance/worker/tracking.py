@@ -15,8 +15,8 @@ but only when all of this holds:
   the roster's galleries have not changed since (otherwise every track is dropped);
 - its box has not moved away from where it was last embedded (IoU >= ``min_iou``);
 - its last full embedding is fewer than ``reverify_frames`` frames old; tracks are
-  re-verified round-robin, ``ceil(n / reverify_frames)`` of the ``n`` inheritable faces per
-  frame (the longest unverified first), so the cost is spread evenly over the frames.
+  re-verified round-robin, on average ``n / reverify_frames`` of the ``n`` inheritable faces
+  per frame (the longest unverified first), so the cost is spread evenly over the frames.
 
 An inherited face gets the evidence of its track's last full embedding, each model's entry
 marked ``"inherited"`` with the frame and box it came from (:func:`inherited_from`). A
@@ -108,6 +108,8 @@ class FaceTracker:
         self._last_seen: datetime | None = None
         self._galleries: object = None
         self._pending: _Pending | None = None
+        #: Re-verifications owed but not yet made (the fraction of one face left over).
+        self._credit = 0.0
         #: Faces that inherited / were embedded, over the tracker's life.
         self.inherited = 0
         self.embedded = 0
@@ -168,13 +170,17 @@ class FaceTracker:
                 and box_iou(box, track.verified_box) >= self.policy.min_iou)
 
     def _due(self, candidates: list[int], tracks: Sequence[_Track | None]) -> set[int]:
-        """The candidates to embed again this frame: every one whose last full embedding is
-        ``reverify_frames`` old, and at least ``ceil(n / reverify_frames)``, oldest first."""
+        """The candidates to embed again this frame, oldest first: every one whose last full
+        embedding is ``reverify_frames`` old, and ``n / reverify_frames`` on average (the
+        fraction carried to the next frame)."""
         if not candidates:
+            self._credit = 0.0
             return set()
         age = {i: t.age for i in candidates if (t := tracks[i]) is not None}
-        forced = [i for i in candidates if age[i] >= self.policy.reverify_frames]
-        count = max(len(forced), math.ceil(len(candidates) / self.policy.reverify_frames))
+        forced = sum(1 for i in candidates if age[i] >= self.policy.reverify_frames)
+        owed = self._credit + len(candidates) / self.policy.reverify_frames
+        count = max(forced, math.floor(owed + 1e-9))
+        self._credit = min(1.0, max(0.0, owed - count))
         return set(sorted(candidates, key=lambda i: (-age[i], i))[:count])
 
 
