@@ -37,6 +37,7 @@ from .recognition import GalleryCache, Recognizer, StageTimes
 from .spool import FlushResult, PendingSighting, SightingSpool, is_connection_error, new_dedupe_key
 from .thumbnails import save_thumbnail
 from .tracking import FaceTracker, TrackingPolicy
+from .video_file import VideoFileSource, is_video_file
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +127,8 @@ class CameraWorker:
     ) -> CameraWorker:
         """A worker for the Camera row named ``camera_name`` (``NotFound`` if absent), with
         the configured models unless ``embedders`` is given. A source stored encrypted is
-        decrypted here with the template key, and only ever handed to the frame source."""
+        decrypted here with the template key, and only ever handed to the frame source (a
+        video file plays as ``camera_file_playback`` and ``camera_file_loop`` say)."""
         cipher = TemplateCipher.from_settings(settings)
         with read_only_factory(session_factory)() as session:
             camera = get_camera(session, camera_name)
@@ -140,7 +142,8 @@ class CameraWorker:
             camera_name=camera_name,
             session_factory=session_factory,
             recognizer=Recognizer.from_settings(settings, models),
-            frame_source_factory=frame_source_factory or (lambda: OpenCvFrameSource(source)),
+            frame_source_factory=frame_source_factory or (lambda: _frame_source(settings,
+                                                                                source)),
             clock=clock,
             metrics=metrics,
             redact=lambda text: redact_text(text, source),
@@ -372,6 +375,15 @@ class CameraWorker:
             self._hb_faces -= faces
             if self._hb_error == error:
                 self._hb_error = None
+
+
+def _frame_source(settings: Settings, source: str) -> FrameSource:
+    """A video file as ``camera_file_playback`` and ``camera_file_loop`` say; a device or
+    stream through OpenCV."""
+    if is_video_file(source):
+        return VideoFileSource(source, playback=settings.camera_file_playback,
+                               loop=settings.camera_file_loop)
+    return OpenCvFrameSource(source)
 
 
 __all__ = ["CameraWorker", "TickReport"]
