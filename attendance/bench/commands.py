@@ -69,15 +69,22 @@ _no_docs_option = click.option("--no-docs", is_flag=True, help="Leave the docs p
 @click.option("--database-url", help="SQLAlchemy URL of an empty database "
                                      "[default: a new SQLite file in --out].")
 @click.option("--save-frames/--no-save-frames", default=True, show_default=True)
+@click.option("--room", type=click.Choice(["rows", "seats"]), default="rows",
+              show_default=True,
+              help="rows: 1280x720, everyone seated anew in every frame, faces 60-150 px; "
+                   "seats: 1920x1080, seats kept all session, back-row faces 30-60 px.")
+@click.option("--detector-sweep/--no-detector-sweep", default=True, show_default=True,
+              help="Also run every candidate detector setting on each frame.")
 @_docs_option
 @_no_docs_option
 def classroom(
     lfw_dir: Path | None, pairs: Path | None, cache_dir: Path, out: Path, sessions: int,
     seed: int, roster_size: int, frames_per_session: int, walk_ins: int,
     weights: Path | None, cross_fold_dir: Path, database_url: str | None,
-    save_frames: bool, docs: Path, no_docs: bool,
+    save_frames: bool, room: str, detector_sweep: bool, docs: Path, no_docs: bool,
 ) -> None:
-    """Simulated class sessions from LFW through the real pipeline, per configuration."""
+    """Simulated class sessions from LFW through the real pipeline, per configuration, with
+    the worker's face tracker off and on."""
     from .classroom import run_classroom  # noqa: PLC0415 - heavy imports only when run
     from .classroom_report import classroom_markdown  # noqa: PLC0415
     from .enrolling import enroller_from_context  # noqa: PLC0415
@@ -90,7 +97,7 @@ def classroom(
         cohort = fold_cohort(images, pairs_file([lfw_dir or DEFAULT_LFW_DIR, images], pairs))
         plan = plan_classroom(cohort, sessions=sessions, roster_size=roster_size,
                               frames_per_session=frames_per_session, walk_ins=walk_ins,
-                              seed=seed)
+                              seed=seed, room=room)
     except (LfwMissingError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     out.mkdir(parents=True, exist_ok=True)
@@ -101,22 +108,26 @@ def classroom(
     settings = bench_settings(out, database_url, models)
     prepare_database(settings)
     engine = make_engine(settings)
+    load = load_average()
     try:
         result = run_classroom(plan, settings, build_embedders(settings, choice.path),
                                make_session_factory(engine), enroller_from_context(),
                                start=FIRST_SESSION,
-                               frames_dir=out / "frames" if save_frames else None)
+                               frames_dir=out / "frames" if save_frames else None,
+                               detector_sweep=detector_sweep)
     finally:
         engine.dispose()
-    plot_det(result.scores, out / "classroom_det.png",
+    name = "classroom" if room == "rows" else f"classroom-{room}"
+    png = f"{name}_det.png"
+    plot_det(result.scores, out / png,
              f"Open-set identification, {len(plan.sessions)} sessions (seed {seed})")
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     markdown = classroom_markdown(result, command=command, date=date, weights_note=choice.note,
-                                  det_png="classroom_det.png")
-    (out / "classroom.md").write_text(markdown, encoding="utf-8")
+                                  det_png=png, load=f"{load} before, {load_average()} after")
+    (out / f"{name}.md").write_text(markdown, encoding="utf-8")
     click.echo(markdown)
     if not no_docs:
-        _publish(docs, "classroom", markdown, out / "classroom_det.png")
+        _publish(docs, name, markdown, out / png)
 
 
 def _publish(docs: Path, name: str, markdown: str, *pngs: Path) -> None:

@@ -41,7 +41,7 @@ PNGs, generated frames and their database into `--out`, never into the repositor
 - **Ground truth.** A detected box is the pasted face it overlaps most (IoU >= 0.3).
 
 """
-SECTION_ORDER = ("classroom", "speed")
+SECTION_ORDER = ("classroom", "classroom-seats", "speed")
 
 
 def pct(value: float, digits: int = 2) -> str:

@@ -48,7 +48,8 @@ def test_worker_timing_and_report(request: pytest.FixtureRequest, tmp_path: Path
     assert [(f.label, f.faces, f.found, f.frames) for f in figures] == [
         ("1280x720", 2, 2, 4), ("1920x1080 seated", 3, 3, 4)]
     off, on = figures[0].mode(False), figures[0].mode(True)
-    assert off is not None and on is not None
+    assert off is not None
+    assert on is not None
     assert set(on.steady_stages) == {"detect", "embed", "match", "write"}
     assert off.embedded == 2  # every face, every frame
     # Frame 1 confirms (both faces embedded), frames 2-3 inherit but for round-robin checks.
