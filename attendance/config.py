@@ -118,8 +118,11 @@ class Settings:
     #: ... but every tracked face is embedded again at least every this many frames,
     track_reverify_frames: int = 6
     #: ... and as soon as its box overlaps its previous one, or the one it was last embedded
-    #: in, by less than this (intersection over union, 0-1).
+    #: in, by less than this (intersection over union, 0-1),
     track_min_iou: float = 0.5
+    #: ... or it looks less like it did then than this (correlation, -1 to 1, of small grey
+    #: crops aligned on the landmarks): someone else in the seat, or a turned head.
+    track_min_similarity: float = 0.85
     #: Worker, a video file as the camera: ``realtime`` shows the frame at the time elapsed
     #: since the file was opened (at the file's own frame rate), as the lesson was filmed;
     #: ``frames`` the next frame at every capture.
@@ -294,6 +297,8 @@ def _validate(s: Settings) -> None:
         fail("detection_upsample_band", "must be a share between 0 and 1 (0.5 = top half)")
     if not 0.0 < s.track_min_iou <= 1.0:
         fail("track_min_iou", "must be an overlap above 0 and at most 1")
+    if not -1.0 <= s.track_min_similarity <= 1.0:
+        fail("track_min_similarity", "must be a correlation between -1 and 1")
     if s.camera_file_playback not in FILE_PLAYBACKS:
         fail("camera_file_playback", f"must be one of {', '.join(FILE_PLAYBACKS)}")
     if not s.embedders:

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from models import Embedder
 
 from ..detection import DetectedFace, face_inputs
+from ..worker.tracking import appearance
 from .metrics import Box, match_boxes
 from .plan import FramePlan
 from .scenes import FaceSpec, PlacedFace, Scene, compose_at, compose_scene
@@ -29,12 +30,14 @@ from .scenes import FaceSpec, PlacedFace, Scene, compose_at, compose_scene
 Detector = Callable[[NDArray[np.uint8]], list[DetectedFace]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ObservedFace:
-    """A detected face: its box, and the pasted face it matches (None: a false detection)."""
+    """A detected face: its box, the pasted face it matches (None: a false detection), and
+    its :func:`~attendance.worker.tracking.appearance` (what the worker's tracker compares)."""
 
     box: Box
     truth: PlacedFace | None
+    look: NDArray[np.float32] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,7 +106,8 @@ def observe(
         seconds[embedder.name] = time.perf_counter() - started
     truth_index = match_boxes([t.box for t in scene.faces], [d.box for d in detected])
     faces = tuple(
-        ObservedFace(d.box, scene.faces[i] if i is not None else None)
+        ObservedFace(d.box, scene.faces[i] if i is not None else None,
+                     appearance(scene.frame, d))
         for d, i in zip(detected, truth_index, strict=True)
     )
     return ObservedFrame(session, frame.index, scene.faces, faces, embeddings, seconds)

@@ -190,7 +190,8 @@ def _results(
 ) -> list[tuple[int | None, dict[str, Any], bool]]:
     """Per face: (student or None, evidence, inherited), as the worker would decide it."""
     carried: list[Carried | None] = (
-        tracker.carry(seen_at, [f.box for f in frame.faces], galleries)
+        tracker.carry(seen_at, [f.box for f in frame.faces], galleries,
+                      [f.look for f in frame.faces])
         if tracker is not None else [None] * len(frame.faces))
     todo = [i for i, c in enumerate(carried) if c is None]
     decisions = dict(zip(todo, _decide(galleries, frame, config, thresholds, todo),

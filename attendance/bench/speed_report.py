@@ -69,7 +69,7 @@ def _worker_section(result: SpeedResult) -> list[str]:
                 "on" if m.tracking else "off", m.cold.ms(0), m.steady.ms(0),
                 " / ".join(f"{s[k].median * 1e3:.0f}" for k in ("detect", "embed", "match",
                                                                  "write")),
-                f"{m.embedded:.1f}",
+                f"{m.embedded:.0f} ({m.embedded_mean:.1f})",
                 f"{classrooms(result.interval_s, m.steady.median):.1f}",
             ])
     frames = result.worker[0].frames
@@ -77,7 +77,7 @@ def _worker_section(result: SpeedResult) -> list[str]:
         "## Worker: the cold frame and the steady state", "",
         table(["frame", "faces", "found", "median face px", "tracker", "cold frame ms",
                "steady frame ms", "steady: detect / embed / match / write ms",
-               "faces embedded per steady frame",
+               "faces embedded per steady frame: median (mean)",
                f"classrooms served at {result.interval_s:g} s"], rows),
         "",
         f"Each run is {frames} frames of the same people: the cold frame (nobody identified "
@@ -139,7 +139,7 @@ def _steady_targets(result: SpeedResult, on: ModeFigures, off: ModeFigures) -> l
         f"({off.steady.median:.2f} s without); stretch <= {STEADY_30_STRETCH_S:g} s: "
         f"{verdict(steady <= STEADY_30_STRETCH_S)}.",
         f"  - Where the time goes: detect {s['detect'].median:.2f} s, embed "
-        f"{s['embed'].median:.2f} s ({on.embedded:.1f} faces a frame), match "
+        f"{s['embed'].median:.2f} s ({on.embedded:.0f} faces a frame), match "
         f"{s['match'].median:.3f} s, write {s['write'].median:.2f} s.",
         f"- Classrooms of 30 one machine serves at the configured {result.interval_s:g} s "
         f"interval >= {CLASSROOMS_TARGET}: {verdict(served >= CLASSROOMS_TARGET)} - "

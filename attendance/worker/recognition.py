@@ -30,7 +30,7 @@ from ..crypto import TemplateCipher
 from ..db import ClassSession, Enrollment, FaceEmbedding, consent_covers
 from ..detection import DetectedFace, bgr_to_rgb, detect_faces, face_inputs
 from ..matching import Decision, Gallery, decide_faces, load_gallery
-from .tracking import FaceTracker
+from .tracking import FaceTracker, appearance
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +134,8 @@ class Recognizer:
         # The models serialise their own calls (models.dlib_models, the Keras embedder).
         faces = self.detector(rgb)
         times.detect = time.perf_counter() - started
-        carried = (tracker.carry(seen_at, [f.box for f in faces], galleries)
+        carried = (tracker.carry(seen_at, [f.box for f in faces], galleries,
+                                 [appearance(rgb, f) for f in faces])
                    if tracker is not None and seen_at is not None else [None] * len(faces))
         todo = [i for i, c in enumerate(carried) if c is None]
         started = time.perf_counter()

@@ -11,16 +11,19 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from attendance.detection import DetectedFace
+from attendance.detection import DetectedFace, detect_faces
 from attendance.matching import Gallery
 from attendance.worker.recognition import Recognizer
 from attendance.worker.tracking import (
+    LOOK_SIDE,
     FaceTracker,
     TrackingPolicy,
+    appearance,
     box_iou,
     inherited_from,
 )
 from models import Box, FaceInput
+from tests.lfw_faces import LfwFaces
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 STEP = timedelta(seconds=5)
@@ -143,6 +146,42 @@ def test_a_reverification_naming_someone_else_starts_afresh() -> None:
     assert _frame(tracker, 3, [_seat(0)], {0: 8}) == [False]
 
 
+def _look(seed: int) -> NDArray[np.float32]:
+    v = np.random.default_rng(seed).standard_normal(LOOK_SIDE * LOOK_SIDE).astype(np.float32)
+    return (v - v.mean()) / np.linalg.norm(v - v.mean())
+
+
+def test_a_face_that_looks_different_is_embedded_again() -> None:
+    """Someone else sitting down in the seat (or a turned head) changes the look."""
+    tracker = FaceTracker(POLICY)
+    student, stranger = _look(1), _look(2)
+    nudged = (student + 0.05 * _look(3)) / np.linalg.norm(student + 0.05 * _look(3))
+    for n, look in enumerate([student, student]):
+        tracker.carry(T0 + n * STEP, [_seat(0)], None, [look])
+        tracker.record([(7, _evidence(7))])
+    assert tracker.carry(T0 + 2 * STEP, [_seat(0)], None, [nudged]) != [None]
+    tracker.record([(7, _evidence(7))])
+    assert tracker.carry(T0 + 3 * STEP, [_seat(0)], None, [stranger]) == [None]
+    with pytest.raises(ValueError, match="one look per box"):
+        tracker.carry(T0, [_seat(0)], None, [])
+
+
+def test_appearance_tells_a_moved_face_from_another_person(lfw: LfwFaces) -> None:
+    def face(image: NDArray[np.uint8], shift: int = 0, gain: float = 1.0) -> NDArray[np.float32]:
+        canvas = np.full((300, 300, 3), 100, np.uint8)
+        canvas[10 + shift:260 + shift, 20 + shift:270 + shift] = np.clip(
+            image.astype(np.float32) * gain, 0, 255).astype(np.uint8)
+        found = detect_faces(canvas)
+        assert len(found) == 1
+        return appearance(canvas, found[0])
+
+    powell = lfw.rgb("Colin_Powell", 1)
+    still, moved = face(powell), face(powell, shift=6, gain=1.1)
+    assert float(still @ still) == pytest.approx(1.0, abs=1e-5)
+    assert float(still @ moved) > POLICY.min_similarity
+    assert float(still @ face(lfw.rgb("Ariel_Sharon", 1), shift=6)) < POLICY.min_similarity
+
+
 def test_record_needs_the_preceding_carry() -> None:
     tracker = FaceTracker(POLICY)
     with pytest.raises(ValueError, match="one result per box"):
@@ -164,14 +203,14 @@ class _CountingEmbedder:
 
 def test_the_recognizer_embeds_only_unresolved_faces() -> None:
     seats = [_seat(k) for k in range(4)]
-    landmarks = np.zeros((5, 2), np.float32)
+    landmarks = np.zeros((5, 2), np.float32)  # degenerate: the look falls back to the box
     embedder = _CountingEmbedder()
     recognizer = Recognizer([embedder], thresholds={"dlib": 0.5}, rule="dlib",
                             detector=lambda _rgb: [DetectedFace(b, landmarks) for b in seats])
     galleries = {"dlib": Gallery("dlib", "v", 4, np.eye(4, dtype=np.float32),
                                  np.arange(1, 5, dtype=np.int64))}
     tracker = FaceTracker(POLICY)
-    frame = np.zeros((300, 900, 3), np.uint8)
+    frame = np.random.default_rng(0).integers(0, 256, (300, 900, 3), dtype=np.uint8)
     analyses = [recognizer.analyse(frame, galleries, tracker=tracker, seen_at=T0 + n * STEP)
                 for n in range(4)]
     assert [a.embedded for a in analyses] == [4, 4, 1, 1]  # then 4 / 3 per frame on average
