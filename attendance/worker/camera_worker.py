@@ -253,6 +253,8 @@ class CameraWorker:
         times = analysis.times
         times.write = time.perf_counter() - started
         matched = sum(1 for f in analysis.faces if f.student_id is not None)
+        self.metrics.inherited.labels(self.camera_name).inc(
+            sum(1 for f in analysis.faces if f.inherited))
         self._count(now, len(analysis.faces), matched, times)
         self._heartbeat()
         return TickReport(True, len(analysis.faces), matched, times, flushed)
