@@ -134,11 +134,11 @@ class Recognizer:
         # The models serialise their own calls (models.dlib_models, the Keras embedder).
         faces = self.detector(rgb)
         times.detect = time.perf_counter() - started
+        started = time.perf_counter()  # embed: which faces need it (the tracker), then those
         carried = (tracker.carry(seen_at, [f.box for f in faces], galleries,
                                  [appearance(rgb, f) for f in faces])
                    if tracker is not None and seen_at is not None else [None] * len(faces))
         todo = [i for i, c in enumerate(carried) if c is None]
-        started = time.perf_counter()
         inputs = face_inputs(rgb, [faces[i] for i in todo])
         embeddings = {e.name: e.embed(inputs) for e in self.embedders} if todo else {}
         times.embed = time.perf_counter() - started
