@@ -24,6 +24,7 @@ from .errors import ConfigError
 
 ENV_PREFIX = "ATTENDANCE_"
 DETECTORS = ("hog", "cnn", "haar")
+FILE_PLAYBACKS = ("realtime", "frames")
 EMBEDDERS = ("dlib", "inhouse")
 FUSION_RULES = ("both", "either", "dlib", "inhouse")
 ENVIRONMENTS = ("production", "development")
@@ -75,8 +76,16 @@ class Settings:
     timezone: str = "UTC"
     #: ``hog`` (dlib HOG, default), ``cnn`` (dlib CNN, slow on CPU) or ``haar`` (OpenCV).
     detector: str = "hog"
-    #: Frames whose longer side exceeds this many pixels are downscaled for detection.
+    #: Photos (enrollment, ``attendance identify``) whose longer side exceeds this many
+    #: pixels are downscaled for detection.
     detection_max_side: int = 1280
+    #: Worker: camera frames whose longer side exceeds this many pixels are downscaled for
+    #: detection (1920 keeps a 1080p camera's 30-60 px back-row faces findable).
+    detection_frame_max_side: int = 1920
+    #: Worker: share (0-1) of a camera frame, from its top, scanned at twice its size to find
+    #: faces under about 60 px high, the back rows of a classroom filmed from the front; the
+    #: rest is scanned at its own size, about 5 times faster. 1 scans everything upsampled.
+    detection_upsample_band: float = 0.5
     #: Embedding models used for enrollment and matching, in order.
     embedders: tuple[str, ...] = ("dlib",)
     #: dlib re-samples each face this many times; higher is slower and slightly more stable.
@@ -106,6 +115,25 @@ class Settings:
     capture_interval_seconds: float = 5.0
     min_sightings: int = 2
     capture_grace_minutes: int = 10
+    #: Worker: a face that sits where a face confidently identified in the previous frame
+    #: sat inherits that identity instead of being embedded again (``attendance.worker.
+    #: tracking``); its sighting says so and from which frame and box it came.
+    track_faces: bool = True
+    #: ... but every tracked face is embedded again at least every this many frames,
+    track_reverify_frames: int = 6
+    #: ... and as soon as its box overlaps its previous one, or the one it was last embedded
+    #: in, by less than this (intersection over union, 0-1),
+    track_min_iou: float = 0.5
+    #: ... or it looks less like it did then than this (correlation, -1 to 1, of small grey
+    #: crops aligned on the landmarks): someone else in the seat, or a turned head.
+    track_min_similarity: float = 0.85
+    #: Worker, a video file as the camera: ``realtime`` shows the frame at the time elapsed
+    #: since the file was opened (at the file's own frame rate), as the lesson was filmed;
+    #: ``frames`` the next frame at every capture.
+    camera_file_playback: str = "realtime"
+    #: ... and start the file again at its end (else the camera counts as stopped, and is
+    #: reopened from the start after the reconnect wait).
+    camera_file_loop: bool = False
     #: Worker: seconds between checks of the database for new or changed sessions (1-60).
     worker_refresh_seconds: float = 30.0
     #: Worker: a camera read taking longer than this many seconds counts as hung.
@@ -279,6 +307,14 @@ def _validate(s: Settings) -> None:
         fail("timezone", f"is not a known IANA time zone: {s.timezone!r}")
     if s.detector not in DETECTORS:
         fail("detector", f"must be one of {', '.join(DETECTORS)}, not {s.detector!r}")
+    if not 0.0 <= s.detection_upsample_band <= 1.0:
+        fail("detection_upsample_band", "must be a share between 0 and 1 (0.5 = top half)")
+    if not 0.0 < s.track_min_iou <= 1.0:
+        fail("track_min_iou", "must be an overlap above 0 and at most 1")
+    if not -1.0 <= s.track_min_similarity <= 1.0:
+        fail("track_min_similarity", "must be a correlation between -1 and 1")
+    if s.camera_file_playback not in FILE_PLAYBACKS:
+        fail("camera_file_playback", f"must be one of {', '.join(FILE_PLAYBACKS)}")
     if not s.embedders:
         fail("embedders", "must name at least one model")
     for name in s.embedders:
@@ -302,6 +338,8 @@ def _validate(s: Settings) -> None:
             fail(name, "must be a distance between 0 and 4")
     positive = (
         "detection_max_side",
+        "detection_frame_max_side",
+        "track_reverify_frames",
         "dlib_jitters",
         "min_face_pixels",
         "max_image_bytes",

@@ -1,14 +1,17 @@
 """``attendance bench classroom``: simulated class sessions through the real pipeline.
 
 Order of work: enroll every roster student through the enrollment service (both models);
-compose, detect and embed every frame once (:mod:`.observe`); run the decision and record
-stage once per configuration (:mod:`.record`); score every detected face as an open-set
-search (:mod:`.openset`). Wall-clock time is dominated by detection and dlib embedding.
+compose, detect and embed every frame once (:mod:`.observe`), and run each candidate
+detector setting on it (:data:`DETECTOR_CANDIDATES`, misses by face size); run the decision
+and record stage once per configuration, with the face tracker off and on (:mod:`.record`);
+score every detected face as an open-set search (:mod:`.openset`). Wall-clock time is
+dominated by detection and dlib embedding.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,18 +23,54 @@ from models import Embedder
 
 from ..config import Settings
 from ..crypto import TemplateCipher
+from ..detection import detect_faces
 from ..matching import Gallery, load_gallery
 from ..worker.recognition import settings_detector
 from .enrolling import Enroll
+from .metrics import match_boxes
 from .observe import ObservedFrame, compose_planned, observe, save_frame
 from .openset import Scores, open_set_scores
 from .plan import ClassroomPlan
 from .record import CONFIGURATIONS, ConfigOutcome, record_configuration
+from .scenes import Scene
 
 logger = logging.getLogger(__name__)
 
 #: Face-height buckets (px) for detector misses: [low, high).
-SIZE_BUCKETS = ((0, 70), (70, 90), (90, 120), (120, 10_000))
+SIZE_BUCKETS = ((0, 40), (40, 50), (50, 60), (60, 70), (70, 90), (90, 120), (120, 10_000))
+#: Detector settings measured on every frame: (frames downscaled above this many px, share
+#: of the frame from the top scanned upsampled). (1280, 1.0) was the default before the
+#: seated room; the configured one is always added.
+DETECTOR_CANDIDATES = ((1280, 1.0), (1920, 0.0), (1920, 0.3), (1920, 0.4), (1920, 0.5),
+                       (1920, 1.0))
+
+
+@dataclass
+class DetectorTrial:
+    """One detector setting over every frame: misses per size bucket (pasted, missed),
+    false detections, and detection seconds."""
+
+    max_side: int
+    band: float
+    misses_by_size: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+    false_detections: int = 0
+    seconds: float = 0.0
+
+    def add(self, scene: Scene, boxes: Sequence[tuple[int, int, int, int]],
+            seconds: float) -> None:
+        found = {i for i in match_boxes([t.box for t in scene.faces], boxes)
+                 if i is not None}
+        self.false_detections += len(boxes) - len(found)
+        self.seconds += seconds
+        for low, high in SIZE_BUCKETS:
+            here = [i for i, t in enumerate(scene.faces) if low <= t.height < high]
+            total, missed = self.misses_by_size.get((low, high), (0, 0))
+            self.misses_by_size[(low, high)] = (total + len(here),
+                                                missed + sum(i not in found for i in here))
+
+    @property
+    def misses(self) -> int:
+        return sum(m for _, m in self.misses_by_size.values())
 
 
 @dataclass
@@ -67,6 +106,12 @@ class ClassroomResult:
     seconds: dict[str, float]
     outcomes: list[ConfigOutcome]
     scores: dict[str, Scores]
+    #: Frame size (width, height) and room of the plan.
+    frame_size: tuple[int, int] = (1280, 720)
+    #: Each candidate detector setting over the same frames.
+    detector_trials: list[DetectorTrial] = field(default_factory=list)
+    #: The configured (frames downscaled above, upsampled band).
+    detector_setting: tuple[int, float] = (1920, 0.5)
 
     @property
     def detector_misses(self) -> int:
@@ -82,12 +127,17 @@ def run_classroom(
     *,
     start: datetime,
     frames_dir: Path | None = None,
+    detector_sweep: bool = True,
 ) -> ClassroomResult:
     """Enroll, observe, decide and record; ``start`` is the first session's start (UTC),
-    later sessions start a day apart. ``frames_dir`` receives the frames as JPEGs."""
+    later sessions start a day apart. ``frames_dir`` receives the frames as JPEGs;
+    ``detector_sweep`` also runs every :data:`DETECTOR_CANDIDATES` setting on each frame."""
     student_ids, summary = _enroll_rosters(plan, settings, embedders, factory, enroll)
     versions = {e.name: e.version for e in embedders}
     detector = settings_detector(settings)
+    configured = (settings.detection_frame_max_side, settings.detection_upsample_band)
+    candidates = sorted({*DETECTOR_CANDIDATES, configured}) if detector_sweep else []
+    trials = [DetectorTrial(side, band) for side, band in candidates]
     frames: list[ObservedFrame] = []
     for s_plan in plan.sessions:
         for f_plan in s_plan.frames:
@@ -95,10 +145,17 @@ def run_classroom(
             if frames_dir is not None:
                 save_frame(scene, frames_dir / f"session{s_plan.index:02d}_frame{f_plan.index}.jpg")
             frames.append(observe(s_plan.index, f_plan, scene, detector, embedders))
+            for trial in trials:
+                began = time.perf_counter()
+                boxes = [d.box for d in detect_faces(
+                    scene.frame, detector=settings.detector, max_side=trial.max_side,
+                    upsample_band=trial.band)]
+                trial.add(scene, boxes, time.perf_counter() - began)
         logger.info("session %d: %d frames observed", s_plan.index, len(s_plan.frames))
     configs = [c for c in CONFIGURATIONS if set(c.models) <= set(versions)]
     outcomes = [record_configuration(factory, settings, c, plan, frames, student_ids, versions,
-                                     start) for c in configs]
+                                     start, tracking=tracking)
+                for c in configs for tracking in (False, True)]
     galleries: dict[int, dict[str, Gallery]] = {}
     rosters: dict[int, set[int]] = {}
     with factory() as session:
@@ -118,7 +175,8 @@ def run_classroom(
         truth_faces=sum(len(f.truth) for f in frames),
         false_detections=sum(1 for f in frames for face in f.faces if face.truth is None),
         misses_by_size=_misses_by_size(frames), seconds=seconds, outcomes=outcomes,
-        scores=scores,
+        scores=scores, frame_size=plan.frame_size, detector_trials=trials,
+        detector_setting=configured,
     )
 
 
@@ -162,4 +220,5 @@ def _misses_by_size(frames: Sequence[ObservedFrame]) -> dict[tuple[int, int], tu
     return result
 
 
-__all__ = ["ClassroomResult", "EnrollmentSummary", "run_classroom"]
+__all__ = ["DETECTOR_CANDIDATES", "ClassroomResult", "DetectorTrial", "EnrollmentSummary",
+           "run_classroom"]

@@ -5,16 +5,24 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from .classroom import ClassroomResult
+from .classroom import SIZE_BUCKETS, ClassroomResult
 from .metrics import fnir_at_fpir
+from .record import ConfigOutcome
 from .report import ms, pct, table, verdict
 
 FPIR_TARGETS = (0.01, 0.001)
 
 
+ROOM_SEATS = (
+    "everyone keeps one seat for the session (rows of 8, back-row faces 30-60 px high, "
+    "front row 115-150 px) and moves a few per cent of their face's height between frames, "
+    "shows the same photo until they turn (a new one with probability 0.3 a frame), and every "
+    "other walk-in sits in the seat of a student right after that student was there.")
+
+
 def classroom_markdown(
     result: ClassroomResult, *, command: str, date: str, weights_note: str,
-    det_png: str | None,
+    det_png: str | None, load: str = "n/a",
 ) -> str:
     """The report: setup, attendance, faces, open-set identification, time, targets."""
     plan, enrol = result.plan, result.enrollment
@@ -26,17 +34,21 @@ def classroom_markdown(
                if reasons else "")
     roster = len(plan.courses[0].roster) if plan.courses else 0
     frames_per = len(plan.sessions[0].frames) if plan.sessions else 0
+    width, height = result.frame_size
     lines = [
-        "# Classroom benchmark",
+        f"# Classroom benchmark{', seated room' if plan.room == 'seats' else ''}",
         "",
         f"Command: `{command}`  ",
-        f"Date: {date}; machine: {os.cpu_count()} CPU cores (shared with other work).",
+        f"Date: {date}; machine: {os.cpu_count()} CPU cores (shared with other work: load "
+        f"average {load}).",
         "",
         f"{len(plan.sessions)} session(s) of {len(plan.courses)} simulated course(s) (roster "
-        f"{roster}, disjoint), {frames_per} frames of 1280x720 per session, seed {plan.seed}. "
-        "People: LFW people of pairs.txt folds 1-5 (students: at least 4 photos, enrolled from "
-        "1-3 of them; walk-ins: anyone else of those folds). Each attending student appears "
-        "in 2 or more frames with photos not used for enrollment; faces 60-150 px high.",
+        f"{roster}, disjoint), {frames_per} frames of {width}x{height} per session, seed "
+        f"{plan.seed}. People: LFW people of pairs.txt folds 1-5 (students: at least 4 "
+        "photos, enrolled from 1-3 of them; walk-ins: anyone else of those folds). Each "
+        "attending student appears in 2 or more frames with photos not used for enrollment; "
+        + (ROOM_SEATS if plan.room == "seats" else "faces 60-150 px high, seated anew in "
+           "every frame."),
         "",
         f"Models: {', '.join(f'{k} `{v}`' for k, v in result.versions.items())}. "
         f"Thresholds: {', '.join(f'{k} {v}' for k, v in result.thresholds.items())}; "
@@ -63,12 +75,16 @@ def classroom_markdown(
         "rarely.",
         "",
         *_false_presence_lines(result),
+        "## The face tracker, off and on",
+        "",
+        *_tracker_lines(result),
         "## Detector",
         "",
         _detector_table(result),
         "",
         f"False detections (a box matching no pasted face): {result.false_detections}.",
         "",
+        *_sweep_lines(result),
         "## Open-set identification (individual faces)",
         "",
         _open_set_table(result),
@@ -91,30 +107,109 @@ def _attendance_table(result: ClassroomResult) -> str:
     for o in result.outcomes:
         c = o.counts
         rows.append([
-            o.config.name, f"{c.recalled}/{c.attending}", pct(c.recall),
+            o.label, f"{c.recalled}/{c.attending}", pct(c.recall),
             f"{o.missed_undetected} / {o.missed_unidentified}",
             f"{c.false_presence}/{c.absent}", pct(c.false_presence_rate),
             f"{o.wrong_roster} / {o.wrong_walk_in} / {o.wrong_false_detection}",
+            f"{o.embedded} / {o.inherited}", str(o.wrong_inherited),
         ])
     return table(["configuration", "recalled", "recall", "missed: undetected / unidentified",
-                  "false presences", "false presence rate", "wrong person (faces)"], rows)
+                  "false presences", "false presence rate", "wrong person (faces)",
+                  "faces embedded / inherited", "wrong person, inherited"], rows)
 
 
 def _false_presence_lines(result: ClassroomResult) -> list[str]:
     lines: list[str] = []
     for o in result.outcomes:
         for session, name, producers in o.false_presences:
-            lines.append(f"- {o.config.name}: session {session}, {name} marked present from "
+            lines.append(f"- {o.label}: session {session}, {name} marked present from "
                          f"faces of {producers or 'nobody (?)'}")
     return [*lines, ""] if lines else []
+
+
+def _pairs(result: ClassroomResult) -> list[tuple[ConfigOutcome, ConfigOutcome]]:
+    """(tracker off, tracker on) outcomes of each configuration."""
+    off = {o.config.name: o for o in result.outcomes if not o.tracking}
+    return [(off[o.config.name], o) for o in result.outcomes
+            if o.tracking and o.config.name in off]
+
+
+def _tracker_lines(result: ClassroomResult) -> list[str]:
+    rows = []
+    for off, on in _pairs(result):
+        faces = on.embedded + on.inherited
+        rows.append([
+            off.config.name, f"{pct(off.counts.recall)} / {pct(on.counts.recall)}",
+            f"{off.counts.false_presence} / {on.counts.false_presence}",
+            f"{_wrong(off)} / {_wrong(on)}", str(on.wrong_inherited),
+            f"{on.embedded}/{faces} ({pct(on.embedded / faces if faces else float('nan'), 1)})",
+            f"{on.inherited_with_provenance}/{on.inherited}",
+        ])
+    if not rows:
+        return []
+    return [
+        table(["configuration", "recall off / on", "false presences off / on",
+               "wrong-person sightings off / on", "of them inherited",
+               "faces embedded with the tracker", "inherited sightings stored with their "
+               "frame and box"], rows),
+        "",
+        "With the tracker (`track_faces`, as the worker runs it) a face confidently identified "
+        "by full embeddings in two frames in a row and still in its place inherits that "
+        "identity; it is embedded again every `track_reverify_frames` frames. Wrong-person "
+        "sightings: faces stored as a student who is not the person shown (roster faces, "
+        "walk-ins and false detections together). Embeddings were computed once for every "
+        "face; a face that inherited would not have been embedded by the worker.",
+        "",
+    ]
+
+
+def _wrong(o: ConfigOutcome) -> int:
+    return o.wrong_roster + o.wrong_walk_in + o.wrong_false_detection
+
+
+def _sweep_lines(result: ClassroomResult) -> list[str]:
+    trials = result.detector_trials
+    if not trials:
+        return []
+    buckets = [b for b in SIZE_BUCKETS if any(t.misses_by_size.get(b, (0, 0))[0]
+                                             for t in trials)]
+    frames = max(1, result.frames)
+    rows = []
+    for t in trials:
+        mark = " (configured)" if (t.max_side, t.band) == result.detector_setting else ""
+        rows.append([f"{t.max_side}{mark}", f"{t.band:.0%}", f"{1e3 * t.seconds / frames:.0f}",
+                     *(f"{t.misses_by_size[b][1]}/{t.misses_by_size[b][0]}" for b in buckets),
+                     str(t.misses), str(t.false_detections)])
+    clean = [t for t in trials if t.misses == min(x.misses for x in trials)]
+    best = min(clean, key=lambda t: t.seconds)
+    return [
+        "### Detector settings",
+        "",
+        table(["frames downscaled above px", "upsampled band (top)", "ms/frame",
+               *(_bucket_label(b) + " missed" for b in buckets), "misses",
+               "false detections"], rows),
+        "",
+        f"Every setting ran on the same {result.frames} frames (HOG; the band is "
+        "`detection_upsample_band`, the share of the frame from its top scanned at twice its "
+        "size, the rest at its own size). Fewest misses at the lowest cost: frames "
+        f"downscaled above {best.max_side} px, top {best.band:.0%} upsampled "
+        f"({1e3 * best.seconds / frames:.0f} ms/frame, {best.misses} misses).",
+        "",
+    ]
+
+
+def _bucket_label(bucket: tuple[int, int]) -> str:
+    low, high = bucket
+    return f"{low}-{high} px" if high < 10_000 else f">= {low} px"
 
 
 def _detector_table(result: ClassroomResult) -> str:
     rows = []
     for (low, high), (total, missed) in result.misses_by_size.items():
-        label = f"{low}-{high} px" if high < 10_000 else f">= {low} px"
-        rows.append([label, str(total), str(missed), pct(missed / total if total else
-                                                          float("nan"))])
+        if not total:
+            continue
+        rows.append([_bucket_label((low, high)), str(total), str(missed),
+                     pct(missed / total)])
     total = result.truth_faces
     rows.append(["all", str(total), str(result.detector_misses),
                  pct(result.detector_misses / total if total else float("nan"))])
@@ -145,9 +240,9 @@ def _time_table(result: ClassroomResult) -> str:
     for name in result.versions:
         rows.append([f"embed {name}", ms(result.seconds[name] / max(1, faces)) + " ms/face"])
     for o in result.outcomes:
-        rows.append([f"match+fuse ({o.config.name})",
+        rows.append([f"match+fuse ({o.label})",
                      ms(o.seconds_match / max(1, result.frames), 2) + " ms/frame"])
-        rows.append([f"write sightings ({o.config.name})",
+        rows.append([f"write sightings ({o.label})",
                      ms(o.seconds_write / max(1, result.frames)) + " ms/frame"])
     if result.enrollment.photos:
         rows.append(["enroll (end to end)",
@@ -162,6 +257,8 @@ def _targets(result: ClassroomResult) -> Sequence[str]:
     if "both" not in {o.config.name for o in result.outcomes}:
         lines.append("- Both models combined: not measured (no in-house weights).")
     for o in sorted(result.outcomes, key=lambda o: o.config.name != "both"):
+        if o.tracking:
+            continue
         c = o.counts
         ok = c.recall >= 0.99 and c.false_presence == 0
         lines.append(f"- Recall >= 99% with zero false presences, {o.config.name}: "
@@ -185,6 +282,14 @@ def _targets(result: ClassroomResult) -> Sequence[str]:
                     f"  - Calibration: with a distance threshold of {distance:.3f} for "
                     f"{o.config.name} (configured {result.thresholds[o.config.name]}), FPIR is "
                     f"{pct(point.fpir)} and FNIR {pct(point.fnir)} on these faces.")
+    for off, on in _pairs(result):
+        added = on.counts.false_presence - off.counts.false_presence
+        lines.append(
+            f"- The tracker adds no false presence, {on.config.name}: {verdict(added <= 0)} - "
+            f"{off.counts.false_presence} without, {on.counts.false_presence} with; recall "
+            f"{pct(off.counts.recall)} without, {pct(on.counts.recall)} with; "
+            f"{on.inherited_with_provenance} of {on.inherited} inherited sightings name the "
+            "frame and box they came from.")
     lines.append(f"- Detector misses overall: {result.detector_misses} of "
                  f"{result.truth_faces} pasted faces "
                  f"({pct(result.detector_misses / max(1, result.truth_faces))}).")

@@ -19,7 +19,9 @@ from .setup import (
     build_embedders,
     choose_weights,
     command_line,
+    detector_note,
     lfw_images,
+    load_average,
     prepare_database,
 )
 
@@ -67,15 +69,22 @@ _no_docs_option = click.option("--no-docs", is_flag=True, help="Leave the docs p
 @click.option("--database-url", help="SQLAlchemy URL of an empty database "
                                      "[default: a new SQLite file in --out].")
 @click.option("--save-frames/--no-save-frames", default=True, show_default=True)
+@click.option("--room", type=click.Choice(["rows", "seats"]), default="rows",
+              show_default=True,
+              help="rows: 1280x720, everyone seated anew in every frame, faces 60-150 px; "
+                   "seats: 1920x1080, seats kept all session, back-row faces 30-60 px.")
+@click.option("--detector-sweep/--no-detector-sweep", default=True, show_default=True,
+              help="Also run every candidate detector setting on each frame.")
 @_docs_option
 @_no_docs_option
 def classroom(
     lfw_dir: Path | None, pairs: Path | None, cache_dir: Path, out: Path, sessions: int,
     seed: int, roster_size: int, frames_per_session: int, walk_ins: int,
     weights: Path | None, cross_fold_dir: Path, database_url: str | None,
-    save_frames: bool, docs: Path, no_docs: bool,
+    save_frames: bool, room: str, detector_sweep: bool, docs: Path, no_docs: bool,
 ) -> None:
-    """Simulated class sessions from LFW through the real pipeline, per configuration."""
+    """Simulated class sessions from LFW through the real pipeline, per configuration, with
+    the worker's face tracker off and on."""
     from .classroom import run_classroom  # noqa: PLC0415 - heavy imports only when run
     from .classroom_report import classroom_markdown  # noqa: PLC0415
     from .enrolling import enroller_from_context  # noqa: PLC0415
@@ -88,7 +97,7 @@ def classroom(
         cohort = fold_cohort(images, pairs_file([lfw_dir or DEFAULT_LFW_DIR, images], pairs))
         plan = plan_classroom(cohort, sessions=sessions, roster_size=roster_size,
                               frames_per_session=frames_per_session, walk_ins=walk_ins,
-                              seed=seed)
+                              seed=seed, room=room)
     except (LfwMissingError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     out.mkdir(parents=True, exist_ok=True)
@@ -99,22 +108,26 @@ def classroom(
     settings = bench_settings(out, database_url, models)
     prepare_database(settings)
     engine = make_engine(settings)
+    load = load_average()
     try:
         result = run_classroom(plan, settings, build_embedders(settings, choice.path),
                                make_session_factory(engine), enroller_from_context(),
                                start=FIRST_SESSION,
-                               frames_dir=out / "frames" if save_frames else None)
+                               frames_dir=out / "frames" if save_frames else None,
+                               detector_sweep=detector_sweep)
     finally:
         engine.dispose()
-    plot_det(result.scores, out / "classroom_det.png",
+    name = "classroom" if room == "rows" else f"classroom-{room}"
+    png = f"{name}_det.png"
+    plot_det(result.scores, out / png,
              f"Open-set identification, {len(plan.sessions)} sessions (seed {seed})")
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     markdown = classroom_markdown(result, command=command, date=date, weights_note=choice.note,
-                                  det_png="classroom_det.png")
-    (out / "classroom.md").write_text(markdown, encoding="utf-8")
+                                  det_png=png, load=f"{load} before, {load_average()} after")
+    (out / f"{name}.md").write_text(markdown, encoding="utf-8")
     click.echo(markdown)
     if not no_docs:
-        _publish(docs, "classroom", markdown, out / "classroom_det.png")
+        _publish(docs, name, markdown, out / png)
 
 
 def _publish(docs: Path, name: str, markdown: str, *pngs: Path) -> None:
@@ -138,10 +151,14 @@ def _publish(docs: Path, name: str, markdown: str, *pngs: Path) -> None:
 @_lfw_option
 @_cache_option
 @_out_option
-@click.option("--repeats", default=5, show_default=True, type=click.IntRange(1, 100),
-              help="Repeats per worker figure (matching uses 4x as many).")
+@click.option("--repeats", default=3, show_default=True, type=click.IntRange(1, 100),
+              help="Runs per worker case and tracker mode (matching uses 4x as many).")
 @click.option("--faces", "face_counts", default="1,10,30", show_default=True,
-              help="Faces per frame, comma-separated.")
+              help="Faces per 1280x720 frame, comma-separated.")
+@click.option("--seated-faces", default=30, show_default=True, type=click.IntRange(0, 40),
+              help="People in the 1920x1080 seated room (0: leave it out).")
+@click.option("--frames", default=8, show_default=True, type=click.IntRange(2, 100),
+              help="Frames per run: the cold frame and the steady state after it.")
 @click.option("--gallery-sizes", default="100,10000,100000,1000000", show_default=True,
               help="Matching gallery sizes, comma-separated.")
 @click.option("--enroll-photos", default=10, show_default=True, type=click.IntRange(0, 200),
@@ -151,20 +168,26 @@ def _publish(docs: Path, name: str, markdown: str, *pngs: Path) -> None:
               help="In-house .keras weights [default: the cross-fold model, else shipped].")
 @click.option("--cross-fold-dir", type=click.Path(file_okay=False, path_type=Path),
               default=DEFAULT_CROSS_FOLD_DIR, show_default=True)
+@click.option("--models", "model_names", type=click.Choice(["auto", "dlib"]), default="auto",
+              show_default=True,
+              help="auto: dlib and the in-house CNN when its weights exist; dlib: dlib only.")
 @click.option("--database-url", help="SQLAlchemy URL of an empty database "
                                      "[default: a new SQLite file in --out].")
 @_docs_option
 @_no_docs_option
 def speed(
     lfw_dir: Path | None, cache_dir: Path, out: Path, repeats: int, face_counts: str,
-    gallery_sizes: str, enroll_photos: int, weights: Path | None, cross_fold_dir: Path,
-    database_url: str | None, docs: Path, no_docs: bool,
+    seated_faces: int, frames: int, gallery_sizes: str, enroll_photos: int,
+    weights: Path | None, cross_fold_dir: Path, model_names: str, database_url: str | None,
+    docs: Path, no_docs: bool,
 ) -> None:
-    """Seconds per enrolled photo, per-frame worker latency by stage, per-query matching."""
+    """Seconds per enrolled photo, the worker's cold and steady-state frames with the face
+    tracker off and on, per-query matching."""
     from .cohort import cohort_of  # noqa: PLC0415 - heavy imports only when run
     from .enrolling import enroller_from_context  # noqa: PLC0415
-    from .speed import SpeedResult, time_enrollment, time_matching, time_worker  # noqa: PLC0415
+    from .speed import SpeedResult, time_enrollment, time_matching  # noqa: PLC0415
     from .speed_report import speed_markdown  # noqa: PLC0415
+    from .speed_worker import seated_scenes, steady_scenes, time_worker  # noqa: PLC0415
 
     command = command_line()
     try:
@@ -173,7 +196,7 @@ def speed(
     except ValueError as exc:
         raise click.ClickException(f"bad --faces or --gallery-sizes: {exc}") from exc
     images = lfw_images(lfw_dir, cache_dir)
-    needed = max([*counts, enroll_photos + 1])
+    needed = max([*counts, seated_faces, enroll_photos + 1])
     names = sorted(p.name for p in images.iterdir() if p.is_dir())[: needed * 2]
     found = cohort_of(images, names)
     people = sorted([*found.students, *found.walk_ins], key=lambda p: p.name)
@@ -181,11 +204,16 @@ def speed(
         raise click.ClickException(f"{images} holds only {len(people)} people; need {needed}")
     out.mkdir(parents=True, exist_ok=True)
     choice = choose_weights(weights, cross_fold_dir)
-    models = ("dlib", "inhouse") if choice.path is not None else ("dlib",)
+    models = ("dlib", "inhouse") if choice.path is not None and model_names == "auto" else (
+        "dlib",)
     settings = bench_settings(out, database_url, models)
     prepare_database(settings)
-    embedders = build_embedders(settings, choice.path)
-    result = SpeedResult(enroll_models=models)
+    embedders = build_embedders(settings, choice.path if "inhouse" in models else None)
+    result = SpeedResult(enroll_models=models, interval_s=settings.capture_interval_seconds,
+                         load_before=load_average())
+    cases = [steady_scenes(people, c, frames, seed=c) for c in counts]
+    if seated_faces:
+        cases.append(seated_scenes(people, seated_faces, frames, seed=1000 + seated_faces))
     engine = make_engine(settings)
     try:
         factory = make_session_factory(engine)
@@ -193,20 +221,25 @@ def speed(
             click.echo(f"enrollment: {enroll_photos} photos ...")
             result.enroll = time_enrollment(people[:enroll_photos + 1], settings, embedders,
                                             factory, enroller_from_context())
-        click.echo(f"worker: frames of {face_counts} faces x {repeats} ...")
-        result.worker = time_worker(people, counts, repeats, settings, embedders, factory,
+        click.echo(f"worker: {len(cases)} case(s) x {frames} frames x {repeats} x tracker "
+                   "off/on ...")
+        result.worker = time_worker(cases, repeats, settings, embedders, factory,
                                     FIRST_SESSION)
     finally:
         engine.dispose()
     click.echo(f"matching: galleries of {gallery_sizes} ...")
     result.matching = time_matching(sizes, repeats * 4)
+    result.load_after = load_average()
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    markdown = speed_markdown(result, command=command, date=date, weights_note=choice.note,
-                              detector=settings.detector)
+    markdown = speed_markdown(result, command=command, date=date, weights_note=
+                              choice.note if "inhouse" in models else "In-house CNN left out "
+                              "(`--models dlib`).", detector=detector_note(settings))
     (out / "speed.md").write_text(markdown, encoding="utf-8")
     click.echo(markdown)
     if not no_docs:
         _publish(docs, "speed", markdown)
+
+
 @click.command("threads")
 @_lfw_option
 @_cache_option

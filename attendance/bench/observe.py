@@ -22,19 +22,22 @@ from numpy.typing import NDArray
 from models import Embedder
 
 from ..detection import DetectedFace, face_inputs
+from ..worker.tracking import appearance
 from .metrics import Box, match_boxes
 from .plan import FramePlan
-from .scenes import FaceSpec, PlacedFace, Scene, compose_scene
+from .scenes import FaceSpec, PlacedFace, Scene, compose_at, compose_scene
 
 Detector = Callable[[NDArray[np.uint8]], list[DetectedFace]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ObservedFace:
-    """A detected face: its box, and the pasted face it matches (None: a false detection)."""
+    """A detected face: its box, the pasted face it matches (None: a false detection), and
+    its :func:`~attendance.worker.tracking.appearance` (what the worker's tracker compares)."""
 
     box: Box
     truth: PlacedFace | None
+    look: NDArray[np.float32] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,7 +77,13 @@ def compose_planned(frame: FramePlan) -> Scene:
     """The frame scripted by ``frame``, identical for identical plans."""
     specs = [FaceSpec(lfw_rgb(a.photo), a.face_height, a.name, a.gain, a.blur_sigma)
              for a in frame.appearances]
-    return compose_scene(specs, np.random.default_rng(frame.seed))
+    rng = np.random.default_rng(frame.seed)
+    if frame.room_seed is None:
+        return compose_scene(specs, rng, frame.size)
+    placed = [(spec, float(a.x or 0.0), float(a.y or 0.0))
+              for spec, a in zip(specs, frame.appearances, strict=True)]
+    return compose_at(placed, rng, frame.size,
+                      background=np.random.default_rng(frame.room_seed))
 
 
 def observe(
@@ -97,7 +106,8 @@ def observe(
         seconds[embedder.name] = time.perf_counter() - started
     truth_index = match_boxes([t.box for t in scene.faces], [d.box for d in detected])
     faces = tuple(
-        ObservedFace(d.box, scene.faces[i] if i is not None else None)
+        ObservedFace(d.box, scene.faces[i] if i is not None else None,
+                     appearance(scene.frame, d))
         for d, i in zip(detected, truth_index, strict=True)
     )
     return ObservedFrame(session, frame.index, scene.faces, faces, embeddings, seconds)

@@ -110,6 +110,36 @@ def compose_scene(
     return Scene(frame, tuple(placed))
 
 
+def compose_at(
+    faces: Sequence[tuple[FaceSpec, float, float]],
+    rng: np.random.Generator,
+    size: tuple[int, int] = FRAME_SIZE,
+    *,
+    noise_sigma: float = 4.0,
+    background: np.random.Generator | None = None,
+) -> Scene:
+    """Paste each ``(face, x, y)`` with its face box centred on (``x``, ``y``) px, in a frame
+    of ``size`` (width, height): the seated classroom of :mod:`.seating`. Faces lower in the
+    frame (nearer the camera) are pasted last, over the margins of those behind them. Tiles
+    reaching past the frame's edge are cut off. ``background`` (default ``rng``) draws the
+    background's colour, so frames of one fixed camera can share it."""
+    width, height = size
+    frame = _background(width, height, rng, noise_sigma, background)
+    top0, left0, crop = LFW_CROP
+    box_top, box_right, box_bottom, box_left = LFW_FACE_BOX
+    placed: list[PlacedFace] = []
+    for spec, x, y in sorted(faces, key=lambda f: f[2]):
+        side = tile_side(spec.face_height)
+        s = side / crop
+        # The tile corner that puts the face box's centre on (x, y).
+        tx = round(x - ((box_left + box_right) / 2 - left0) * s)
+        ty = round(y - ((box_top + box_bottom) / 2 - top0) * s)
+        _paste_clipped(frame, _tile(spec, side), tx, ty)
+        placed.append(PlacedFace(spec.label, _face_box(tx, ty, side, width, height)))
+    placed.sort(key=lambda p: (p.box[0], p.box[3]))
+    return Scene(frame, tuple(placed))
+
+
 def _shelf_layout(
     sides: Sequence[int], width: int, height: int, rng: np.random.Generator
 ) -> list[tuple[int, int]] | None:
@@ -146,10 +176,12 @@ def _shelf_layout(
 
 
 def _background(
-    width: int, height: int, rng: np.random.Generator, noise_sigma: float
+    width: int, height: int, rng: np.random.Generator, noise_sigma: float,
+    colour: np.random.Generator | None = None,
 ) -> NDArray[np.uint8]:
-    """A plain colour with a soft vertical gradient and Gaussian noise."""
-    base = rng.uniform(60, 190, size=3)
+    """A plain colour (drawn from ``colour``, default ``rng``) with a soft vertical gradient
+    and Gaussian noise."""
+    base = (colour or rng).uniform(60, 190, size=3)
     ramp = np.linspace(-20.0, 20.0, height)[:, None, None]
     noise = rng.normal(0.0, noise_sigma, size=(height, width, 3))
     pixels = base[None, None, :] + ramp + noise
@@ -191,6 +223,22 @@ def _paste(frame: NDArray[np.uint8], tile: NDArray[np.float32], x: int, y: int) 
                                             0, 255).astype(np.uint8)
 
 
+def _paste_clipped(frame: NDArray[np.uint8], tile: NDArray[np.float32], x: int,
+                   y: int) -> None:
+    """:func:`_paste` for a tile that may reach past the frame's edges."""
+    height, width = frame.shape[:2]
+    side = tile.shape[0]
+    top, left = max(0, y), max(0, x)
+    bottom, right = min(height, y + side), min(width, x + side)
+    if bottom <= top or right <= left:
+        return
+    part = tile[top - y:bottom - y, left - x:right - x]
+    alpha = _feather(side)[top - y:bottom - y, left - x:right - x]
+    region = frame[top:bottom, left:right].astype(np.float32)
+    frame[top:bottom, left:right] = np.clip(alpha * part + (1 - alpha) * region + 0.5,
+                                            0, 255).astype(np.uint8)
+
+
 def _face_box(x: int, y: int, side: int, width: int, height: int) -> Box:
     """The face's ground-truth box in the frame for a tile at (x, y), clipped to the frame."""
     top0, left0, crop = LFW_CROP
@@ -204,4 +252,5 @@ def _face_box(x: int, y: int, side: int, width: int, height: int) -> Box:
     )
 
 
-__all__ = ["FRAME_SIZE", "FaceSpec", "PlacedFace", "Scene", "compose_scene", "tile_side"]
+__all__ = ["FRAME_SIZE", "FaceSpec", "PlacedFace", "Scene", "compose_at", "compose_scene",
+           "tile_side"]

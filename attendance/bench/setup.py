@@ -122,6 +122,22 @@ def cpu_count() -> int:
     return os.cpu_count() or 1
 
 
+def detector_note(settings: Settings) -> str:
+    """The detector settings a run used, for its report."""
+    band = settings.detection_upsample_band
+    return (f"{settings.detector}, frames downscaled above {settings.detection_frame_max_side} "
+            f"px, the top {band:.0%} of each frame upsampled once"
+            if settings.detector != "haar" else settings.detector)
+
+
+def load_average() -> str:
+    """The machine's load average over 1, 5 and 15 minutes (``/proc/loadavg``), as text."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text(encoding="ascii").split()[:3])
+    except OSError:
+        return "n/a"
+
+
 __all__ = [
     "DEFAULT_CACHE_DIR",
     "DEFAULT_CROSS_FOLD_DIR",
@@ -132,6 +148,8 @@ __all__ = [
     "choose_weights",
     "command_line",
     "cpu_count",
+    "detector_note",
     "lfw_images",
+    "load_average",
     "prepare_database",
 ]

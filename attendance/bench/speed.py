@@ -4,7 +4,8 @@
   embed with every model, duplicate check, store), one photo per student;
 - worker: per-frame time of :class:`~attendance.worker.recognition.Recognizer.analyse`
   (the worker's detect / embed / match) plus writing the sightings through the worker's
-  :class:`~attendance.worker.spool.SightingSpool`, for 1280x720 frames of 1, 10 and 30 faces;
+  :class:`~attendance.worker.spool.SightingSpool`, on a cold frame and in the steady state,
+  with the face tracker off and on (:mod:`.speed_worker`);
 - matching: per-query time of :func:`attendance.matching.identify` against galleries of
   random unit float32 vectors held in memory (pgvector is not configured here).
 
@@ -17,7 +18,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,15 +28,11 @@ from models import Embedder
 
 from ..config import Settings
 from ..matching import Gallery, identify, student_distances
-from ..services.courses import create_course
-from ..services.roster import add_to_roster
-from ..services.schedule import create_adhoc_session
-from ..worker.recognition import Recognizer
-from ..worker.spool import PendingSighting, SightingSpool, new_dedupe_key
 from .cohort import Person
 from .enrolling import Enroll
-from .observe import lfw_rgb
-from .scenes import FaceSpec, Scene, compose_scene
+
+if TYPE_CHECKING:  # speed_worker imports Spread from here
+    from .speed_worker import WorkerFigures
 
 
 @dataclass(frozen=True)
@@ -58,27 +55,18 @@ class Spread:
                 f"{f.format(self.high * 1e3)})")
 
 
-@dataclass(frozen=True)
-class WorkerFigures:
-    """One face count: faces pasted and found, and per-stage spreads (s per frame)."""
-
-    faces: int
-    found: int
-    face_height: float
-    stages: dict[str, Spread]
-    total: Spread
-
-    @property
-    def faces_per_second(self) -> float:
-        return self.found / self.total.median if self.total.median > 0 else float("nan")
-
-
 @dataclass
 class SpeedResult:
     enroll: Spread | None = None
     enroll_models: tuple[str, ...] = ()
+    #: The worker's cold and steady-state frames (:mod:`.speed_worker`).
     worker: list[WorkerFigures] = field(default_factory=list)
     matching: list[MatchingFigures] = field(default_factory=list)
+    #: Seconds between captures the worker was configured with.
+    interval_s: float = 5.0
+    #: The machine's load average (1, 5, 15 minutes) when the run began and ended.
+    load_before: str = "n/a"
+    load_after: str = "n/a"
 
 
 def time_enrollment(
@@ -97,81 +85,6 @@ def time_enrollment(
             if i:
                 samples.append(time.perf_counter() - started)
     return Spread.of(samples)
-
-
-def speed_scene(people: Sequence[Person], count: int, seed: int) -> Scene:
-    """A 1280x720 frame with ``count`` faces (the first photo of each), 60-100 px high."""
-    rng = np.random.default_rng(seed)
-    specs = [FaceSpec(lfw_rgb(p.photos[0]), float(rng.uniform(60, 100)), p.name)
-             for p in people[:count]]
-    return compose_scene(specs, rng)
-
-
-def time_worker(
-    people: Sequence[Person], counts: Sequence[int], repeats: int, settings: Settings,
-    embedders: Sequence[Embedder], factory: sessionmaker[Session], start: datetime,
-) -> list[WorkerFigures]:
-    """Per face count: the worker's stages on one frame, ``repeats`` times. Every face is on
-    the roster (enrolled from the same photo) so matching and writing do full work."""
-    recognizer = Recognizer.from_settings(settings, embedders)
-    versions = recognizer.model_versions
-    results = []
-    for count in counts:
-        scene = speed_scene(people, count, seed=count)
-        frame_bgr = np.ascontiguousarray(scene.frame[:, :, ::-1])
-        class_session_id, galleries = _worker_course(
-            recognizer, scene, factory, versions, count, start)
-        spool = SightingSpool()
-        samples: dict[str, list[float]] = {k: [] for k in ("detect", "embed", "match", "write")}
-        found = 0
-        for _ in range(repeats):
-            analysis = recognizer.analyse(frame_bgr, galleries)
-            found = len(analysis.faces)
-            for face in analysis.faces:
-                spool.add(PendingSighting(class_session_id, face.student_id, start, face.box,
-                                          face.evidence, None, new_dedupe_key()))
-            began = time.perf_counter()
-            spool.flush(factory, min_sightings=settings.min_sightings)
-            analysis.times.write = time.perf_counter() - began
-            for stage in samples:
-                samples[stage].append(getattr(analysis.times, stage))
-        totals = [sum(samples[s][i] for s in samples) for i in range(repeats)]
-        heights = [f.height for f in scene.faces]
-        results.append(WorkerFigures(count, found, float(np.median(heights)),
-                                     {k: Spread.of(v) for k, v in samples.items()},
-                                     Spread.of(totals)))
-    return results
-
-
-def _worker_course(
-    recognizer: Recognizer, scene: Scene, factory: sessionmaker[Session],
-    versions: dict[str, str], count: int, start: datetime,
-) -> tuple[int, dict[str, Gallery]]:
-    """A course whose roster is one student per face found in ``scene``, with those faces'
-    embeddings as the in-memory gallery (what the worker's gallery cache would hold)."""
-    from ..db import Consent, Student  # noqa: PLC0415
-    from ..detection import face_inputs  # noqa: PLC0415
-
-    faces = recognizer.detector(scene.frame)
-    inputs = face_inputs(scene.frame, faces)
-    with factory.begin() as session:
-        course = create_course(session, code=f"SPEED-{count}", name="speed", timezone="UTC")
-        students = [Student(student_number=f"SPEED-{count}-{i}", display_name=f"face {i}")
-                    for i in range(len(inputs))]
-        session.add_all(students)
-        session.flush()
-        # Consent, so that sightings are written (and counted) as in a real class.
-        session.add_all(Consent(student_id=s.id, given_by="benchmark", relation="student",
-                                notice_version="bench", recorded_by="benchmark")
-                        for s in students)
-        ids = np.asarray([s.id for s in students], dtype=np.int64)
-        add_to_roster(session, course.id, student_ids=[int(i) for i in ids])
-        row = create_adhoc_session(session, course_id=course.id, starts_at=start,
-                                   ends_at=start + timedelta(hours=1))
-        class_session_id = row.id
-    galleries = {e.name: Gallery(e.name, versions[e.name], e.dimension, e.embed(inputs), ids)
-                 for e in recognizer.embedders}
-    return class_session_id, galleries
 
 
 @dataclass(frozen=True)
@@ -232,9 +145,6 @@ __all__ = [
     "MatchingFigures",
     "SpeedResult",
     "Spread",
-    "WorkerFigures",
-    "speed_scene",
     "time_enrollment",
     "time_matching",
-    "time_worker",
 ]

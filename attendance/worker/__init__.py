@@ -15,3 +15,7 @@ from .session_run import RunSummary as RunSummary
 from .session_run import run_class_session as run_class_session
 from .supervisor import WorkerState as WorkerState
 from .supervisor import WorkerSupervisor as WorkerSupervisor
+from .tracking import FaceTracker as FaceTracker
+from .tracking import TrackingPolicy as TrackingPolicy
+from .tracking import inherited_from as inherited_from
+from .video_file import VideoFileSource as VideoFileSource

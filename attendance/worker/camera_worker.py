@@ -36,6 +36,8 @@ from .metrics import WorkerMetrics
 from .recognition import GalleryCache, Recognizer, StageTimes
 from .spool import FlushResult, PendingSighting, SightingSpool, is_connection_error, new_dedupe_key
 from .thumbnails import keeps_thumbnail, save_thumbnail
+from .tracking import FaceTracker, TrackingPolicy
+from .video_file import VideoFileSource, is_video_file
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +117,8 @@ class CameraWorker:
         self._coverage: dict[int, list[datetime]] = {}
         #: Last known ``Course.face_recognition_enabled`` per class session.
         self._recognition: dict[int, bool] = {}
+        #: Seated faces followed from frame to frame, per class session (``track_faces``).
+        self._trackers: dict[int, FaceTracker] = {}
 
     @classmethod
     def for_camera(
@@ -130,7 +134,8 @@ class CameraWorker:
     ) -> CameraWorker:
         """A worker for the Camera row named ``camera_name`` (``NotFound`` if absent), with
         the configured models unless ``embedders`` is given. A source stored encrypted is
-        decrypted here with the template key, and only ever handed to the frame source."""
+        decrypted here with the template key, and only ever handed to the frame source (a
+        video file plays as ``camera_file_playback`` and ``camera_file_loop`` say)."""
         cipher = TemplateCipher.from_settings(settings)
         with read_only_factory(session_factory)() as session:
             camera = get_camera(session, camera_name)
@@ -145,7 +150,8 @@ class CameraWorker:
             camera_name=camera_name,
             session_factory=session_factory,
             recognizer=Recognizer.from_settings(settings, models),
-            frame_source_factory=frame_source_factory or (lambda: OpenCvFrameSource(source)),
+            frame_source_factory=frame_source_factory or (lambda: _frame_source(settings,
+                                                                                source)),
             clock=clock,
             metrics=metrics,
             redact=lambda text: redact_text(text, source),
@@ -199,6 +205,7 @@ class CameraWorker:
                 logger.warning("cannot finalize session %d yet: %s", class_session_id, exc)
                 return None
             self.galleries.forget(class_session_id)
+            self._trackers.pop(class_session_id, None)
             logger.info("finalized class session %d: %d absence(s)", class_session_id, created)
             return created
 
@@ -238,7 +245,8 @@ class CameraWorker:
             self._heartbeat()
             return TickReport(frame=False)
         try:
-            analysis = self.recognizer.analyse(frame, galleries)
+            analysis = self.recognizer.analyse(frame, galleries, seen_at=now,
+                                               tracker=self._tracker(class_session_id))
         except Exception as exc:
             del frame
             logger.exception("camera %s: could not analyse a frame", self.camera_name)
@@ -268,9 +276,20 @@ class CameraWorker:
         times = analysis.times
         times.write = time.perf_counter() - started
         matched = sum(1 for f in analysis.faces if f.student_id is not None)
+        self.metrics.inherited.labels(self.camera_name).inc(
+            sum(1 for f in analysis.faces if f.inherited))
         self._count(now, len(analysis.faces), matched, times)
         self._heartbeat()
         return TickReport(True, len(analysis.faces), matched, times, flushed)
+
+    def _tracker(self, class_session_id: int) -> FaceTracker | None:
+        """The session's face tracker (None with ``track_faces`` off)."""
+        if not self.settings.track_faces:
+            return None
+        if class_session_id not in self._trackers:
+            self._trackers[class_session_id] = FaceTracker(
+                TrackingPolicy.from_settings(self.settings))
+        return self._trackers[class_session_id]
 
     def _galleries(self, class_session_id: int) -> dict[str, Gallery] | None:
         try:
@@ -381,6 +400,15 @@ class CameraWorker:
             self._hb_faces -= faces
             if self._hb_error == error:
                 self._hb_error = None
+
+
+def _frame_source(settings: Settings, source: str) -> FrameSource:
+    """A video file as ``camera_file_playback`` and ``camera_file_loop`` say; a device or
+    stream through OpenCV."""
+    if is_video_file(source):
+        return VideoFileSource(source, playback=settings.camera_file_playback,
+                               loop=settings.camera_file_loop)
+    return OpenCvFrameSource(source)
 
 
 __all__ = ["CameraWorker", "TickReport"]

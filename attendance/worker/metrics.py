@@ -15,8 +15,8 @@ STAGES = ("detect", "embed", "match", "write")
 
 
 class WorkerMetrics:
-    """Counters (frames, faces, matches, unknowns, errors), the spool's length and per-stage
-    latency histograms (seconds), labelled by camera name."""
+    """Counters (frames, faces, matches, unknowns, inherited faces, errors), the spool's
+    length and per-stage latency histograms (seconds), labelled by camera name."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
@@ -27,6 +27,9 @@ class WorkerMetrics:
                                registry=r)
         self.unknowns = Counter("attendance_unknowns", "Faces matched to nobody", ["camera"],
                                 registry=r)
+        self.inherited = Counter("attendance_inherited_faces",
+                                 "Faces that inherited their identity from the previous frame "
+                                 "instead of being embedded", ["camera"], registry=r)
         self.errors = Counter("attendance_errors", "Errors by kind", ["camera", "kind"],
                               registry=r)
         self.spooled = Gauge("attendance_spooled_sightings",

@@ -1,8 +1,10 @@
 """One frame in, one decision per face out: detect, embed with every model, match, fuse.
 
-Nothing here touches the frame store (there is none: frames are never kept) or writes to the
-database; the roster's gallery is loaded through :class:`GalleryCache`, once per class
-session and again only when the roster or its embeddings change.
+With a :class:`~attendance.worker.tracking.FaceTracker`, a face that inherits its identity
+from the previous frame is not embedded at all: the cost of a frame follows its unresolved
+faces. Nothing here touches the frame store (there is none: frames are never kept) or writes
+to the database; the roster's gallery is loaded through :class:`GalleryCache`, once per
+class session and again only when the roster or its embeddings change.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -27,6 +30,7 @@ from ..crypto import TemplateCipher
 from ..db import ClassSession, Enrollment, FaceEmbedding, consent_covers
 from ..detection import DetectedFace, bgr_to_rgb, detect_faces, face_inputs
 from ..matching import Decision, Gallery, decide_faces, load_gallery
+from .tracking import FaceTracker, appearance
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +39,13 @@ Detector = Callable[[NDArray[np.uint8]], list[DetectedFace]]
 @dataclass(frozen=True)
 class FaceResult:
     """One face of a frame: its box (top, right, bottom, left, pixels), the student or None
-    (unknown), and per-model evidence as stored on the Sighting."""
+    (unknown), and per-model evidence as stored on the Sighting; ``inherited`` when the
+    identity was carried over from the previous frame instead of embedded."""
 
     box: Box
     student_id: int | None
     evidence: dict[str, Any]
+    inherited: bool = False
 
 
 @dataclass
@@ -54,16 +60,22 @@ class StageTimes:
 
 @dataclass(frozen=True)
 class FrameAnalysis:
+    """The faces of one frame, the stage times, and how many faces were embedded (the
+    others inherited their identity)."""
+
     faces: list[FaceResult]
     times: StageTimes = field(default_factory=StageTimes)
+    embedded: int = 0
 
 
 def settings_detector(settings: Settings) -> Detector:
-    """``detect_faces`` with the detector and downscale limit of ``settings``."""
+    """``detect_faces`` for camera frames with the detector, downscale limit and upsampled
+    band of ``settings``."""
 
     def detect(image_rgb: NDArray[np.uint8]) -> list[DetectedFace]:
         return detect_faces(
-            image_rgb, detector=settings.detector, max_side=settings.detection_max_side
+            image_rgb, detector=settings.detector, max_side=settings.detection_frame_max_side,
+            upsample_band=settings.detection_upsample_band,
         )
 
     return detect
@@ -104,23 +116,53 @@ class Recognizer:
     def model_versions(self) -> dict[str, str]:
         return {e.name: e.version for e in self.embedders}
 
-    def analyse(self, frame_bgr: NDArray[np.uint8], galleries: Mapping[str, Gallery]) -> (
-        FrameAnalysis
-    ):
-        """Detect, embed and identify every face of one BGR frame (H, W, 3 uint8)."""
+    def analyse(
+        self,
+        frame_bgr: NDArray[np.uint8],
+        galleries: Mapping[str, Gallery],
+        *,
+        tracker: FaceTracker | None = None,
+        seen_at: datetime | None = None,
+    ) -> FrameAnalysis:
+        """Detect, embed and identify every face of one BGR frame (H, W, 3 uint8).
+
+        With ``tracker`` (and ``seen_at``, the capture time), faces that inherit their
+        identity from the previous frame are not embedded."""
         times = StageTimes()
         started = time.perf_counter()
         rgb = bgr_to_rgb(frame_bgr)
         # The models serialise their own calls (models.dlib_models, the Keras embedder).
         faces = self.detector(rgb)
         times.detect = time.perf_counter() - started
-        if not faces:
-            return FrameAnalysis([], times)
-        started = time.perf_counter()
-        inputs = face_inputs(rgb, faces)
-        embeddings = {e.name: e.embed(inputs) for e in self.embedders}
+        started = time.perf_counter()  # embed: which faces need it (the tracker), then those
+        carried = (tracker.carry(seen_at, [f.box for f in faces], galleries,
+                                 [appearance(rgb, f) for f in faces])
+                   if tracker is not None and seen_at is not None else [None] * len(faces))
+        todo = [i for i, c in enumerate(carried) if c is None]
+        inputs = face_inputs(rgb, [faces[i] for i in todo])
+        embeddings = {e.name: e.embed(inputs) for e in self.embedders} if todo else {}
         times.embed = time.perf_counter() - started
         started = time.perf_counter()
+        decisions = dict(zip(todo, self.decide(galleries, embeddings), strict=True))
+        results = []
+        for i, face in enumerate(faces):
+            carry = carried[i]
+            if carry is not None:
+                results.append(FaceResult(face.box, carry.student_id, carry.evidence, True))
+            else:
+                results.append(FaceResult(face.box, decisions[i].student_id,
+                                          evidence_of(decisions[i])))
+        if tracker is not None and seen_at is not None:
+            tracker.record([(r.student_id, r.evidence) for r in results])
+        times.match = time.perf_counter() - started
+        return FrameAnalysis(results, times, len(todo))
+
+    def decide(self, galleries: Mapping[str, Gallery],
+               embeddings: Mapping[str, NDArray[np.float32]]) -> list[Decision]:
+        """Identify embedded faces (per model name, (faces, dimension) float32) against the
+        roster's ``galleries`` with the configured thresholds and fusion rule."""
+        if not embeddings or not len(next(iter(embeddings.values()))):
+            return []
         usable = {
             name: galleries.get(name) or Gallery.empty(name, self.model_versions[name], 0)
             for name in embeddings
@@ -128,13 +170,7 @@ class Recognizer:
         for name, vectors in embeddings.items():
             if len(usable[name]) == 0 or usable[name].dimension != vectors.shape[1]:
                 usable[name] = Gallery.empty(name, self.model_versions[name], vectors.shape[1])
-        decisions = decide_faces(usable, embeddings, self.thresholds, self.rule)
-        results = [
-            FaceResult(face.box, decision.student_id, evidence_of(decision))
-            for face, decision in zip(faces, decisions, strict=True)
-        ]
-        times.match = time.perf_counter() - started
-        return FrameAnalysis(results, times)
+        return decide_faces(usable, dict(embeddings), self.thresholds, self.rule)
 
 
 def evidence_of(decision: Decision) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from attendance.detection import (
     detect_faces,
     face_inputs,
 )
+from attendance.worker.tracking import box_iou
 from tests.lfw_faces import LfwFaces
 
 pytestmark = pytest.mark.lfw
@@ -102,3 +103,27 @@ def test_no_face_and_bad_input() -> None:
         detect_faces(np.zeros((10, 10, 3), np.uint8), detector="mtcnn")
     with pytest.raises(ValueError, match="RGB"):
         detect_faces(np.zeros((10, 10), np.uint8))
+
+
+def test_only_the_top_band_is_upsampled(lfw: LfwFaces) -> None:
+    """A 40 px face at the top needs upsampling; a face across the band's edge and a large
+    one below are found by either scan, and each face is reported once."""
+    canvas = np.full((600, 800, 3), 110, np.uint8)
+    small = cv2.resize(lfw.rgb("Colin_Powell", 1), (104, 104), interpolation=cv2.INTER_AREA)
+    across = cv2.resize(lfw.rgb("George_W_Bush", 1), (200, 200), interpolation=cv2.INTER_AREA)
+    canvas[20:124, 20:124] = small
+    canvas[200:400, 300:500] = across  # its face spans the band's edge at y = 300
+    canvas[340:590, 530:780] = lfw.rgb("Tony_Blair", 1)
+
+    def found(band: float) -> list[tuple[int, int, int, int]]:
+        return sorted(f.box for f in detect_faces(canvas, upsample_band=band))
+
+    everywhere, banded, nowhere = found(1.0), found(0.5), found(0.0)
+    assert len(everywhere) == 3
+    assert len(banded) == 3
+    assert len(nowhere) == 2  # the small face needs the upsampled scan
+    assert all(b[0] > 150 for b in nowhere)
+    for mine, reference in zip(banded, everywhere, strict=True):  # the same faces
+        assert box_iou(mine, reference) > 0.6
+    with pytest.raises(ValueError, match="upsample_band"):
+        detect_faces(canvas, upsample_band=1.5)

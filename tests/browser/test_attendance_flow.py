@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -150,9 +151,10 @@ def test_course_enroll_attend_correct_export(
     # The camera worker sees the student in three frames during the session.
     with live_server.factory() as session:
         class_session = session.scalars(select(ClassSession)).one()
+    # The video holds one frame per capture: played frame by frame, not in real time.
     worker = CameraWorker.for_camera(
-        live_server.settings, live_server.factory, CAMERA, embedders=[dlib],
-        clock=FakeClock(utcnow()),
+        replace(live_server.settings, camera_file_playback="frames"), live_server.factory,
+        CAMERA, embedders=[dlib], clock=FakeClock(utcnow()),
     )
     summary = run_class_session(worker, class_session.id, interval_s=30.0,
                                 max_ticks=len(SEEN_PHOTOS), finalize=False)

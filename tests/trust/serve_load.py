@@ -64,13 +64,14 @@ def free_port() -> int:
         return port
 
 
-def write_video(path: Path, lfw: LfwFaces, people: Sequence[str], frames: int) -> None:
+def write_video(path: Path, lfw: LfwFaces, people: Sequence[str], frames: int,
+                fps: float) -> None:
     """An MJPG video of ``people`` seated in a 3x2 grid (LFW photos 3 and 4 alternating,
-    each shifted a little from frame to frame), ``frames`` frames long."""
+    each shifted a little from frame to frame), ``frames`` frames long at ``fps``."""
     import cv2
 
     tiles = [[lfw.rgb(p, n) for p in people] for n in (3, 4)]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 5.0, (800, 540))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, (800, 540))
     rng = np.random.default_rng(0)
     try:
         for index in range(frames):
@@ -99,8 +100,10 @@ def prepare_school(tmp_path: Path, lfw: LfwFaces, *, session_minutes: int,
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     video = tmp_path / "classroom.avi"
+    # The worker plays the file in real time: a frame per capture interval, and longer
+    # than the session, so frames keep coming for the whole run.
     frames = int(session_minutes * 60 / capture_interval_s) + 100
-    write_video(video, lfw, FILMED, frames)
+    write_video(video, lfw, FILMED, frames, fps=1.0 / capture_interval_s)
     settings = load_settings({}, environ=env)
     engine = make_engine(settings)
     embedders = load_embedders(["dlib"])

@@ -73,9 +73,9 @@ class SimRecognizer(Recognizer):
         self.produced: list[tuple[datetime, int]] = []
         self._lock = threading.Lock()
 
-    def analyse(self, frame_bgr: NDArray[np.uint8], galleries: Mapping[str, Gallery]) -> (
-        FrameAnalysis
-    ):
+    def analyse(self, frame_bgr: NDArray[np.uint8], galleries: Mapping[str, Gallery],
+                **_: Any) -> FrameAnalysis:
+        """The visible students, every one decided anew (no tracker: nothing inherited)."""
         now = self.clock.now()
         seen = list(self.visible(now))
         with self._lock:

@@ -44,12 +44,13 @@ def test_tiny_classroom_run(lfw_images: Path, tmp_path: Path) -> None:
         result = run_classroom(plan, settings, embedders,
                                make_session_factory(engine), real_enroller(),
                                start=datetime(2026, 1, 5, 9, tzinfo=UTC),
-                               frames_dir=tmp_path / "frames")
+                               frames_dir=tmp_path / "frames", detector_sweep=False)
     finally:
         engine.dispose()
     assert result.enrollment.students == 4
     expected = ["dlib", "inhouse", "both"] if len(embedders) == 2 else ["dlib"]
-    assert [o.config.name for o in result.outcomes] == expected
+    assert [o.label for o in result.outcomes] == [
+        label for name in expected for label in (name, f"{name} + tracker")]
     counts = result.outcomes[0].counts  # dlib
     session = plan.sessions[0]
     assert (counts.attending, counts.absent) == (len(session.attending), len(session.absent))
@@ -65,7 +66,42 @@ def test_tiny_classroom_run(lfw_images: Path, tmp_path: Path) -> None:
     report = classroom_markdown(result, command="attendance bench classroom", date="today",
                                 weights_note="dlib only", det_png="det.png")
     assert "| dlib |" in report
+    assert "| dlib + tracker |" in report
     assert "## Targets" in report
+    assert "The tracker adds no false presence, dlib: **met**" in report
+
+
+def test_seated_room_with_the_tracker(lfw_images: Path, tmp_path: Path) -> None:
+    """Seats kept across frames: the tracker carries identities, each inherited sighting is
+    stored with its origin, and it adds no false presence; every detector setting ran."""
+    cohort = cohort_of(lfw_images, PEOPLE)
+    plan = plan_classroom(cohort, sessions=1, roster_size=5, frames_per_session=5,
+                          walk_ins=1, attend_rate=1.0, seed=2, room="seats")
+    settings = make_settings(tmp_path, embedders="dlib", keep_photos=False)
+    engine = make_engine(f"sqlite:///{tmp_path / 'bench.sqlite3'}")
+    Base.metadata.create_all(engine)
+    try:
+        result = run_classroom(plan, settings, [CachingEmbedder(DlibResNetEmbedder())],
+                               make_session_factory(engine), real_enroller(),
+                               start=datetime(2026, 1, 5, 9, tzinfo=UTC))
+    finally:
+        engine.dispose()
+    assert result.frame_size == (1920, 1080)
+    off, on = result.outcomes
+    assert (off.tracking, on.tracking) == (False, True)
+    assert on.inherited > 0
+    assert on.embedded + on.inherited == off.embedded
+    assert on.inherited_with_provenance == on.inherited
+    assert on.counts.false_presence <= off.counts.false_presence
+    assert on.counts.recall == off.counts.recall
+    assert {(t.max_side, t.band) for t in result.detector_trials} >= {(1280, 1.0), (1920, 0.5)}
+    assert all(sum(n for n, _ in t.misses_by_size.values()) == result.truth_faces
+               for t in result.detector_trials)
+    report = classroom_markdown(result, command="attendance bench classroom --room seats",
+                                date="today", weights_note="dlib only", det_png=None)
+    assert "seated room" in report
+    assert "### Detector settings" in report
+    assert f"{on.inherited}/{on.inherited} |" in report
 
 
 def test_missing_lfw_is_a_clear_error(tmp_path: Path) -> None:

@@ -50,3 +50,31 @@ def test_plan_shape() -> None:
 def test_too_small_a_cohort_is_refused() -> None:
     with pytest.raises(ValueError, match="need 30 students"):
         plan_classroom(_cohort(students=8), sessions=1, roster_size=30)
+
+
+def test_seated_room_keeps_seats_and_moves_little() -> None:
+    plan = plan_classroom(_cohort(students=10, walk_ins=6), sessions=2, roster_size=8,
+                          sessions_per_course=2, frames_per_session=6, walk_ins=2, seed=5,
+                          room="seats")
+    assert plan.frame_size == (1920, 1080)
+    for s in plan.sessions:
+        course = plan.courses[s.course]
+        seats: dict[str, set[int | None]] = {}
+        for frame in s.frames:
+            assert frame.size == (1920, 1080)
+            assert frame.room_seed is not None
+            assert len({a.seat for a in frame.appearances}) == len(frame.appearances)
+            for a in frame.appearances:
+                seats.setdefault(a.name, set()).add(a.seat)
+                assert a.x is not None
+                assert a.y is not None
+                assert 25 <= a.face_height <= 170
+        assert all(len(v) == 1 for v in seats.values())  # one seat each, all session
+        for name in s.attending:
+            mine = [a for f in s.frames for a in f.appearances if a.name == name]
+            assert len(mine) >= 2
+            assert not {a.photo for a in mine} & set(course.enroll_photos[name])
+            xs = [a.x for a in mine if a.x is not None]
+            assert max(xs) - min(xs) < 0.5 * max(a.face_height for a in mine)
+    with pytest.raises(ValueError, match="unknown room"):
+        plan_classroom(_cohort(), sessions=1, roster_size=4, room="hall")

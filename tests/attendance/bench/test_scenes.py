@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attendance.bench.scenes import FaceSpec, compose_scene, tile_side
+from attendance.bench.scenes import FaceSpec, compose_at, compose_scene, tile_side
 
 
 def _faces(heights: list[float], seed: int = 0) -> list[FaceSpec]:
@@ -68,3 +68,23 @@ def test_a_wrong_image_size_is_refused() -> None:
     bad = FaceSpec(np.zeros((100, 100, 3), np.uint8), 80, "bad")
     with pytest.raises(ValueError, match="250x250"):
         compose_scene([bad], np.random.default_rng(0))
+
+
+def test_faces_pasted_at_their_seats_are_centred_there_even_at_the_edge() -> None:
+    faces = _faces([40.0, 120.0, 80.0])
+    where = [(300.0, 100.0), (900.0, 700.0), (5.0, 400.0)]  # the last one reaches off frame
+    scene = compose_at([(f, x, y) for f, (x, y) in zip(faces, where, strict=True)],
+                       np.random.default_rng(0), (1920, 1080))
+    assert scene.frame.shape == (1080, 1920, 3)
+    by_label = {f.label: f.box for f in scene.faces}
+    for i, (x, y) in enumerate(where[:2]):
+        top, right, bottom, left = by_label[f"p{i}"]
+        assert abs((left + right) / 2 - x) <= 1
+        assert abs((top + bottom) / 2 - y) <= 1
+        assert bottom - top == pytest.approx(faces[i].face_height, abs=2)
+    assert by_label["p2"][3] == 0  # clipped to the frame
+    same = compose_at([(faces[0], 300.0, 100.0)], np.random.default_rng(1), (640, 360),
+                      background=np.random.default_rng(9))
+    again = compose_at([(faces[0], 300.0, 100.0)], np.random.default_rng(2), (640, 360),
+                       background=np.random.default_rng(9))
+    assert abs(float(same.frame.mean()) - float(again.frame.mean())) < 1  # one wall colour

@@ -151,6 +151,8 @@ def worker_settings(tmp_path: Path) -> Callable[..., Settings]:
             "min_sightings": 2,
             "embedders": ("dlib",),
             "camera_read_timeout_seconds": 20.0,
+            # The scenario video holds one frame per capture: play it frame by frame.
+            "camera_file_playback": "frames",
         }
         values.update(overrides)
         return make_settings(tmp_path, **values)

@@ -36,7 +36,7 @@ class _NoFaces:
 
     model_versions = {"dlib": "test"}
 
-    def analyse(self, frame: NDArray[np.uint8], galleries: Any) -> FrameAnalysis:
+    def analyse(self, frame: NDArray[np.uint8], galleries: Any, **_: Any) -> FrameAnalysis:
         return FrameAnalysis([])
 
 
