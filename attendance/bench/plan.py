@@ -153,6 +153,20 @@ def plan_classroom(
     return ClassroomPlan(seed, tuple(courses), tuple(plans), room)
 
 
+def _who_comes(
+    course: CoursePlan, strangers: Sequence[Person], rng: np.random.Generator, walk_ins: int,
+    attend_rate: float,
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(attending, absent, walk-ins) of one session, drawn from ``rng`` in a fixed order."""
+    attends = rng.random(len(course.roster)) < attend_rate
+    attending = tuple(n for n, a in zip(course.roster, attends, strict=True) if a)
+    absent = tuple(n for n, a in zip(course.roster, attends, strict=True) if not a)
+    visitors = tuple(strangers[int(i)].name
+                     for i in rng.choice(len(strangers), size=min(walk_ins, len(strangers)),
+                                         replace=False)) if strangers else ()
+    return attending, absent, visitors
+
+
 def _plan_session(
     index: int,
     course: CoursePlan,
@@ -165,12 +179,7 @@ def _plan_session(
     attend_rate: float,
     seed: int,
 ) -> SessionPlan:
-    attends = rng.random(len(course.roster)) < attend_rate
-    attending = tuple(n for n, a in zip(course.roster, attends, strict=True) if a)
-    absent = tuple(n for n, a in zip(course.roster, attends, strict=True) if not a)
-    visitors = tuple(strangers[int(i)].name
-                     for i in rng.choice(len(strangers), size=min(walk_ins, len(strangers)),
-                                         replace=False)) if strangers else ()
+    attending, absent, visitors = _who_comes(course, strangers, rng, walk_ins, attend_rate)
     slots: list[list[Appearance]] = [[] for _ in range(frames)]
     for name, low, high in [(n, 2, frames) for n in attending] + [(n, 1, 3) for n in visitors]:
         count = max(1, min(frames, int(rng.integers(low, max(low, high) + 1))))
@@ -205,12 +214,7 @@ def _plan_seated_session(
     seed: int,
 ) -> SessionPlan:
     """A session of the seated room (see the module docstring)."""
-    attends = rng.random(len(course.roster)) < attend_rate
-    attending = tuple(n for n, a in zip(course.roster, attends, strict=True) if a)
-    absent = tuple(n for n, a in zip(course.roster, attends, strict=True) if not a)
-    visitors = tuple(strangers[int(i)].name
-                     for i in rng.choice(len(strangers), size=min(walk_ins, len(strangers)),
-                                         replace=False)) if strangers else ()
+    attending, absent, visitors = _who_comes(course, strangers, rng, walk_ins, attend_rate)
     order = [seats[int(i)] for i in rng.permutation(len(seats))]
     seat_of = dict(zip(course.roster, order, strict=False))
     free = order[len(course.roster):]

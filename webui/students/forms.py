@@ -16,6 +16,16 @@ from ..i18n import _l
 _EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an address like name@school.edu."))
 
 
+def _photos_field() -> MultipleFileField:
+    """The photos of an upload, as the enrollment and the add-photos forms both ask them."""
+    return MultipleFileField(
+        _l("Photos"), validators=[FileRequired(message=_l("Choose at least one photo."))],
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+        description=_l("One face per photo, looking at the camera, in good light. JPEG, PNG or "
+                       "WebP."),
+    )
+
+
 class EnrollForm(FlaskForm):
     """A new student. An enrolled student's photos are added on their page (``PhotosForm``),
     their name and email changed on ``StudentForm``: this form never updates anyone."""
@@ -34,12 +44,7 @@ class EnrollForm(FlaskForm):
                                    validators=[Optional(), Length(max=200)])
     consent_relation = SelectField(_l("Consent given by"), default=Relation.STUDENT.value,
                                    choices=relation_choices)
-    photos = MultipleFileField(
-        _l("Photos"), validators=[FileRequired(message=_l("Choose at least one photo."))],
-        render_kw={"accept": "image/jpeg,image/png,image/webp"},
-        description=_l("One face per photo, looking at the camera, in good light. JPEG, PNG or "
-                       "WebP."),
-    )
+    photos = _photos_field()
     allow_duplicate = BooleanField(
         _l("Enroll even if a photo looks like another enrolled student (admins only; audited).")
     )
@@ -54,12 +59,7 @@ class EnrollForm(FlaskForm):
 class PhotosForm(FlaskForm):
     """More photos of an enrolled student (the student is in the URL)."""
 
-    photos = MultipleFileField(
-        _l("Photos"), validators=[FileRequired(message=_l("Choose at least one photo."))],
-        render_kw={"accept": "image/jpeg,image/png,image/webp"},
-        description=_l("One face per photo, looking at the camera, in good light. JPEG, PNG or "
-                       "WebP."),
-    )
+    photos = _photos_field()
     allow_duplicate = BooleanField(
         _l("Add even if a photo looks like another enrolled student (admins only; audited).")
     )
