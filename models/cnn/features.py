@@ -3,7 +3,7 @@
 For every image: a HOG face box (the detection nearest the image centre; upsampled once if
 nothing is found; else the central box, since deep-funneled faces are centred), dlib's five
 landmarks, dlib's 128-d embedding (the distillation teacher and the baseline) and the aligned
-in-house crop. About 0.1 s per image per process; run once, reused by train and evaluate.
+in-house crops (64x64 and 96x96). About 0.1 s per image per process; run once, reused by train and evaluate.
 """
 
 from __future__ import annotations
@@ -25,9 +25,11 @@ logger = logging.getLogger(__name__)
 
 #: Where the face lies in a 250x250 deep-funneled image when HOG finds nothing.
 CENTRAL_BOX: Box = (70, 180, 180, 70)
-#: Side (pixels) of the stored aligned crops.
+#: Side (pixels) of the stored aligned crops (``crops``: face_cnn_v1's input).
 CROP_SIZE = 64
-CACHE_VERSION = 1
+#: Side (pixels) of the larger stored crops (``crops_large``: face_cnn_v2's input).
+LARGE_CROP_SIZE = 96
+CACHE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,14 @@ class LfwFeatures:
     landmarks: NDArray[np.float32]
     dlib: NDArray[np.float32]
     crops: NDArray[np.uint8]
+    crops_large: NDArray[np.uint8]
+
+    def crops_of_size(self, size: int) -> NDArray[np.uint8]:
+        """The stored crops whose side is ``size`` pixels; ValueError for any other size."""
+        for crops in (self.crops, self.crops_large):
+            if crops.shape[1] == size:
+                return crops
+        raise ValueError(f"no {size}x{size} crops in the cache ({CROP_SIZE}, {LARGE_CROP_SIZE})")
 
     def index(self) -> dict[tuple[str, int], int]:
         """Map (person, 1-based number) to the row of that image."""
@@ -58,7 +68,10 @@ def _central(boxes: list[Box], shape: tuple[int, ...]) -> Box:
     return min(boxes, key=lambda b: abs((b[0] + b[2]) / 2 - cy) + abs((b[1] + b[3]) / 2 - cx))
 
 
-def _one(path: str) -> tuple[Box, int, NDArray[np.float32], NDArray[np.float32], NDArray[np.uint8]]:
+_Row = tuple[Box, int, NDArray[np.float32], NDArray[np.float32], NDArray[np.uint8], NDArray[np.uint8]]
+
+
+def _one(path: str) -> _Row:
     import face_recognition  # noqa: PLC0415 - heavy, and imported once per worker process
 
     from ..dlib_resnet import DlibResNetEmbedder  # noqa: PLC0415
@@ -75,7 +88,8 @@ def _one(path: str) -> tuple[Box, int, NDArray[np.float32], NDArray[np.float32],
     points = five_point_landmarks(image, [box])[0]
     vector = DlibResNetEmbedder(1).embed([FaceInput(image, box, points)])[0]
     crop = align_face(image, points, CROP_SIZE, box)
-    return box, source, points, vector, crop
+    large = align_face(image, points, LARGE_CROP_SIZE, box)
+    return box, source, points, vector, crop, large
 
 
 def compute_features(images_dir: Path, cache_path: Path, workers: int = 2) -> LfwFeatures:
@@ -103,6 +117,7 @@ def compute_features(images_dir: Path, cache_path: Path, workers: int = 2) -> Lf
         landmarks=np.stack([r[2] for r in results]).astype(np.float32),
         dlib=np.stack([r[3] for r in results]).astype(np.float32),
         crops=np.stack([r[4] for r in results]).astype(np.uint8),
+        crops_large=np.stack([r[5] for r in results]).astype(np.uint8),
     )
     cache_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache_path.with_suffix(".tmp.npz")
@@ -124,4 +139,5 @@ def load_features(cache_path: Path) -> LfwFeatures:
             landmarks=data["landmarks"],
             dlib=data["dlib"],
             crops=data["crops"],
+            crops_large=data["crops_large"],
         )
