@@ -127,3 +127,11 @@ weights into it, so a file that does not fit is rejected with `ModelLoadError`.
 * Thresholds are model- and version-specific: distances of different models (and of
   different weight versions) are never comparable.
 """
+
+#: When ``face_cnn_v1``'s card was generated, and its cross-fold figures (accuracy, ROC AUC,
+#: TAR at FAR = 1%, TAR at FAR = 0.1%, ms per face end to end), quoted for the comparison.
+V1_CARD_DATE = "2026-11-22"
+V1_FIGURES: dict[str, tuple[float, float, float, float, float]] = {
+    "face_cnn_v1 (cross-fold)": (0.9148, 0.9675, 0.4910, 0.1333, 4.39),
+    "fusion with face_cnn_v1": (0.9873, 0.9982, 0.9850, 0.9367, float("nan")),
+}

@@ -27,8 +27,15 @@ from .architecture import EMBEDDING_DIM, INPUT_SIZE, build_embedding_model
 logger = logging.getLogger(__name__)
 
 #: The weights shipped inside the package.
-DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "face_cnn_v1.keras"
-WEIGHTS_STEM = "face_cnn_v1"
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+DEFAULT_WEIGHTS = WEIGHTS_DIR / "face_cnn_v2.keras"
+WEIGHTS_STEM = "face_cnn_v2"
+#: The cross-fold models the honest figures come from: A never saw the people of LFW View 2
+#: folds 1-5, B those of folds 6-10.
+CROSS_FOLD_WEIGHTS = {
+    "A": WEIGHTS_DIR / "crossfold" / "face_cnn_v2_A.keras",
+    "B": WEIGHTS_DIR / "crossfold" / "face_cnn_v2_B.keras",
+}
 
 _Forward = Callable[[NDArray[np.uint8]], NDArray[np.float32]]
 
@@ -60,8 +67,9 @@ def load_embedding_model(path: Path) -> Any:
 class KerasCnnEmbedder:
     """128-d embeddings from the in-house CNN; faces are aligned to 64x64 from their landmarks.
 
-    Outputs have unit L2 norm, so Euclidean distances lie in [0, 2]. ``weights`` defaults to
-    the shipped file; the version is ``face_cnn_v1+<sha256 prefix of that file>``. With
+    Outputs live in dlib's descriptor space (the model is distilled from it), so Euclidean
+    distances are in dlib's units. ``weights`` defaults to the shipped file; the version is
+    ``face_cnn_v2+<sha256 prefix of that file>``. With
     ``flip_average`` (the default, and how the model card's figures were measured) each face
     is embedded together with its mirror image and the two averaged: twice the compute,
     slightly more accurate and invariant to left-right flips.
@@ -102,10 +110,10 @@ class KerasCnnEmbedder:
                 def embed_graph(x: Any) -> Any:
                     if not flip:
                         return model(x, training=False)
-                    # Average with the mirror image (one batch of 2N), then renormalise.
+                    # Average with the mirror image (one batch of 2N).
                     both = model(tf.concat([x, tf.reverse(x, axis=[2])], axis=0), training=False)
                     n = tf.shape(x)[0]
-                    return tf.math.l2_normalize(both[:n] + both[n:], axis=1)
+                    return (both[:n] + both[n:]) / 2.0
 
                 call = tf.function(
                     embed_graph,

@@ -6,9 +6,15 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .card_text import INTRO
+from .card_text import INTRO, V1_CARD_DATE, V1_FIGURES
 from .evaluate import VerificationReport
 from .report import EvaluationSummary
+
+
+def _relative(path: Path) -> str:
+    """``path`` as a link from ``docs/model_card.md`` when it lies under ``docs/``."""
+    parts = path.parts
+    return "/".join(parts[parts.index("docs") + 1 :]) if "docs" in parts else str(path)
 
 
 def read_run_summary(run_dir: Path) -> dict[str, str]:
@@ -64,7 +70,7 @@ def _speedups(timings: Mapping[str, float]) -> list[str]:
     out = []
     for dlib_key, ours_key in (
         ("dlib end to end", "inhouse end to end"),
-        ("dlib encoder only (150x150 chip)", "inhouse encoder only (64x64 crop)"),
+        ("dlib encoder only (150x150 chip)", "inhouse encoder only (aligned crop)"),
     ):
         if dlib_key in timings and ours_key in timings and timings[ours_key] > 0:
             ratio = timings[dlib_key] / timings[ours_key]
@@ -75,30 +81,70 @@ def _speedups(timings: Mapping[str, float]) -> list[str]:
 
 
 def _targets(summary: EvaluationSummary) -> list[str]:
-    """The project's targets (issue 4) against the measured figures."""
+    """The targets of ``face_cnn_v2`` (issue 15) against the measured figures."""
     by_name = {r.model: r for r in summary.reports}
     lines = ["### Against the targets", ""]
     inhouse, dlib, fusion = by_name.get("inhouse"), by_name.get("dlib"), by_name.get("fusion")
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
     if inhouse is not None:
-        met = "met" if inhouse.mean_accuracy >= 0.95 else "NOT met"
-        lines.append(
-            f"* In-house LFW accuracy >= 0.95 (cross-fold): {met} ({inhouse.mean_accuracy:.4f})."
-        )
+        acc = inhouse.mean_accuracy
+        level = "met" if acc >= 0.97 else ("minimum 0.95 met" if acc >= 0.95 else "NOT met")
+        lines += [
+            f"* In-house LFW accuracy >= 0.97, 0.95 at the very least (cross-fold): {level} "
+            f"({acc:.4f}).",
+            f"* In-house TAR >= 0.90 at FAR = 1% (cross-fold): "
+            f"{verdict(inhouse.tar_at_far_1e2 >= 0.90)} ({inhouse.tar_at_far_1e2:.4f}).",
+            f"* In-house TAR >= 0.70 at FAR = 0.1% (cross-fold): "
+            f"{verdict(inhouse.tar_at_far_1e3 >= 0.70)} ({inhouse.tar_at_far_1e3:.4f}).",
+        ]
     t = summary.timings_ms
     if t.get("inhouse end to end"):
         ratio = t["dlib end to end"] / t["inhouse end to end"]
         lines.append(
-            f"* In-house >= 3x faster per face than dlib: "
-            f"{'met' if ratio >= 3 else 'NOT met'} ({ratio:.1f}x end to end)."
+            f"* In-house >= 10x faster per face than dlib: {verdict(ratio >= 10)} "
+            f"({ratio:.1f}x end to end)."
         )
     if dlib is not None and fusion is not None:
-        met = "met" if fusion.tar_at_far_1e3 >= dlib.tar_at_far_1e3 else "NOT met"
         lines.append(
-            f"* Fusion TAR at FAR=0.1% >= dlib's: {met} ({fusion.tar_at_far_1e3:.4f} "
-            f"vs {dlib.tar_at_far_1e3:.4f}; fusion accuracy {fusion.mean_accuracy:.4f} "
-            f"vs {dlib.mean_accuracy:.4f})."
+            f"* Fusion TAR at FAR = 0.1% >= dlib's: "
+            f"{verdict(fusion.tar_at_far_1e3 >= dlib.tar_at_far_1e3)} "
+            f"({fusion.tar_at_far_1e3:.4f} vs {dlib.tar_at_far_1e3:.4f}; fusion accuracy "
+            f"{fusion.mean_accuracy:.4f} vs {dlib.mean_accuracy:.4f})."
         )
-    return [*lines, ""]
+    return [*lines, "", *_against_v1(by_name, t), ""]
+
+
+def _against_v1(
+    by_name: Mapping[str, VerificationReport], timings: Mapping[str, float]
+) -> list[str]:
+    """The cross-fold rows of this evaluation beside those of ``face_cnn_v1``."""
+    lines = [
+        f"Before and after (the `face_cnn_v1` row is quoted from its card of {V1_CARD_DATE}, "
+        "measured with the same protocol; dlib's row is the same model both times):",
+        "",
+        "| model | accuracy | ROC AUC | TAR @ FAR=1% | TAR @ FAR=0.1% | ms per face, end to end |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, (acc, auc, tar2, tar3, ms) in V1_FIGURES.items():
+        lines.append(f"| {name} | {acc:.4f} | {auc:.4f} | {tar2:.4f} | {tar3:.4f} | {ms:.2f} |")
+    keys = {"dlib": "dlib end to end", "inhouse": "inhouse end to end"}
+    for model, label in (
+        ("inhouse", "face_cnn_v2 (cross-fold)"),
+        ("fusion", "fusion with face_cnn_v2"),
+        ("dlib", "dlib"),
+    ):
+        r = by_name.get(model)
+        if r is None:
+            continue
+        ms = timings.get(keys.get(model, ""), float("nan"))
+        lines.append(
+            f"| {label} | {r.mean_accuracy:.4f} | {r.auc:.4f} | {r.tar_at_far_1e2:.4f} | "
+            f"{r.tar_at_far_1e3:.4f} | {ms:.2f} |"
+        )
+    return lines
 
 
 def render_model_card(
@@ -113,7 +159,7 @@ def render_model_card(
         "",
     ]
     lines += [
-        f"Shipped weights: `models/cnn/weights/face_cnn_v1.keras`, version "
+        f"Shipped weights: `models/cnn/weights/{summary.shipped_name}`, version "
         f"`{summary.shipped_version}`, {summary.shipped_bytes / 1e6:.2f} MB, "
         f"{summary.parameters:,} parameters.",
         "",
@@ -130,7 +176,8 @@ def render_model_card(
         "",
         f"Fusion weights fitted on all 6,000 pairs (for deployment): p(same) = sigmoid("
         f"{summary.fusion_weights[0]:.3f}·d_dlib + {summary.fusion_weights[1]:.3f}·d_inhouse + "
-        f"{summary.fusion_weights[2]:.3f}).",
+        f"{summary.fusion_weights[2]:.3f}), written with the thresholds at FAR = 0.1% to "
+        f"`{summary.fusion_file}`, where the matcher reads them.",
         "",
         f"ROC figure: `{summary.roc_png}` (regenerated with the card).",
         "",
@@ -158,7 +205,7 @@ def render_model_card(
         "### Training runs",
         "",
         "| run | held-out folds | images | people | epochs | wall time (min) | "
-        "best val. cosine distance | warm start | learning curves |",
+        "best val. loss | warm start | learning curves |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, run_dir in runs.items():
@@ -171,9 +218,18 @@ def render_model_card(
             f"{s.get('train_people', '?')} | {s.get('epochs', '?')} | "
             f"{float(s.get('wall_seconds', 'nan')) / 60:.1f} | "
             f"{float(s.get('best_val_loss', 'nan')):.4f} | {s.get('init_weights', 'None')} | "
-            f"`{run_dir / 'learning_curves.png'}` |"
+            f"[`{run_dir.name}/learning_curves.png`]({_relative(run_dir / 'learning_curves.png')}) |"
         )
-    lines += ["", "### Commands", "", "```sh"]
+    lines += [
+        "",
+        "Best validation loss: vector loss plus pairwise-distance loss on the 5% of training "
+        "images held out (lower is better; it is not comparable with `face_cnn_v1`'s cosine "
+        "distance).",
+        "",
+        "### Commands",
+        "",
+        "```sh",
+    ]
     lines += [f"# {k}\n{v}" for k, v in commands.items()]
     lines += ["```", ""]
     return "\n".join(lines)

@@ -57,7 +57,11 @@ class EvaluationSummary:
     closed_set: list[ClosedSetResult]
     timings_ms: dict[str, float]
     fusion_weights: tuple[float, float, float]
+    #: Operating thresholds from the honest (cross-fold) scores, at FAR = 0.1%, by model.
+    thresholds: dict[str, float]
     roc_png: Path
+    shipped_name: str
+    fusion_file: str
     shipped_version: str
     shipped_bytes: int
     parameters: int
@@ -89,9 +93,12 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
     rows_b = np.union1d(
         np.concatenate([index.rows_a[~first], index.rows_b[~first]]), np.flatnonzero(big)
     )
-    emb_a = _embed_rows(config.model_a, features.crops, rows_a)
-    emb_b = _embed_rows(config.model_b, features.crops, rows_b)
-    emb_s = _embed_rows(config.shipped, features.crops, np.union1d(rows_a, rows_b))
+    from .architecture import INPUT_SIZE  # noqa: PLC0415
+
+    crops = features.crops_of_size(INPUT_SIZE)
+    emb_a = _embed_rows(config.model_a, crops, rows_a)
+    emb_b = _embed_rows(config.model_b, crops, rows_b)
+    emb_s = _embed_rows(config.shipped, crops, np.union1d(rows_a, rows_b))
 
     d_dlib = pair_distances(dlib, index)
     # Folds 1-5 (0-based 0-4) are scored by model A, folds 6-10 by model B.
@@ -130,7 +137,10 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
         closed_set=results,
         timings_ms=timings,
         fusion_weights=(float(weights[0]), float(weights[1]), float(weights[2])),
+        thresholds={r.model: r.threshold_far_1e3 for r in reports[:3]},
         roc_png=roc_png,
+        shipped_name=config.shipped.name,
+        fusion_file=config.shipped.name.removesuffix(".keras") + ".fusion.json",
         shipped_version=KerasCnnEmbedder(config.shipped).version,
         shipped_bytes=os.path.getsize(config.shipped),
         parameters=int(model.count_params()),
@@ -142,6 +152,30 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
             "central fallback box": str(int(np.sum(features.box_source == 2))),
         },
     )
+
+
+def fusion_params_json(summary: EvaluationSummary, weights: Path, digest: str) -> dict[str, object]:
+    """The ``<weights stem>.fusion.json`` contents (see :mod:`models.fusion_params`): the
+    logistic fusion fitted on all 6,000 cross-fold pairs, and every threshold at FAR = 0.1%
+    of the honest scores (the in-house one from models A and B on people they never saw)."""
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    w = summary.fusion_weights
+    return {
+        "inhouse_weights": weights.name,
+        "inhouse_digest": digest,
+        "coef_dlib": round(w[0], 6),
+        "coef_inhouse": round(w[1], 6),
+        "intercept": round(w[2], 6),
+        "fused_threshold": round(summary.thresholds["fusion"], 6),
+        "dlib_threshold": round(summary.thresholds["dlib"], 6),
+        "inhouse_threshold": round(summary.thresholds["inhouse"], 6),
+        "fitted_on": (
+            "LFW View 2, 6,000 pairs; in-house distances from the cross-fold models A and B "
+            "(people never seen in training); thresholds at FAR = 0.1%"
+        ),
+        "generated": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+    }
 
 
 def _at_threshold(distances: NDArray[np.float64], same: NDArray[np.bool_], thr: float) -> str:
@@ -198,7 +232,7 @@ def _closed_set(
 
 def _timings(config: EvaluationConfig) -> dict[str, float]:
     """Median ms per face at batch size 1 on one LFW image, both end to end (from image, box
-    and landmarks) and encoder only (dlib on its 150x150 chip, ours on the 64x64 crop)."""
+    and landmarks) and encoder only (dlib on its 150x150 chip, ours on its aligned crop)."""
     import dlib as dlib_lib  # noqa: PLC0415
     import face_recognition  # noqa: PLC0415
     import face_recognition.api as fr_api  # noqa: PLC0415
@@ -221,7 +255,7 @@ def _timings(config: EvaluationConfig) -> dict[str, float]:
         "dlib encoder only (150x150 chip)": median_ms(
             lambda: fr_api.face_encoder.compute_face_descriptor(chip), n
         ),
-        "inhouse encoder only (64x64 crop)": median_ms(lambda: ours.embed_crops(crop), n),
+        "inhouse encoder only (aligned crop)": median_ms(lambda: ours.embed_crops(crop), n),
     }
 
 
