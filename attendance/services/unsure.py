@@ -148,7 +148,8 @@ def closeness(evidence: list[ModelEvidence], candidate: int) -> float:
 
 def _closest(evidence: list[ModelEvidence]) -> int | None:
     scored = [(e.distance - e.threshold, e.candidate) for e in evidence
-              if not e.fused and e.candidate is not None and e.distance is not None and e.threshold is not None]
+              if not e.fused and e.candidate is not None and e.distance is not None
+              and e.threshold is not None]
     return min(scored)[1] if scored else None
 
 
