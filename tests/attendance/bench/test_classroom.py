@@ -67,6 +67,9 @@ def test_tiny_classroom_run(lfw_images: Path, tmp_path: Path) -> None:
                                 weights_note="dlib only", det_png="det.png")
     assert "| dlib |" in report
     assert "| dlib + tracker |" in report
+    if len(embedders) == 2:
+        assert "| fused |" in report
+        assert "fused" in result.scores and "fused" in result.thresholds
     assert "## Targets" in report
     assert "The tracker adds no false presence, dlib: **met**" in report
 
