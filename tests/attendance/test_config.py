@@ -125,7 +125,8 @@ def test_both_models_and_the_fused_rule_by_default(tmp_path: Path) -> None:
     assert s.embedders == ("dlib", "inhouse")
     assert s.fusion_rule == "fused"
     # Unset thresholds come from the fit shipped with the in-house weights, not a guess.
-    assert s.inhouse_threshold is None and s.fused_threshold is None
+    assert s.inhouse_threshold is None
+    assert s.fused_threshold is None
     assert s.threshold_for("inhouse") == shipped_fusion_params().inhouse_threshold
     assert s.threshold_for("dlib") == pytest.approx(0.55)
 
@@ -138,7 +139,8 @@ def test_thresholds_set_by_the_user_win_over_the_shipped_fit(tmp_path: Path) -> 
                                "ATTENDANCE_FUSED_THRESHOLD": "-1.5"})
     assert s.threshold_for("inhouse") == pytest.approx(0.61)
     params = fusion_for(s, s.embedders)
-    assert params is not None and params.fused_threshold == pytest.approx(-1.5)
+    assert params is not None
+    assert params.fused_threshold == pytest.approx(-1.5)
     # One model, or another rule: nothing to fuse.
     assert fusion_for(s, ("dlib",)) is None
     assert fusion_for(s, s.embedders, rule="both") is None

@@ -84,7 +84,8 @@ def test_backfill_adds_the_missing_model_once(
     assert summary.photos == 4
     assert summary.added == {"inhouse": 2}
     assert summary.missing_file == 1
-    assert len(summary.failed) == 1 and summary.failed[0].startswith("S3 photo")
+    assert len(summary.failed) == 1
+    assert summary.failed[0].startswith("S3 photo")
     assert progress[-1] == (4, 4)
     assert _counts(session_factory) == {"dlib": 4, "inhouse": 2}
     # Each new row is the model's embedding of that photo, readable like any other.

@@ -40,7 +40,8 @@ def test_the_shipped_weights_have_matching_parameters() -> None:
     params = shipped_fusion_params()
     assert params.inhouse_weights == DEFAULT_WEIGHTS.name
     assert params.inhouse_digest == weights_digest(DEFAULT_WEIGHTS)
-    assert params.coef_dlib < 0 and params.coef_inhouse < 0
+    assert params.coef_dlib < 0
+    assert params.coef_inhouse < 0
     assert 0 < params.inhouse_threshold < 2
 
 

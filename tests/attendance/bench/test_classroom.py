@@ -69,7 +69,8 @@ def test_tiny_classroom_run(lfw_images: Path, tmp_path: Path) -> None:
     assert "| dlib + tracker |" in report
     if len(embedders) == 2:
         assert "| fused |" in report
-        assert "fused" in result.scores and "fused" in result.thresholds
+        assert "fused" in result.scores
+        assert "fused" in result.thresholds
     assert "## Targets" in report
     assert "The tracker adds no false presence, dlib: **met**" in report
 

@@ -48,7 +48,8 @@ def test_a_poor_fused_score_rejects_although_each_model_accepts() -> None:
     # Each 0.45 is within its model's 0.5, but fused 10*0.9-10 = -1 > -2.
     decision = _decide({1: 0.0}, {1: 0.0}, (0.45, 0.45))
     assert decision.student_id is None
-    assert decision.fused is not None and not decision.fused.accepted
+    assert decision.fused is not None
+    assert not decision.fused.accepted
     assert "fused score too low" in decision.reason
 
 
@@ -81,7 +82,8 @@ def test_a_fused_match_and_a_different_one_model_match_leave_the_face_unknown() 
 
 def test_without_any_student_of_both_models_there_is_no_fused_score() -> None:
     decision = _decide({3: 0.0}, {4: 9.0}, (2.0, 0.0))
-    assert decision.fused is not None and decision.fused.student_id is None
+    assert decision.fused is not None
+    assert decision.fused.student_id is None
     assert math.isinf(decision.fused.distance)
     assert decision.student_id is None
 
