@@ -15,7 +15,7 @@ from .cli_support import cli_settings, cli_template_cipher, cli_transaction, dom
 from .db import Enrollment, Student
 from .detection import detect_faces, face_inputs
 from .errors import InvalidInput
-from .matching import Decision, decide_faces, load_gallery
+from .matching import Decision, decide_faces, fusion_for, load_gallery
 from .services.courses import get_course
 
 
@@ -39,7 +39,9 @@ def identify(image: Path, course_code: str | None) -> None:
     try:
         embeddings = {e.name: e.embed(inputs) for e in embedders}
         versions = {e.name: e.version for e in embedders}
-    except ModelError as exc:  # e.g. the in-house weights are missing
+        thresholds = {e.name: settings.threshold_for(e.name) for e in embedders}
+        fusion = fusion_for(settings, versions)
+    except ModelError as exc:  # e.g. the in-house weights or their fusion file are missing
         raise click.ClickException(str(exc)) from exc
     with cli_transaction(settings) as session:
         student_ids: list[int] | None = None
@@ -50,9 +52,10 @@ def identify(image: Path, course_code: str | None) -> None:
                 select(Enrollment.student_id).where(Enrollment.course_id == course_id)))
         galleries = load_gallery(session, student_ids, versions, course_id=course_id,
                                  cipher=cipher)
-        thresholds = {e.name: settings.threshold_for(e.name) for e in embedders}
-        decisions = decide_faces(galleries, embeddings, thresholds, settings.fusion_rule)
-        named = {m.student_id for d in decisions for m in d.matches.values()} - {None}
+        decisions = decide_faces(galleries, embeddings, thresholds, settings.fusion_rule,
+                                 fusion)
+        named = ({m.student_id for d in decisions for m in d.matches.values()}
+                 | {d.fused.student_id for d in decisions if d.fused is not None}) - {None}
         names = {s.id: f"{s.student_number} {s.display_name}"
                  for s in session.scalars(select(Student).where(Student.id.in_(named)))}
     scope = (f"consenting roster of {course_code}" if course_code
@@ -73,6 +76,15 @@ def _match_lines(decision: Decision, names: dict[int, str]) -> list[str]:
         verdict = "accepts" if match.accepted else "rejects"
         lines.append(f"{name}: nearest {who}, distance {match.distance:.3f} "
                      f"(threshold {match.threshold:.3f}) -> {verdict}")
+    fused = decision.fused
+    if fused is not None:
+        if fused.student_id is None:
+            lines.append("fused: no student has embeddings of both models")
+        else:
+            verdict = "accepts" if fused.accepted else "rejects"
+            lines.append(f"fused: best {names.get(fused.student_id, '-')}, p(same) "
+                         f"{fused.probability:.3f}, fused distance {fused.distance:.3f} "
+                         f"(threshold {fused.threshold:.3f}) -> {verdict}")
     outcome = names.get(decision.student_id, "?") if decision.student_id is not None else "unknown"
     lines.append(f"decision: {outcome} ({decision.reason})")
     return lines

@@ -10,6 +10,7 @@ start-up with a message naming the setting.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 import secrets
@@ -26,7 +27,7 @@ ENV_PREFIX = "ATTENDANCE_"
 DETECTORS = ("hog", "cnn", "haar")
 FILE_PLAYBACKS = ("realtime", "frames")
 EMBEDDERS = ("dlib", "inhouse")
-FUSION_RULES = ("both", "either", "dlib", "inhouse")
+FUSION_RULES = ("fused", "both", "either", "dlib", "inhouse")
 ENVIRONMENTS = ("production", "development")
 #: ATTENDANCE_* variables that are not settings: the config file's path, and the locations
 #: the tests, benchmarks and training read (LFW, the test PostgreSQL, screenshot folders).
@@ -86,19 +87,25 @@ class Settings:
     #: faces under about 60 px high, the back rows of a classroom filmed from the front; the
     #: rest is scanned at its own size, about 5 times faster. 1 scans everything upsampled.
     detection_upsample_band: float = 0.5
-    #: Embedding models used for enrollment and matching, in order.
-    embedders: tuple[str, ...] = ("dlib",)
+    #: Embedding models used for enrollment and matching, in order. Every photo is embedded
+    #: by each (``attendance embeddings backfill`` adds a model enabled later).
+    embedders: tuple[str, ...] = ("dlib", "inhouse")
     #: dlib re-samples each face this many times; higher is slower and slightly more stable.
     dlib_jitters: int = 1
     #: Euclidean distance at or below which a dlib match is accepted (lower is stricter).
     dlib_threshold: float = 0.55
-    #: Same for the in-house CNN.
-    inhouse_threshold: float = 0.8
+    #: Same for the in-house CNN; unset means the threshold measured with its weights (the
+    #: honest cross-fold evaluation, ``<weights>.fusion.json`` beside them).
+    inhouse_threshold: float | None = None
     #: Stricter thresholds for "this photo is already somebody else" at enrollment.
     dlib_duplicate_threshold: float = 0.35
     inhouse_duplicate_threshold: float = 0.45
-    #: How two models' decisions combine: both must agree, either suffices, or one alone.
-    fusion_rule: str = "both"
+    #: How two models' decisions combine: ``fused`` (one calibrated score from both distances,
+    #: ``attendance.matching.fused``), both must agree, either suffices, or one alone.
+    fusion_rule: str = "fused"
+    #: The ``fused`` rule accepts a fused distance (minus the logit of p(same person)) at or
+    #: below this; unset means the threshold shipped with the in-house weights.
+    fused_threshold: float | None = None
     #: Enrollment quality checks.
     min_face_pixels: int = 60
     min_sharpness: float = 20.0
@@ -201,8 +208,14 @@ class Settings:
                    self.unknown_thumbnail_retention_days)
 
     def threshold_for(self, model_name: str) -> float:
-        """Acceptance threshold (Euclidean distance) for ``model_name``."""
-        return float(getattr(self, f"{model_name}_threshold"))
+        """Acceptance threshold (Euclidean distance) for ``model_name``: the setting, else
+        (in-house) the one calibrated with the shipped weights (``models.fusion_params``)."""
+        value = getattr(self, f"{model_name}_threshold")
+        if value is None:
+            from models.fusion_params import shipped_fusion_params  # noqa: PLC0415 - lazy
+
+            return shipped_fusion_params().threshold_for(model_name)
+        return float(value)
 
     def duplicate_threshold_for(self, model_name: str) -> float:
         """Strict threshold used by the enrollment duplicate check for ``model_name``."""
@@ -210,6 +223,8 @@ class Settings:
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+#: Settings whose unset value (None) means "the calibrated value shipped with the weights".
+_OPTIONAL_FLOATS = frozenset({"inhouse_threshold", "fused_threshold"})
 
 
 def load_settings(
@@ -268,6 +283,8 @@ def _coerce(name: str, value: Any) -> Any:
         raise ConfigError(f"unknown setting {name!r} ({ENV_PREFIX}{name.upper()}); valid: {valid}")
     default = _FIELDS[name].default
     try:
+        if name in _OPTIONAL_FLOATS:
+            return None if value is None or str(value).strip() == "" else float(value)
         if isinstance(default, bool):
             return _to_bool(value)
         if isinstance(default, int):
@@ -334,8 +351,11 @@ def _validate(s: Settings) -> None:
         "dlib_duplicate_threshold",
         "inhouse_duplicate_threshold",
     ):
-        if not 0.0 < getattr(s, name) < 4.0:
+        value = getattr(s, name)
+        if value is not None and not 0.0 < value < 4.0:
             fail(name, "must be a distance between 0 and 4")
+    if s.fused_threshold is not None and not math.isfinite(s.fused_threshold):
+        fail("fused_threshold", "must be a finite number (minus a logit, e.g. -2.9)")
     positive = (
         "detection_max_side",
         "detection_frame_max_side",

@@ -9,7 +9,8 @@ model name and version belonging to any *other* student (active or not).
   Refused; only an admin overrides it.
 * **Look-alike**: no duplicate, but recognition itself would take the photo for that other
   student (each model's matching threshold ``settings.<model>_threshold``, combined by
-  ``settings.fusion_rule`` exactly as the camera and ``attendance identify`` do). Twins and
+  ``settings.fusion_rule``, with the ``fused`` rule's calibrated score, exactly as the camera
+  and ``attendance identify`` do). Twins and
   siblings land here, and so does a third photo of an enrolled student filed as someone new.
   Stored only once the enroller confirms it shows a different person (audited), because
   otherwise the camera could name either of the two for that face.
@@ -29,7 +30,8 @@ from sqlalchemy.orm import Session
 from attendance.config import Settings
 from attendance.crypto import TemplateCipher
 from attendance.db import Student
-from attendance.matching import Gallery, fuse, identify, load_gallery
+from attendance.matching import Gallery, decide_faces, fusion_for, identify, load_gallery
+from models.fusion_params import FusionParams
 
 
 class Tier(enum.StrEnum):
@@ -74,12 +76,13 @@ class DuplicateIndex:
     def __init__(self, galleries: Mapping[str, Gallery], thresholds: Mapping[str, float],
                  people: Mapping[int, tuple[str, str]],
                  match_thresholds: Mapping[str, float] | None = None,
-                 rule: str = "both") -> None:
+                 rule: str = "both", fusion: FusionParams | None = None) -> None:
         self._galleries = dict(galleries)
         self._thresholds = dict(thresholds)
         #: Each model's matching threshold (None: no look-alike tier) and the fusion rule.
         self._match = dict(match_thresholds) if match_thresholds is not None else None
         self._rule = rule
+        self._fusion = fusion
         #: student id -> (student number, display name) of everyone in the galleries.
         self._people = dict(people)
 
@@ -99,7 +102,8 @@ class DuplicateIndex:
             rows = session.execute(select(Student.id, Student.student_number,
                                           Student.display_name))
             people = {r.id: (r.student_number, r.display_name) for r in rows if r.id in ids}
-        return cls(galleries, thresholds, people, match, settings.fusion_rule)
+        return cls(galleries, thresholds, people, match, settings.fusion_rule,
+                   fusion_for(settings, model_versions))
 
     def nearest(self, embeddings: Mapping[str, NDArray[np.float32]]) -> DuplicateMatch | None:
         """The other student the photo is a duplicate of (under any model's duplicate
@@ -127,20 +131,26 @@ class DuplicateIndex:
         """The student recognition would name for the photo (module docstring), or None."""
         if self._match is None:
             return None
-        matches = {}
-        for name, vector in embeddings.items():
-            gallery = self._galleries.get(name)
-            if gallery is None or len(gallery) == 0:
-                continue
-            matches[name] = identify(gallery, vector.reshape(1, -1), self._match[name])[0]
-        if not matches:
+        vectors = {name: vector.reshape(1, -1) for name, vector in embeddings.items()
+                   if len(self._galleries.get(name) or ()) > 0}
+        if not vectors:
             return None
-        student_id = fuse(matches, self._rule).student_id
+        rule = self._rule
+        if rule == "fused" and len(vectors) < len(embeddings):
+            rule = next(iter(vectors))  # nobody has the other model's embeddings: this decides
+        galleries = {name: self._galleries[name] for name in vectors}
+        decision = decide_faces(galleries, vectors, self._match, rule, self._fusion)[0]
+        student_id, matches = decision.student_id, decision.matches
         if student_id is None:
             return None
-        # Reported: the accepting model closest relative to its threshold.
-        _, name = min((m.distance / m.threshold, n) for n, m in matches.items()
-                      if m.accepted and m.student_id == student_id)
+        # Reported: the model closest to the student relative to its threshold (accepting
+        # ones first: under the fused rule neither model need accept on its own).
+        naming = [(not m.accepted, m.distance / m.threshold, n)
+                  for n, m in matches.items() if m.student_id == student_id]
+        if not naming and decision.fused is not None:  # only the fused score names them
+            return self._match_of(student_id, "fused", decision.fused.distance,
+                                  decision.fused.threshold, Tier.LOOKALIKE)
+        _, _, name = min(naming)
         return self._match_of(student_id, name, matches[name].distance, self._match[name],
                               Tier.LOOKALIKE)
 

@@ -361,7 +361,7 @@ def _store_known(session: Session, settings: Settings, photo: FacePhoto | None, 
         for embedder in embedders:
             vector = item.vectors.get(embedder.name)
             if vector is not None and (embedder.name, embedder.version) not in have:
-                session.add(_embedding_row(cipher, photo.student_id, photo, embedder, vector))
+                session.add(embedding_row(cipher, photo.student_id, photo, embedder, vector))
                 added.append(embedder.name)
     note = f"; added {', '.join(added)} embedding" if added else ""
     return PhotoOutcome(item.upload.filename, Outcome.SKIPPED,
@@ -410,7 +410,7 @@ def _store(session: Session, settings: Settings, student: Student | None, item: 
     )
     session.add(photo)
     for embedder in embedders:
-        session.add(_embedding_row(cipher, student.id, photo, embedder,
+        session.add(embedding_row(cipher, student.id, photo, embedder,
                                    item.vectors[embedder.name]))
     session.flush()
     duplicate_of = item.duplicate.student_number if item.duplicate else None
@@ -424,7 +424,7 @@ def _store(session: Session, settings: Settings, student: Student | None, item: 
                         duplicate_tier=item.duplicate.tier.value if item.duplicate else None)
 
 
-def _embedding_row(cipher: TemplateCipher, student_id: int, photo: FacePhoto,
+def embedding_row(cipher: TemplateCipher, student_id: int, photo: FacePhoto,
                    embedder: Embedder, vector: NDArray[np.float32]) -> FaceEmbedding:
     """The embedding row of ``vector``, encrypted under the current template key and bound to
     the student and model (``attendance.crypto.embedding_aad``)."""
@@ -468,6 +468,7 @@ __all__ = [
     "PhotoOutcome",
     "PhotoUpload",
     "PreparedEnrollment",
+    "embedding_row",
     "enroll_student",
     "prepare_enrollment",
     "read_enrollment_context",

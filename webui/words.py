@@ -136,6 +136,7 @@ def rate_basis(figures: RateFigures, unit: str = "marks") -> str:
 #: Texts of attendance.services.unsure and .recognisability that carry values.
 _NO_PHOTO = re.compile(r"no accepted photo for the face models? (?P<models>.+)")
 _DISAGREE = re.compile(r"models disagree: (?P<models>.+) did not accept")
+_FUSED_CLOSE = re.compile(r"fused score just below acceptance \(p (?P<p>[0-9.]+)\)")
 _JUST_ABOVE = re.compile(r"(?P<model>\S+) distance (?P<distance>[0-9.]+) just above its "
                          r"threshold (?P<threshold>[0-9.]+)")
 
@@ -174,6 +175,9 @@ def domain_text(text: str) -> str:
                         models=joined)
     if match := _DISAGREE.fullmatch(text):
         return _("models disagree: %(models)s did not accept", models=match["models"])
+    if match := _FUSED_CLOSE.fullmatch(text):
+        return _("fused score just below acceptance (p(same person) %(probability)s)",
+                 probability=number(float(match["p"]), DISTANCE_DIGITS))
     if match := _JUST_ABOVE.fullmatch(text):
         return _("%(model)s distance %(distance)s just above its threshold %(threshold)s",
                  model=match["model"],

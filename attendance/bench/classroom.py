@@ -24,7 +24,7 @@ from models import Embedder
 from ..config import Settings
 from ..crypto import TemplateCipher
 from ..detection import detect_faces
-from ..matching import Gallery, load_gallery
+from ..matching import Gallery, fusion_for, load_gallery
 from ..worker.recognition import settings_detector
 from .enrolling import Enroll
 from .metrics import match_boxes
@@ -152,9 +152,14 @@ def run_classroom(
                     upsample_band=trial.band)]
                 trial.add(scene, boxes, time.perf_counter() - began)
         logger.info("session %d: %d frames observed", s_plan.index, len(s_plan.frames))
+    inhouse = next((e for e in embedders if e.name == "inhouse"), None)
+    # The cross-fold weights' own fit if shipped beside them, else the shipped fit (made on
+    # cross-fold scores, so it is the honest calibration of such weights too).
+    fusion = fusion_for(settings, versions, rule="fused",
+                        weights=getattr(inhouse, "weights", None))
     configs = [c for c in CONFIGURATIONS if set(c.models) <= set(versions)]
     outcomes = [record_configuration(factory, settings, c, plan, frames, student_ids, versions,
-                                     start, tracking=tracking)
+                                     start, tracking=tracking, fusion=fusion)
                 for c in configs for tracking in (False, True)]
     galleries: dict[int, dict[str, Gallery]] = {}
     rosters: dict[int, set[int]] = {}
@@ -165,7 +170,10 @@ def run_classroom(
                 session, rosters[course.index], versions,
                 cipher=TemplateCipher.from_settings(settings))
     thresholds = {m: settings.threshold_for(m) for m in versions}
-    scores = open_set_scores(frames, galleries, rosters, student_ids, thresholds, configs)
+    scores = open_set_scores(frames, galleries, rosters, student_ids, thresholds, configs,
+                             fusion)
+    if fusion is not None:
+        thresholds["fused"] = fusion.fused_threshold
     seconds = {"detect": sum(f.seconds["detect"] for f in frames)}
     for name in versions:
         seconds[name] = sum(f.seconds[name] for f in frames)

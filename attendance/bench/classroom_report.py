@@ -254,9 +254,9 @@ def _targets(result: ClassroomResult) -> Sequence[str]:
     """Recall >= 99% with zero false presences, judged per configuration (the target names
     both models; each alone is judged too), with where the errors go when missed."""
     lines: list[str] = []
-    if "both" not in {o.config.name for o in result.outcomes}:
+    if "fused" not in {o.config.name for o in result.outcomes}:
         lines.append("- Both models combined: not measured (no in-house weights).")
-    for o in sorted(result.outcomes, key=lambda o: o.config.name != "both"):
+    for o in sorted(result.outcomes, key=lambda o: o.config.name not in ("fused", "both")):
         if o.tracking:
             continue
         c = o.counts
@@ -277,7 +277,10 @@ def _targets(result: ClassroomResult) -> Sequence[str]:
             mated, non_mated = result.scores[o.config.name]
             point = fnir_at_fpir(mated, non_mated, 0.01)
             if point.threshold is not None and point.threshold != float("inf"):
-                distance = point.threshold * result.thresholds[o.config.name]
+                configured = result.thresholds[o.config.name]
+                # The fused score is shifted (1 + fused distance - threshold), not scaled.
+                distance = (configured + point.threshold - 1.0 if o.config.rule == "fused"
+                            else point.threshold * configured)
                 lines.append(
                     f"  - Calibration: with a distance threshold of {distance:.3f} for "
                     f"{o.config.name} (configured {result.thresholds[o.config.name]}), FPIR is "

@@ -64,8 +64,8 @@ _no_docs_option = click.option("--no-docs", is_flag=True, help="Leave the docs p
               envvar="ATTENDANCE_BENCH_WEIGHTS",
               help="In-house .keras weights [default: the cross-fold model, else shipped].")
 @click.option("--cross-fold-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=DEFAULT_CROSS_FOLD_DIR, show_default=True,
-              help="Folder of the model trained without folds 1-5.")
+              help="Folder of the model trained without folds 1-5 [default: the shipped "
+                   f"crossfold/face_cnn_v2_A.keras, else {DEFAULT_CROSS_FOLD_DIR}].")
 @click.option("--database-url", help="SQLAlchemy URL of an empty database "
                                      "[default: a new SQLite file in --out].")
 @click.option("--save-frames/--no-save-frames", default=True, show_default=True)
@@ -80,7 +80,7 @@ _no_docs_option = click.option("--no-docs", is_flag=True, help="Leave the docs p
 def classroom(
     lfw_dir: Path | None, pairs: Path | None, cache_dir: Path, out: Path, sessions: int,
     seed: int, roster_size: int, frames_per_session: int, walk_ins: int,
-    weights: Path | None, cross_fold_dir: Path, database_url: str | None,
+    weights: Path | None, cross_fold_dir: Path | None, database_url: str | None,
     save_frames: bool, room: str, detector_sweep: bool, docs: Path, no_docs: bool,
 ) -> None:
     """Simulated class sessions from LFW through the real pipeline, per configuration, with
@@ -167,7 +167,8 @@ def _publish(docs: Path, name: str, markdown: str, *pngs: Path) -> None:
               envvar="ATTENDANCE_BENCH_WEIGHTS",
               help="In-house .keras weights [default: the cross-fold model, else shipped].")
 @click.option("--cross-fold-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=DEFAULT_CROSS_FOLD_DIR, show_default=True)
+              help="Folder of the model trained without folds 1-5 [default: the shipped "
+                   f"crossfold/face_cnn_v2_A.keras, else {DEFAULT_CROSS_FOLD_DIR}].")
 @click.option("--models", "model_names", type=click.Choice(["auto", "dlib"]), default="auto",
               show_default=True,
               help="auto: dlib and the in-house CNN when its weights exist; dlib: dlib only.")
@@ -178,7 +179,7 @@ def _publish(docs: Path, name: str, markdown: str, *pngs: Path) -> None:
 def speed(
     lfw_dir: Path | None, cache_dir: Path, out: Path, repeats: int, face_counts: str,
     seated_faces: int, frames: int, gallery_sizes: str, enroll_photos: int,
-    weights: Path | None, cross_fold_dir: Path, model_names: str, database_url: str | None,
+    weights: Path | None, cross_fold_dir: Path | None, model_names: str, database_url: str | None,
     docs: Path, no_docs: bool,
 ) -> None:
     """Seconds per enrolled photo, the worker's cold and steady-state frames with the face

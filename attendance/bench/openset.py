@@ -6,8 +6,10 @@ for walk-ins, against all courses) a *non-mated* one. Rosters are disjoint, so t
 many more non-mated searches than walk-ins alone (FPIR = 0.1% needs over 1,000).
 
 Scores are distances divided by the model's configured threshold (1.0 is the operating
-point); for the combined configuration the larger of the two, and ``inf`` when the models'
-top candidates differ (:func:`.metrics.fused_score`).
+point); for the ``both`` configuration the larger of the two, and ``inf`` when the models'
+top candidates differ (:func:`.metrics.fused_score`); for the ``fused`` one the fused
+distance of the best fused candidate shifted so that the fused threshold scores 1.0
+(``1 + fused distance - fused threshold``: the same order, the same operating point).
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from models.fusion_params import FusionParams
+
 from ..matching import Gallery, ModelMatch, identify
+from ..matching.fused import fused_faces
 from .metrics import fused_score
 from .observe import ObservedFrame
 from .record import Configuration
@@ -33,11 +38,13 @@ def open_set_scores(
     student_ids: Mapping[str, int],
     thresholds: Mapping[str, float],
     configs: Sequence[Configuration],
+    fusion: FusionParams | None = None,
 ) -> dict[str, Scores]:
     """(mated, non-mated) scores per configuration name.
 
     ``galleries`` maps course index to its galleries by model name (every model of
-    ``configs``); ``rosters`` course index to its student ids.
+    ``configs``); ``rosters`` course index to its student ids; ``fusion`` the parameters of
+    a ``fused`` configuration.
     """
     mated: dict[str, list[float]] = {c.name: [] for c in configs}
     non_mated: dict[str, list[float]] = {c.name: [] for c in configs}
@@ -51,15 +58,26 @@ def open_set_scores(
                 m: identify(by_model[m], frame.embeddings[m][keep], thresholds[m])
                 for m in models
             }
+            fused = (fused_faces(by_model, {m: frame.embeddings[m][keep]
+                                            for m in ("dlib", "inhouse")}, fusion)
+                     if fusion is not None and any(c.rule == "fused" for c in configs)
+                     else None)
             for row, i in enumerate(keep):
                 truth = frame.faces[i].truth
                 person = student_ids.get(truth.label) if truth is not None else None
                 is_mated = person is not None and person in rosters[course]
                 for config in configs:
-                    picked = [matches[m][row] for m in config.models]
-                    candidate, score = fused_score(
-                        [p.student_id for p in picked], [p.distance for p in picked],
-                        [thresholds[m] for m in config.models])
+                    if config.rule == "fused" and len(config.models) > 1:
+                        if fused is None:
+                            raise ValueError("the fused configuration needs fusion parameters")
+                        best = fused[row].fused
+                        candidate = best.student_id
+                        score = 1.0 + best.distance - best.threshold
+                    else:
+                        picked = [matches[m][row] for m in config.models]
+                        candidate, score = fused_score(
+                            [p.student_id for p in picked], [p.distance for p in picked],
+                            [thresholds[m] for m in config.models])
                     if is_mated:
                         mated[config.name].append(score if candidate == person else math.inf)
                     else:

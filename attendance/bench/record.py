@@ -28,6 +28,8 @@ from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.fusion_params import FusionParams
+
 from ..config import Settings
 from ..crypto import TemplateCipher
 from ..db import Sighting, Status
@@ -61,6 +63,9 @@ class Configuration:
 CONFIGURATIONS = (
     Configuration("dlib", ("dlib",), "dlib"),
     Configuration("inhouse", ("inhouse",), "inhouse"),
+    #: The default: one calibrated score from both models (``attendance.matching.fused``).
+    Configuration("fused", ("dlib", "inhouse"), "fused"),
+    #: The rule that was the default before the fused one, for comparison.
     Configuration("both", ("dlib", "inhouse"), "both"),
 )
 
@@ -114,13 +119,15 @@ def record_configuration(
     start: datetime,
     *,
     tracking: bool = False,
+    fusion: FusionParams | None = None,
 ) -> ConfigOutcome:
     """Run the decision and record stage of ``config`` over ``frames``.
 
     ``student_ids`` maps enrolled people's names to student ids (people whose enrollment
     failed count as non-roster); ``versions`` the stored model versions by name; ``start``
     the first session's start (UTC), later sessions start a day apart; ``tracking`` runs the
-    worker's face tracker (``TrackingPolicy.from_settings``).
+    worker's face tracker (``TrackingPolicy.from_settings``); ``fusion`` the parameters of
+    the ``fused`` rule (needed by that configuration).
     """
     outcome = ConfigOutcome(config, tracking)
     thresholds = {m: settings.threshold_for(m) for m in config.models}
@@ -149,7 +156,7 @@ def record_configuration(
                 seconds=settings.capture_interval_seconds * frame.index)
             t0 = time.perf_counter()
             results = _results(galleries[s_plan.course], frame, config, thresholds, tracker,
-                               seen_at)
+                               seen_at, fusion)
             t1 = time.perf_counter()
             with factory.begin() as session:  # one transaction per frame, like a worker tick
                 for face, (student_id, evidence, _) in zip(frame.faces, results, strict=True):
@@ -187,6 +194,7 @@ def _results(
     thresholds: Mapping[str, float],
     tracker: FaceTracker | None,
     seen_at: datetime,
+    fusion: FusionParams | None = None,
 ) -> list[tuple[int | None, dict[str, Any], bool]]:
     """Per face: (student or None, evidence, inherited), as the worker would decide it."""
     carried: list[Carried | None] = (
@@ -194,7 +202,7 @@ def _results(
                       [f.look for f in frame.faces])
         if tracker is not None else [None] * len(frame.faces))
     todo = [i for i, c in enumerate(carried) if c is None]
-    decisions = dict(zip(todo, _decide(galleries, frame, config, thresholds, todo),
+    decisions = dict(zip(todo, _decide(galleries, frame, config, thresholds, todo, fusion),
                          strict=True))
     results: list[tuple[int | None, dict[str, Any], bool]] = []
     for i, carry in enumerate(carried):
@@ -286,13 +294,14 @@ def _decide(
     config: Configuration,
     thresholds: Mapping[str, float],
     rows: Sequence[int],
+    fusion: FusionParams | None = None,
 ) -> list[Decision]:
     """Decisions for the faces ``rows`` of ``frame`` from their embeddings."""
     if not rows:
         return []
     embeddings: dict[str, NDArray[np.float32]] = {
         m: frame.embeddings[m][list(rows)] for m in config.models}
-    return decide_faces(galleries, embeddings, thresholds, config.rule)
+    return decide_faces(galleries, embeddings, thresholds, config.rule, fusion)
 
 
 __all__ = ["CONFIGURATIONS", "ConfigOutcome", "Configuration", "record_configuration"]

@@ -17,7 +17,11 @@ from .cohort import LfwMissingError, images_dir
 
 #: Where `--lfw-dir` points by default: the shared data set next to the repository.
 DEFAULT_LFW_DIR = Path("../shared/datasets/lfw")
-#: Where the cross-fold model A (trained without folds 1-5) is looked for by default.
+#: The cross-fold model A (trained without the people of LFW folds 1-5, those the benchmark
+#: enrolls and films) shipped beside the in-house weights: the default when present.
+SHIPPED_CROSS_FOLD_A = (Path(__file__).resolve().parents[2] / "models" / "cnn" / "weights"
+                        / "crossfold" / "face_cnn_v2_A.keras")
+#: Where the cross-fold model A is looked for otherwise (a training run of one's own).
 DEFAULT_CROSS_FOLD_DIR = Path("../cache/runs/A")
 DEFAULT_CACHE_DIR = Path("../cache")
 
@@ -38,9 +42,12 @@ class WeightsChoice:
     note: str
 
 
-def choose_weights(explicit: Path | None, cross_fold_dir: Path) -> WeightsChoice:
-    """``explicit``, else the one ``.keras`` file of the cross-fold model, else the shipped
-    weights (with a warning: the shipped model saw every LFW person in training)."""
+def choose_weights(explicit: Path | None, cross_fold_dir: Path | None,
+                   shipped_cross_fold: Path = SHIPPED_CROSS_FOLD_A) -> WeightsChoice:
+    """``explicit``, else the cross-fold model A: ``cross_fold_dir``'s first ``.keras`` file
+    when a folder is given, else ``shipped_cross_fold`` when present, else
+    :data:`DEFAULT_CROSS_FOLD_DIR`'s; else the shipped weights (with a warning: the shipped
+    model saw every LFW person in training)."""
     from models.cnn.embedder import DEFAULT_WEIGHTS  # noqa: PLC0415 - no keras import
 
     if explicit is not None:
@@ -48,6 +55,13 @@ def choose_weights(explicit: Path | None, cross_fold_dir: Path) -> WeightsChoice
             raise click.ClickException(f"--weights {explicit} does not exist")
         return WeightsChoice(explicit, f"In-house weights: `{explicit}` (given on the "
                                        "command line).")
+    if cross_fold_dir is None:
+        if shipped_cross_fold.is_file():
+            return WeightsChoice(shipped_cross_fold, (
+                f"In-house weights: shipped cross-fold model `{shipped_cross_fold.name}`, "
+                "trained without the people of folds 1-5 (none of the people here were seen "
+                "in training)."))
+        cross_fold_dir = DEFAULT_CROSS_FOLD_DIR
     found = sorted(cross_fold_dir.glob("*.keras")) if cross_fold_dir.is_dir() else []
     if found:
         return WeightsChoice(found[0], f"In-house weights: cross-fold model `{found[0]}`, "
@@ -142,6 +156,7 @@ __all__ = [
     "DEFAULT_CACHE_DIR",
     "DEFAULT_CROSS_FOLD_DIR",
     "DEFAULT_LFW_DIR",
+    "SHIPPED_CROSS_FOLD_A",
     "WeightsChoice",
     "bench_settings",
     "build_embedders",

@@ -2,6 +2,11 @@
 
 Rules (``settings.fusion_rule``):
 
+- ``fused`` (the default): one calibrated score from both models' distances to each
+  candidate (:mod:`attendance.matching.fused`); the candidate with the best fused score is
+  accepted at or below ``fused_threshold``. A student with only one model's embeddings is
+  judged by that model's own threshold; when that and the fused candidate are both accepted
+  but differ, the face stays unknown;
 - ``both``: every enabled model must accept, and accept the same student (fewest false
   accepts; a face one model cannot place stays unknown);
 - ``either``: any accepting model suffices, provided the accepting models do not name
@@ -19,7 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from models.fusion_params import FusionParams
+
 from ..config import FUSION_RULES
+from .fused import FusedFace, FusedMatch, fused_faces
 from .identify import ModelMatch, identify
 from .roster import Gallery
 
@@ -34,6 +42,8 @@ class Decision:
     matches: Mapping[str, ModelMatch]
     #: Short readable explanation, e.g. ``"both models accept"`` or ``"dlib: no match"``.
     reason: str
+    #: The fused score (``fused`` rule with both models), else None.
+    fused: FusedMatch | None = None
 
 
 def fuse(matches: Mapping[str, ModelMatch], rule: str) -> Decision:
@@ -42,6 +52,8 @@ def fuse(matches: Mapping[str, ModelMatch], rule: str) -> Decision:
         raise ValueError(f"unknown fusion rule {rule!r}; valid: {', '.join(FUSION_RULES)}")
     if not matches:
         raise ValueError("no model verdicts to fuse")
+    if rule == "fused" and len(matches) > 1:
+        raise ValueError("the fused rule needs every candidate's distances: use decide_faces")
     if len(matches) == 1 or rule in matches:
         name = rule if rule in matches else next(iter(matches))
         match = matches[name]
@@ -69,11 +81,14 @@ def decide_faces(
     embeddings: Mapping[str, NDArray[np.float32]],
     thresholds: Mapping[str, float],
     rule: str,
+    fusion: FusionParams | None = None,
 ) -> list[Decision]:
     """Identify and fuse a batch of faces.
 
     ``embeddings`` maps each model name to its (faces, dimension) array for the same faces
-    in the same order; ``galleries`` and ``thresholds`` are keyed by model name.
+    in the same order; ``galleries`` and ``thresholds`` are keyed by model name. The
+    ``fused`` rule with two models needs ``fusion``
+    (:func:`attendance.matching.calibration.fusion_for`).
     """
     per_model: dict[str, Sequence[ModelMatch]] = {
         name: identify(galleries[name], vectors, thresholds[name])
@@ -83,7 +98,35 @@ def decide_faces(
     if len(counts) > 1:
         raise ValueError(f"models embedded different numbers of faces: {counts}")
     faces = counts.pop() if counts else 0
+    if rule == "fused" and len(per_model) > 1:
+        if fusion is None:
+            raise ValueError("the fused rule needs fusion parameters (calibration.fusion_for)")
+        scored = fused_faces(galleries, embeddings, fusion)
+        return [_decide_fused({name: per_model[name][i] for name in per_model}, scored[i],
+                              thresholds) for i in range(faces)]
     return [fuse({name: per_model[name][i] for name in per_model}, rule) for i in range(faces)]
+
+
+def _decide_fused(matches: Mapping[str, ModelMatch], face: FusedFace,
+                  thresholds: Mapping[str, float]) -> Decision:
+    """The ``fused`` verdict: the fused candidate, or a one-model student (module docstring)."""
+    fused = face.fused
+    accepted: dict[int, str] = {}
+    if fused.accepted and fused.student_id is not None:
+        accepted[fused.student_id] = f"fused score accepts (p={fused.probability:.3f})"
+    for name, (student_id, distance) in face.single.items():
+        if distance <= thresholds[name] and student_id not in accepted:
+            accepted[student_id] = f"{name} accepts (the student has only {name} embeddings)"
+    if len(accepted) == 1:
+        student_id, reason = accepted.popitem()
+        return Decision(student_id, "fused", matches, reason, fused)
+    if accepted:
+        return Decision(None, "fused", matches,
+                        "fused score and a one-model match name different students", fused)
+    if fused.student_id is None:
+        return Decision(None, "fused", matches, "no match", fused)
+    return Decision(None, "fused", matches,
+                    f"fused score too low (p={fused.probability:.3f})", fused)
 
 
 __all__ = ["Decision", "decide_faces", "fuse"]

@@ -88,7 +88,8 @@ def best_matches(session: Session, class_session_id: int) -> dict[int, BestMatch
             continue
         models = per_model.setdefault(student_id, {})
         for e in model_evidence(evidence or {}):
-            if e.distance is None or e.candidate not in (None, student_id):
+            # The fused score is shown per sighting (evidence page), not as a best distance.
+            if e.fused or e.distance is None or e.candidate not in (None, student_id):
                 continue
             known = models.get(e.model)
             if known is None or e.distance < known.distance:

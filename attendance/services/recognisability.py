@@ -35,13 +35,14 @@ class RecognitionSetup:
 
     def required(self) -> tuple[list[str], bool]:
         """(the models that matter, whether every one of them is needed): with one model
-        or a rule naming a model, that one; ``both``: all; ``either``: any one."""
+        or a rule naming a model, that one; ``both``: all; ``either`` and ``fused`` (a
+        student with one model's embeddings is judged by that model alone): any one."""
         names = list(self.model_versions)
         if len(names) <= 1:
             return names, True
         if self.rule in self.model_versions:
             return [self.rule], True
-        return names, self.rule != "either"
+        return names, self.rule not in ("either", "fused")
 
 
 def recognition_obstacles(

@@ -40,6 +40,7 @@ from .evidence import best_matches as best_matches
 from .evidence import sighting_evidence as sighting_evidence
 from .records import count_sighting
 from .review_queue import pending_group
+from .unsure import FUSED_REVIEW_MARGIN as FUSED_REVIEW_MARGIN
 from .unsure import REVIEW_MARGIN as REVIEW_MARGIN
 from .unsure import ModelEvidence as ModelEvidence
 from .unsure import model_evidence as model_evidence

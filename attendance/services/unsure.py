@@ -8,6 +8,13 @@ and another does not, or they name different candidates). Unsure sightings go to
 queue (``attendance.services.review_queue``), and the camera worker keeps their face
 thumbnail for ``review_thumbnail_retention_days`` so the teacher sees the face they judge.
 
+Under the ``fused`` rule (evidence holding a ``"fused"`` entry, ``attendance.matching.
+fused``) one calibrated score decided, not the models' own thresholds, so a sighting is
+unsure when that score lies just short of acceptance — fused distance in (``threshold``,
+``threshold + FUSED_REVIEW_MARGIN``] — or when a student was named although a model or the
+fused score names someone else. A stranger whose two models merely point at different
+nearest students, with no score near acceptance, is not asked about.
+
 Pure functions over the stored JSON: the worker, the retention purge and the dashboard all
 classify a sighting the same way.
 """
@@ -18,14 +25,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..matching.fused import FUSED_KEY
+
 #: Distances this far beyond a model's threshold are close enough to ask a teacher (the
 #: "reject threshold" is ``threshold + REVIEW_MARGIN``; farther means clearly someone else).
 REVIEW_MARGIN = 0.1
+#: The same for the fused distance (minus a logit): at the shipped v1 threshold -2.89
+#: (p(same) >= 0.947), faces with p(same) from 0.87 up are asked about.
+FUSED_REVIEW_MARGIN = 1.0
 
 
 @dataclass(frozen=True)
 class ModelEvidence:
-    """One model's figures on a sighting (``distance`` None when its gallery was empty)."""
+    """One model's figures on a sighting (``distance`` None when its gallery was empty).
+
+    The fused score is one of them, with ``model`` ``"fused"``, its distance in minus-logit
+    units and ``probability`` its p(same person) (None for a model)."""
 
     model: str
     distance: float | None
@@ -33,12 +48,19 @@ class ModelEvidence:
     version: str
     candidate: int | None
     accepted: bool
+    probability: float | None = None
+
+    @property
+    def fused(self) -> bool:
+        """Whether this is the fused score, not a model's distance."""
+        return self.model == FUSED_KEY
 
 
 def model_evidence(evidence: Mapping[str, Any]) -> list[ModelEvidence]:
-    """The per-model entries of a sighting's ``evidence`` JSON, by model name."""
+    """The per-model entries of a sighting's ``evidence`` JSON, by model name, then the
+    fused score when there is one."""
     out = []
-    for model, raw in sorted(evidence.items()):
+    for model, raw in sorted(evidence.items(), key=lambda item: (item[0] == FUSED_KEY, item[0])):
         if not isinstance(raw, Mapping):
             continue
         distance, threshold = raw.get("distance"), raw.get("threshold")
@@ -48,9 +70,12 @@ def model_evidence(evidence: Mapping[str, Any]) -> list[ModelEvidence]:
         accepted = raw.get("accepted")
         if accepted is None:  # older evidence: accepted means within the threshold
             accepted = distance is not None and threshold is not None and distance <= threshold
+        probability = raw.get("p")
         out.append(ModelEvidence(model, distance, threshold, str(raw.get("version", "")),
                                  candidate if isinstance(candidate, int) else None,
-                                 bool(accepted)))
+                                 bool(accepted),
+                                 float(probability) if isinstance(probability, int | float)
+                                 else None))
     return out
 
 
@@ -63,6 +88,9 @@ def unsure(evidence: list[ModelEvidence], assigned: int | None) -> tuple[int, st
 
     ``assigned`` is the student the sighting counts for (None: an unknown face); when set,
     it is the candidate the teacher is asked about."""
+    fused = next((e for e in evidence if e.fused), None)
+    if fused is not None:
+        return _unsure_fused(fused, evidence, assigned)
     named = {e.candidate for e in evidence if e.candidate is not None}
     accepting = [e for e in evidence if e.accepted]
     if len(evidence) > 1 and accepting and len(accepting) < len(evidence):
@@ -82,6 +110,26 @@ def unsure(evidence: list[ModelEvidence], assigned: int | None) -> tuple[int, st
     return None
 
 
+def _unsure_fused(fused: ModelEvidence, evidence: list[ModelEvidence],
+                 assigned: int | None) -> tuple[int, str] | None:
+    """:func:`unsure` when the fused score decided (module docstring)."""
+    named = {e.candidate for e in evidence if e.candidate is not None}
+    if assigned is not None and named - {assigned}:
+        return assigned, DIFFERENT_STUDENTS
+    if assigned is None and fused.accepted and fused.candidate is not None:
+        return fused.candidate, DIFFERENT_STUDENTS  # a one-model match named someone else
+    if (fused.candidate is not None and fused.distance is not None
+            and fused.threshold is not None
+            and fused.threshold < fused.distance <= fused.threshold + FUSED_REVIEW_MARGIN):
+        return assigned or fused.candidate, fused_reason(fused.probability)
+    return None
+
+
+def fused_reason(probability: float | None) -> str:
+    """Why a fused score just short of acceptance is unsure (translated by the dashboard)."""
+    return f"fused score just below acceptance (p {probability or 0.0:.3f})"
+
+
 def is_unsure(evidence: Mapping[str, Any] | None, assigned: int | None) -> bool:
     """Whether a sighting with this stored ``evidence`` JSON goes to the review queue."""
     return unsure(model_evidence(evidence or {}), assigned) is not None
@@ -90,17 +138,20 @@ def is_unsure(evidence: Mapping[str, Any] | None, assigned: int | None) -> bool:
 def closeness(evidence: list[ModelEvidence], candidate: int) -> float:
     """How close the sighting is to ``candidate``: the smallest ``distance - threshold``
     among the models naming them (negative: accepted with room to spare). Lower is a better
-    likeness; ``inf`` when no model gives a figure about them."""
-    scores = [e.distance - e.threshold for e in evidence
+    likeness; ``inf`` when no model gives a figure about them. Where the fused score names
+    them, only it counts (its units are not a model's)."""
+    fused = [e for e in evidence if e.fused and e.candidate == candidate]
+    scores = [e.distance - e.threshold for e in fused or evidence
               if e.candidate == candidate and e.distance is not None and e.threshold is not None]
     return min(scores, default=float("inf"))
 
 
 def _closest(evidence: list[ModelEvidence]) -> int | None:
     scored = [(e.distance - e.threshold, e.candidate) for e in evidence
-              if e.candidate is not None and e.distance is not None and e.threshold is not None]
+              if not e.fused and e.candidate is not None and e.distance is not None
+              and e.threshold is not None]
     return min(scored)[1] if scored else None
 
 
-__all__ = ["DIFFERENT_STUDENTS", "REVIEW_MARGIN", "ModelEvidence", "closeness", "is_unsure",
-           "model_evidence", "unsure"]
+__all__ = ["DIFFERENT_STUDENTS", "FUSED_REVIEW_MARGIN", "REVIEW_MARGIN", "ModelEvidence",
+           "closeness", "fused_reason", "is_unsure", "model_evidence", "unsure"]

@@ -24,12 +24,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Box, Embedder
+from models.fusion_params import FusionParams
 
 from ..config import Settings
 from ..crypto import TemplateCipher
 from ..db import ClassSession, Enrollment, FaceEmbedding, consent_covers
 from ..detection import DetectedFace, bgr_to_rgb, detect_faces, face_inputs
-from ..matching import Decision, Gallery, decide_faces, load_gallery
+from ..matching import FUSED_KEY, Decision, Gallery, decide_faces, fusion_for, load_gallery
 from .tracking import FaceTracker, appearance
 
 logger = logging.getLogger(__name__)
@@ -85,7 +86,8 @@ class Recognizer:
     """Turns BGR frames into :class:`FaceResult` lists for a given gallery.
 
     ``embedders`` are the enabled models in configuration order; ``thresholds`` their
-    acceptance distances by name; ``rule`` the fusion rule (``settings.fusion_rule``).
+    acceptance distances by name; ``rule`` the fusion rule (``settings.fusion_rule``);
+    ``fusion`` the parameters of the ``fused`` rule (needed when it fuses two models).
     """
 
     def __init__(
@@ -95,6 +97,7 @@ class Recognizer:
         detector: Detector,
         thresholds: Mapping[str, float],
         rule: str,
+        fusion: FusionParams | None = None,
     ) -> None:
         if not embedders:
             raise ValueError("the recognizer needs at least one embedder")
@@ -102,6 +105,7 @@ class Recognizer:
         self.detector = detector
         self.thresholds = dict(thresholds)
         self.rule = rule
+        self.fusion = fusion
 
     @classmethod
     def from_settings(cls, settings: Settings, embedders: Sequence[Embedder]) -> Recognizer:
@@ -110,6 +114,7 @@ class Recognizer:
             detector=settings_detector(settings),
             thresholds={e.name: settings.threshold_for(e.name) for e in embedders},
             rule=settings.fusion_rule,
+            fusion=fusion_for(settings, [e.name for e in embedders]),
         )
 
     @property
@@ -170,12 +175,14 @@ class Recognizer:
         for name, vectors in embeddings.items():
             if len(usable[name]) == 0 or usable[name].dimension != vectors.shape[1]:
                 usable[name] = Gallery.empty(name, self.model_versions[name], vectors.shape[1])
-        return decide_faces(usable, dict(embeddings), self.thresholds, self.rule)
+        return decide_faces(usable, dict(embeddings), self.thresholds, self.rule, self.fusion)
 
 
 def evidence_of(decision: Decision) -> dict[str, Any]:
     """Per model: distance to the nearest student (None when the gallery is empty), the
-    threshold, the model version and the nearest student's id (the candidate)."""
+    threshold, the model version and the nearest student's id (the candidate). Under the
+    ``fused`` rule also, keyed ``"fused"``, the same figures of the fused score (distance:
+    minus the logit) plus ``p``, its p(same person), and the fit's version."""
     evidence: dict[str, Any] = {}
     for name, match in decision.matches.items():
         evidence[name] = {
@@ -184,6 +191,17 @@ def evidence_of(decision: Decision) -> dict[str, Any]:
             "version": match.model_version,
             "candidate": match.student_id,
             "accepted": match.accepted,
+        }
+    fused = decision.fused
+    if fused is not None:
+        finite = math.isfinite(fused.distance)
+        evidence[FUSED_KEY] = {
+            "distance": round(fused.distance, 6) if finite else None,
+            "p": round(fused.probability, 6) if finite else None,
+            "threshold": fused.threshold,
+            "version": fused.version,
+            "candidate": fused.student_id,
+            "accepted": fused.accepted,
         }
     return evidence
 

@@ -43,6 +43,7 @@ from models.alignment import align_face
 
 from ..config import Settings
 from ..detection import DetectedFace
+from ..matching.fused import FUSED_KEY
 
 #: The key, inside each model's evidence entry, of an inherited sighting's provenance.
 INHERITED_KEY = "inherited"
@@ -255,7 +256,12 @@ def _match(boxes: Sequence[Box], previous: Sequence[Box], min_iou: float) -> lis
 
 
 def _confident(student_id: int | None, evidence: Mapping[str, Any]) -> bool:
-    """Every model's entry accepted ``student_id`` (an unsure or one-model match is not)."""
+    """Every model's entry accepted ``student_id`` (an unsure or one-model match is not);
+    under the ``fused`` rule, the fused score did (the models' own verdicts do not decide)."""
+    fused = evidence.get(FUSED_KEY)
+    if isinstance(fused, Mapping):
+        return (student_id is not None and fused.get("accepted") is True
+                and fused.get("candidate") == student_id)
     entries = [e for e in evidence.values() if isinstance(e, Mapping)]
     return student_id is not None and bool(entries) and all(
         e.get("accepted") is True and e.get("candidate") == student_id for e in entries)

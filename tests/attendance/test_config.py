@@ -116,3 +116,39 @@ def test_worker_refresh_must_be_between_1_and_60_seconds(tmp_path: Path, value: 
     with pytest.raises(ConfigError, match="worker_refresh_seconds"):
         load_settings({"instance_path": tmp_path / "i"},
                       environ={"ATTENDANCE_WORKER_REFRESH_SECONDS": value})
+
+
+def test_both_models_and_the_fused_rule_by_default(tmp_path: Path) -> None:
+    from models.fusion_params import shipped_fusion_params
+
+    s = load_settings({"instance_path": tmp_path / "i"}, environ={})
+    assert s.embedders == ("dlib", "inhouse")
+    assert s.fusion_rule == "fused"
+    # Unset thresholds come from the fit shipped with the in-house weights, not a guess.
+    assert s.inhouse_threshold is None
+    assert s.fused_threshold is None
+    assert s.threshold_for("inhouse") == shipped_fusion_params().inhouse_threshold
+    assert s.threshold_for("dlib") == pytest.approx(0.55)
+
+
+def test_thresholds_set_by_the_user_win_over_the_shipped_fit(tmp_path: Path) -> None:
+    from attendance.matching import fusion_for
+
+    s = load_settings({"instance_path": tmp_path / "i"},
+                      environ={"ATTENDANCE_INHOUSE_THRESHOLD": "0.61",
+                               "ATTENDANCE_FUSED_THRESHOLD": "-1.5"})
+    assert s.threshold_for("inhouse") == pytest.approx(0.61)
+    params = fusion_for(s, s.embedders)
+    assert params is not None
+    assert params.fused_threshold == pytest.approx(-1.5)
+    # One model, or another rule: nothing to fuse.
+    assert fusion_for(s, ("dlib",)) is None
+    assert fusion_for(s, s.embedders, rule="both") is None
+
+
+@pytest.mark.parametrize(("key", "value"), [("INHOUSE_THRESHOLD", "5"),
+                                            ("FUSED_THRESHOLD", "nan"),
+                                            ("FUSED_THRESHOLD", "low")])
+def test_invalid_fusion_thresholds_are_refused(tmp_path: Path, key: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=key.lower()):
+        load_settings({"instance_path": tmp_path / "i"}, environ={f"ATTENDANCE_{key}": value})

@@ -21,6 +21,7 @@ from attendance.crypto import TemplateCipher
 from attendance.db import Sighting, Student, Verdict
 from attendance.errors import InvalidInput, TemplateDecryptionError
 from attendance.services.review import (
+    FUSED_REVIEW_MARGIN,
     REVIEW_MARGIN,
     GroupVerdict,
     confirm_group,
@@ -59,7 +60,8 @@ def queue(course_id: int) -> str:
                          per_page=GROUPS_PER_PAGE)
     faces = {(g.class_session_id, g.student_id): group_faces(g) for g in page.groups}
     return render_template("review/queue.html", course=course, review=page, faces=faces,
-                           margin=REVIEW_MARGIN, form=GroupVerdictForm(),
+                           margin=REVIEW_MARGIN, fused_margin=FUSED_REVIEW_MARGIN,
+                           form=GroupVerdictForm(),
                            keep_review=settings().review_thumbnail_retention_days > 0)
 
 

@@ -48,7 +48,7 @@ def test_tiny_classroom_run(lfw_images: Path, tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert result.enrollment.students == 4
-    expected = ["dlib", "inhouse", "both"] if len(embedders) == 2 else ["dlib"]
+    expected = ["dlib", "inhouse", "fused", "both"] if len(embedders) == 2 else ["dlib"]
     assert [o.label for o in result.outcomes] == [
         label for name in expected for label in (name, f"{name} + tracker")]
     counts = result.outcomes[0].counts  # dlib
@@ -67,6 +67,10 @@ def test_tiny_classroom_run(lfw_images: Path, tmp_path: Path) -> None:
                                 weights_note="dlib only", det_png="det.png")
     assert "| dlib |" in report
     assert "| dlib + tracker |" in report
+    if len(embedders) == 2:
+        assert "| fused |" in report
+        assert "fused" in result.scores
+        assert "fused" in result.thresholds
     assert "## Targets" in report
     assert "The tracker adds no false presence, dlib: **met**" in report
 

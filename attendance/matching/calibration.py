@@ -1,0 +1,50 @@
+"""Where the ``fused`` rule's figures come from: the fit shipped next to the in-house weights
+(``models.fusion_params``), with the thresholds a user set in the configuration on top."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection
+from pathlib import Path
+
+from models.fusion_params import (
+    FusionParams,
+    fusion_params_path,
+    load_fusion_params,
+    shipped_fusion_params,
+)
+
+from ..config import Settings
+
+#: The two models the fused rule combines.
+FUSED_MODELS = ("dlib", "inhouse")
+
+
+def fuses(settings: Settings, model_names: Collection[str], rule: str | None = None) -> bool:
+    """Whether ``rule`` (default ``settings.fusion_rule``) fuses scores with these models
+    enabled: the ``fused`` rule with both dlib and the in-house CNN (one model decides alone)."""
+    return (rule or settings.fusion_rule) == "fused" and set(FUSED_MODELS) <= set(model_names)
+
+
+def fusion_for(settings: Settings, model_names: Collection[str], *, rule: str | None = None,
+               weights: Path | None = None) -> FusionParams | None:
+    """The fusion parameters the ``fused`` rule needs with ``model_names`` enabled, else None.
+
+    ``weights`` names in-house weights other than the shipped ones (the benchmark's cross-fold
+    model): their own ``<stem>.fusion.json`` when there is one, else the shipped fit, which
+    was made on cross-fold scores of weights like them. A ``fused_threshold`` set in the
+    configuration replaces the shipped one. Raises ``models.fusion_params.FusionParamsError``
+    (a ``ModelError``) when the shipped file is missing, malformed or for other weights.
+    """
+    if not fuses(settings, model_names, rule):
+        return None
+    if weights is not None and fusion_params_path(weights).is_file():
+        params = load_fusion_params(weights)
+    else:
+        params = shipped_fusion_params()
+    if settings.fused_threshold is not None:
+        params = dataclasses.replace(params, fused_threshold=settings.fused_threshold)
+    return params
+
+
+__all__ = ["FUSED_MODELS", "fusion_for", "fuses"]

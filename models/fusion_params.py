@@ -1,0 +1,189 @@
+"""The calibrated score-level fusion of dlib and the in-house CNN, shipped with the weights.
+
+``attendance model evaluate`` fits a logistic regression on the two models' *honest*
+(cross-fold) distances of LFW verification pairs and writes it next to the in-house weights
+as ``<weights stem>.fusion.json``::
+
+    {"inhouse_weights": "face_cnn_v2.keras", "inhouse_digest": "<10 hex>",
+     "coef_dlib": -39.8, "coef_inhouse": -1.0, "intercept": 26.1,
+     "fused_threshold": -2.89, "dlib_threshold": 0.55, "inhouse_threshold": 0.50,
+     "fitted_on": "...", "generated": "..."}
+
+For a face and a candidate, with ``d_dlib`` and ``d_inhouse`` each model's Euclidean distance
+to that candidate's nearest photo: ``logit = coef_dlib*d_dlib + coef_inhouse*d_inhouse +
+intercept``, ``p(same) = sigmoid(logit)``, and the *fused distance* is ``-logit`` (like any
+distance: smaller is more alike). A fused distance at or below ``fused_threshold`` is a
+match. ``inhouse_threshold`` is the in-house model's own acceptance distance measured the
+same honest way (used when it decides alone, and the default ``inhouse_threshold``).
+
+The file names the weights it was fitted for by their digest
+(:func:`models.cnn.embedder.weights_digest`): parameters of other weights are refused,
+because the distances of two weight files are not on the same scale. Reading it imports
+no keras.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .errors import ModelLoadError
+
+#: ``<weights stem>`` + this suffix, next to the weights file.
+FUSION_SUFFIX = ".fusion.json"
+_FLOATS = ("coef_dlib", "coef_inhouse", "intercept", "fused_threshold", "dlib_threshold",
+           "inhouse_threshold")
+_TEXTS = ("inhouse_weights", "inhouse_digest", "fitted_on", "generated")
+
+
+class FusionParamsError(ModelLoadError):
+    """The fusion parameters are missing, malformed, or belong to other weights."""
+
+
+@dataclass(frozen=True)
+class FusionParams:
+    """One fitted fusion: coefficients, thresholds and the weights they belong to.
+
+    Build it from the shipped file with :func:`load_fusion_params`, or directly (tests).
+    """
+
+    coef_dlib: float
+    coef_inhouse: float
+    intercept: float
+    #: Fused distances (minus the logit) at or below this are a match.
+    fused_threshold: float
+    #: Each model's own acceptance distance, measured on the same honest scores.
+    dlib_threshold: float
+    inhouse_threshold: float
+    #: File name of the in-house weights the fit belongs to, and its digest.
+    inhouse_weights: str = ""
+    inhouse_digest: str = ""
+    fitted_on: str = ""
+    generated: str = ""
+
+    @property
+    def label(self) -> str:
+        """``<weights stem>+<digest>``: which fit decided (stored with every fused score)."""
+        return f"{self.inhouse_weights.removesuffix('.keras')}+{self.inhouse_digest}"
+
+    def logit(self, d_dlib: ArrayLike, d_inhouse: ArrayLike) -> NDArray[np.float64]:
+        """``coef_dlib*d_dlib + coef_inhouse*d_inhouse + intercept``, elementwise."""
+        return np.asarray(
+            self.coef_dlib * np.asarray(d_dlib, dtype=np.float64)
+            + self.coef_inhouse * np.asarray(d_inhouse, dtype=np.float64) + self.intercept,
+            dtype=np.float64)
+
+    def fused_distance(self, d_dlib: ArrayLike, d_inhouse: ArrayLike) -> NDArray[np.float64]:
+        """Minus the logit: smaller is more alike; a match at or below ``fused_threshold``."""
+        return -self.logit(d_dlib, d_inhouse)
+
+    @staticmethod
+    def probability(fused_distance: float) -> float:
+        """p(same person) of a fused distance: ``sigmoid(-fused_distance)``."""
+        if fused_distance >= 0:
+            return math.exp(-fused_distance) / (1.0 + math.exp(-fused_distance))
+        return 1.0 / (1.0 + math.exp(fused_distance))
+
+    def threshold_for(self, model_name: str) -> float:
+        """The calibrated acceptance distance of ``"dlib"`` or ``"inhouse"``."""
+        if model_name == "dlib":
+            return self.dlib_threshold
+        if model_name == "inhouse":
+            return self.inhouse_threshold
+        raise ValueError(f"no calibrated threshold for model {model_name!r}")
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, source: str = "fusion parameters"
+                     ) -> FusionParams:
+        """Validate ``data`` (the JSON object); FusionParamsError naming ``source`` if wrong."""
+        if not isinstance(data, Mapping):
+            raise FusionParamsError(f"{source}: expected a JSON object")
+        missing = [k for k in (*_FLOATS, *_TEXTS) if k not in data]
+        if missing:
+            raise FusionParamsError(f"{source}: missing {', '.join(missing)}")
+        values: dict[str, Any] = {}
+        for key in _FLOATS:
+            value = data[key]
+            if isinstance(value, bool) or not isinstance(value, int | float) \
+                    or not math.isfinite(value):
+                raise FusionParamsError(f"{source}: {key} must be a finite number, "
+                                        f"not {value!r}")
+            values[key] = float(value)
+        for key in _TEXTS:
+            if not isinstance(data[key], str):
+                raise FusionParamsError(f"{source}: {key} must be text, not {data[key]!r}")
+            values[key] = data[key]
+        for key in ("dlib_threshold", "inhouse_threshold"):
+            if not 0.0 < values[key] < 4.0:
+                raise FusionParamsError(f"{source}: {key} must be a distance between 0 and 4")
+        if values["coef_dlib"] >= 0 or values["coef_inhouse"] >= 0:
+            raise FusionParamsError(f"{source}: coef_dlib and coef_inhouse must be negative "
+                                    "(a larger distance means less alike)")
+        return cls(**values)
+
+
+def fusion_params_path(weights: Path) -> Path:
+    """Where the fusion parameters of ``weights`` live: ``<stem>.fusion.json`` beside it."""
+    return weights.with_name(weights.name.removesuffix(".keras") + FUSION_SUFFIX)
+
+
+def load_fusion_params(weights: Path, *, path: Path | None = None,
+                       check_digest: bool = True) -> FusionParams:
+    """The fusion parameters fitted for the in-house ``weights``.
+
+    ``path`` defaults to :func:`fusion_params_path`. With ``check_digest`` the file must name
+    exactly these weights (their SHA-256 prefix); the benchmark turns it off to apply the
+    shipped fit, which was made on cross-fold scores, to the cross-fold weights themselves.
+    Raises :class:`FusionParamsError` saying which file is wrong and what to do.
+    """
+    path = fusion_params_path(weights) if path is None else path
+    redo = ("run `attendance model evaluate` on these weights to write it, or set "
+            "fusion_rule to another rule")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise FusionParamsError(f"fusion parameters {path} not found: {redo}") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FusionParamsError(f"fusion parameters {path} cannot be read ({exc}): "
+                                f"{redo}") from exc
+    params = FusionParams.from_mapping(raw, source=str(path))
+    if check_digest:
+        from .cnn.embedder import weights_digest  # noqa: PLC0415 - no keras at import
+
+        if not weights.is_file():
+            raise FusionParamsError(f"in-house weights {weights} not found (needed to check "
+                                    f"{path})")
+        digest = weights_digest(weights)
+        if params.inhouse_digest != digest:
+            raise FusionParamsError(
+                f"fusion parameters {path} were fitted for {params.inhouse_weights} "
+                f"({params.inhouse_digest}), not for {weights.name} ({digest}): {redo}")
+    return params
+
+
+@functools.cache
+def _shipped(weights: Path, mtime_ns: int) -> FusionParams:
+    return load_fusion_params(weights)
+
+
+def shipped_fusion_params() -> FusionParams:
+    """The fusion parameters of the shipped in-house weights (read once, checked)."""
+    from .cnn.embedder import DEFAULT_WEIGHTS  # noqa: PLC0415 - no keras at import
+
+    try:
+        mtime = fusion_params_path(DEFAULT_WEIGHTS).stat().st_mtime_ns
+    except OSError:
+        mtime = 0
+    return _shipped(DEFAULT_WEIGHTS, mtime)
+
+
+__all__ = ["FUSION_SUFFIX", "FusionParams", "FusionParamsError", "fusion_params_path",
+           "load_fusion_params", "shipped_fusion_params"]

@@ -1,0 +1,114 @@
+"""The fused rule: one calibrated score per candidate from both models' distances."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from attendance.matching import Decision, Gallery, decide_faces, fuse
+from models.fusion_params import FusionParams
+
+# p(same) = sigmoid(-10*d_dlib - 10*d_inhouse + 10): fused distance 10*(d_dlib + d_inhouse) - 10.
+PARAMS = FusionParams(coef_dlib=-10.0, coef_inhouse=-10.0, intercept=10.0, fused_threshold=-2.0,
+                      dlib_threshold=0.5, inhouse_threshold=0.5, inhouse_weights="w.keras",
+                      inhouse_digest="0123456789")
+THRESHOLDS = {"dlib": 0.5, "inhouse": 0.5}
+
+
+def _gallery(name: str, rows: dict[int, float]) -> Gallery:
+    """A one-dimensional gallery: student id -> position (distance = |position - face|)."""
+    ids = np.asarray(list(rows), dtype=np.int64)
+    vectors = np.asarray([[v] for v in rows.values()], dtype=np.float32)
+    return Gallery(name, "v", 1, vectors, ids)
+
+
+def _decide(dlib: dict[int, float], inhouse: dict[int, float], face: tuple[float, float],
+            params: FusionParams = PARAMS) -> Decision:
+    galleries = {"dlib": _gallery("dlib", dlib), "inhouse": _gallery("inhouse", inhouse)}
+    embeddings = {"dlib": np.asarray([[face[0]]], np.float32),
+                  "inhouse": np.asarray([[face[1]]], np.float32)}
+    return decide_faces(galleries, embeddings, THRESHOLDS, "fused", params)[0]
+
+
+def test_a_good_fused_score_accepts_although_one_model_alone_would_not() -> None:
+    # dlib 0.1, in-house 0.6 (beyond its own 0.5): fused 10*0.7-10 = -3 <= -2.
+    decision = _decide({1: 0.0}, {1: 0.0}, (0.1, 0.6))
+    assert decision.student_id == 1
+    assert decision.rule == "fused"
+    assert not decision.matches["inhouse"].accepted
+    assert decision.fused is not None
+    assert decision.fused.distance == pytest.approx(-3.0, abs=1e-4)
+    assert decision.fused.probability == pytest.approx(1 / (1 + math.exp(-3.0)), abs=1e-4)
+    assert decision.fused.accepted
+
+
+def test_a_poor_fused_score_rejects_although_each_model_accepts() -> None:
+    # Each 0.45 is within its model's 0.5, but fused 10*0.9-10 = -1 > -2.
+    decision = _decide({1: 0.0}, {1: 0.0}, (0.45, 0.45))
+    assert decision.student_id is None
+    assert decision.fused is not None
+    assert not decision.fused.accepted
+    assert "fused score too low" in decision.reason
+
+
+def test_models_naming_different_students_are_settled_by_the_fused_score() -> None:
+    # dlib's nearest is 1 (0.05 vs 0.2), the in-house model's is 2 (0.3 vs 0.0): fused 1:
+    # 10*(0.05+0.3)-10 = -6.5, 2: 10*(0.2+0.0)-10 = -8 -> student 2, runner-up 1.
+    decision = _decide({1: 0.0, 2: 0.25}, {1: 0.0, 2: 0.3}, (0.05, 0.3))
+    assert decision.matches["dlib"].student_id == 1
+    assert decision.matches["inhouse"].student_id == 2
+    assert decision.student_id == 2
+    assert decision.fused is not None
+    assert decision.fused.runner_up_distance == pytest.approx(-6.5, abs=1e-4)
+
+
+def test_a_student_with_one_model_only_is_judged_by_that_models_threshold() -> None:
+    # Student 3 has no in-house embedding: dlib 0.1 <= 0.5 accepts them.
+    decision = _decide({1: 5.0, 3: 0.0}, {1: 5.0}, (0.1, 0.0))
+    assert decision.student_id == 3
+    assert "only dlib" in decision.reason
+    # ... and beyond dlib's threshold they are not.
+    assert _decide({1: 5.0, 3: 0.0}, {1: 5.0}, (0.7, 0.0)).student_id is None
+
+
+def test_a_fused_match_and_a_different_one_model_match_leave_the_face_unknown() -> None:
+    # Student 1 fused -8 (accepted); student 3, in-house only, at 0.1 (accepted): conflict.
+    decision = _decide({1: 0.0}, {1: 0.0, 3: 0.1}, (0.1, 0.1))
+    assert decision.student_id is None
+    assert "different students" in decision.reason
+
+
+def test_without_any_student_of_both_models_there_is_no_fused_score() -> None:
+    decision = _decide({3: 0.0}, {4: 9.0}, (2.0, 0.0))
+    assert decision.fused is not None
+    assert decision.fused.student_id is None
+    assert math.isinf(decision.fused.distance)
+    assert decision.student_id is None
+
+
+def test_a_single_model_decides_alone_under_the_fused_rule() -> None:
+    galleries = {"dlib": _gallery("dlib", {1: 0.0})}
+    decision = decide_faces(galleries, {"dlib": np.asarray([[0.1]], np.float32)}, THRESHOLDS,
+                            "fused")[0]
+    assert decision.student_id == 1
+    assert decision.fused is None
+
+
+def test_the_fused_rule_needs_its_parameters_and_every_distance() -> None:
+    galleries = {"dlib": _gallery("dlib", {1: 0.0}), "inhouse": _gallery("inhouse", {1: 0.0})}
+    embeddings = {"dlib": np.zeros((1, 1), np.float32), "inhouse": np.zeros((1, 1), np.float32)}
+    with pytest.raises(ValueError, match="fusion parameters"):
+        decide_faces(galleries, embeddings, THRESHOLDS, "fused")
+    matches = decide_faces(galleries, embeddings, THRESHOLDS, "both")[0].matches
+    with pytest.raises(ValueError, match="decide_faces"):
+        fuse(matches, "fused")
+
+
+def test_empty_galleries_leave_every_face_unknown() -> None:
+    galleries = {"dlib": Gallery.empty("dlib", "v", 1),
+                 "inhouse": Gallery.empty("inhouse", "v", 1)}
+    embeddings = {"dlib": np.zeros((2, 1), np.float32), "inhouse": np.zeros((2, 1), np.float32)}
+    decisions = decide_faces(galleries, embeddings, THRESHOLDS, "fused", PARAMS)
+    assert [d.student_id for d in decisions] == [None, None]

@@ -1,0 +1,106 @@
+"""The fusion parameters shipped beside the in-house weights: loading and its errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from models.cnn.embedder import DEFAULT_WEIGHTS, weights_digest
+from models.fusion_params import (
+    FusionParams,
+    FusionParamsError,
+    fusion_params_path,
+    load_fusion_params,
+    shipped_fusion_params,
+)
+
+
+def _valid(weights: Path) -> dict[str, Any]:
+    return {"inhouse_weights": weights.name, "inhouse_digest": weights_digest(weights),
+            "coef_dlib": -39.8, "coef_inhouse": -1.0, "intercept": 26.1,
+            "fused_threshold": -2.9, "dlib_threshold": 0.55, "inhouse_threshold": 0.5,
+            "fitted_on": "test", "generated": "today"}
+
+
+@pytest.fixture
+def weights(tmp_path: Path) -> Path:
+    path = tmp_path / "face_cnn_test.keras"
+    path.write_bytes(b"not really weights")
+    return path
+
+
+def test_the_file_lives_beside_the_weights_named_after_their_stem() -> None:
+    assert fusion_params_path(Path("/w/face_cnn_v2.keras")) == Path("/w/face_cnn_v2.fusion.json")
+
+
+def test_the_shipped_weights_have_matching_parameters() -> None:
+    params = shipped_fusion_params()
+    assert params.inhouse_weights == DEFAULT_WEIGHTS.name
+    assert params.inhouse_digest == weights_digest(DEFAULT_WEIGHTS)
+    assert params.coef_dlib < 0
+    assert params.coef_inhouse < 0
+    assert 0 < params.inhouse_threshold < 2
+
+
+def test_a_valid_file_loads(weights: Path) -> None:
+    fusion_params_path(weights).write_text(json.dumps(_valid(weights)))
+    params = load_fusion_params(weights)
+    assert params.fused_threshold == -2.9
+    assert params.label == f"face_cnn_test+{weights_digest(weights)}"
+    assert params.threshold_for("inhouse") == 0.5
+    # fused distance = -logit; p(same) = sigmoid(logit)
+    assert float(params.fused_distance(0.5, 0.5)) == pytest.approx(-(-19.9 - 0.5 + 26.1))
+    assert params.probability(0.0) == pytest.approx(0.5)
+
+
+def test_a_missing_file_is_named(weights: Path) -> None:
+    with pytest.raises(FusionParamsError, match=r"face_cnn_test\.fusion\.json not found"):
+        load_fusion_params(weights)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"coef_dlib": "x"}, "coef_dlib must be a finite number"),
+    ({"fused_threshold": float("nan")}, "fused_threshold must be a finite number"),
+    ({"coef_inhouse": 1.0}, "must be negative"),
+    ({"inhouse_threshold": 9.0}, "inhouse_threshold must be a distance"),
+    ({"fitted_on": 3}, "fitted_on must be text"),
+])
+def test_malformed_values_are_refused_naming_the_file(weights: Path, change: dict[str, Any],
+                                                      message: str) -> None:
+    path = fusion_params_path(weights)
+    path.write_text(json.dumps({**_valid(weights), **change}))
+    with pytest.raises(FusionParamsError, match=message) as caught:
+        load_fusion_params(weights)
+    assert str(path) in str(caught.value)
+
+
+def test_missing_keys_and_broken_json_are_refused(weights: Path) -> None:
+    path = fusion_params_path(weights)
+    data = _valid(weights)
+    del data["intercept"]
+    path.write_text(json.dumps(data))
+    with pytest.raises(FusionParamsError, match="missing intercept"):
+        load_fusion_params(weights)
+    path.write_text("{not json")
+    with pytest.raises(FusionParamsError, match="cannot be read"):
+        load_fusion_params(weights)
+
+
+def test_parameters_of_other_weights_are_refused(weights: Path) -> None:
+    fusion_params_path(weights).write_text(json.dumps({**_valid(weights),
+                                                       "inhouse_digest": "ffffffffff"}))
+    with pytest.raises(FusionParamsError, match="were fitted for .* not for face_cnn_test"):
+        load_fusion_params(weights)
+    # The benchmark applies a fit to cross-fold weights knowingly.
+    assert load_fusion_params(weights, check_digest=False).inhouse_digest == "ffffffffff"
+
+
+def test_tests_build_parameters_in_memory() -> None:
+    params = FusionParams.from_mapping({
+        "coef_dlib": -1, "coef_inhouse": -1, "intercept": 0, "fused_threshold": 0,
+        "dlib_threshold": 0.5, "inhouse_threshold": 0.5, "inhouse_weights": "w.keras",
+        "inhouse_digest": "x", "fitted_on": "", "generated": ""})
+    assert params.coef_dlib == -1.0

@@ -1,0 +1,98 @@
+"""The fused score beside each model's distance: review queue and evidence page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from attendance.services.review import model_evidence, unsure
+from attendance.services.sightings import record_sighting
+
+from .conftest import AuthActions, Classroom, consent_for
+
+
+def _entry(distance: float, threshold: float, candidate: int, accepted: bool,
+           **extra: Any) -> dict[str, Any]:
+    return {"distance": distance, "threshold": threshold, "version": "v", "candidate": candidate,
+            "accepted": accepted, **extra}
+
+
+def _fused(distance: float, candidate: int, accepted: bool, p: float) -> dict[str, Any]:
+    return _entry(distance, -2.8914, candidate, accepted, p=p, version="face_cnn_v1+fd3c487ee9")
+
+
+def test_unsure_rules_under_the_fused_rule() -> None:
+    # Accepted by the fused score, the in-house model alone would not: not a question.
+    sure = {"dlib": _entry(0.3, 0.55, 7, True), "inhouse": _entry(0.6, 0.5, 7, False),
+            "fused": _fused(-13.0, 7, True, 0.99999)}
+    assert unsure(model_evidence(sure), 7) is None
+    # Just short of acceptance (within the fused margin): asked about the fused candidate.
+    near = {"dlib": _entry(0.55, 0.55, 7, True), "inhouse": _entry(0.6, 0.5, 7, False),
+            "fused": _fused(-2.5, 7, False, 0.924142)}
+    assert unsure(model_evidence(near), None) == (
+        7, "fused score just below acceptance (p 0.924)")
+    # A stranger far from everyone, the models pointing at different students: not asked.
+    far = {"dlib": _entry(0.8, 0.55, 7, False), "inhouse": _entry(0.9, 0.5, 8, False),
+           "fused": _fused(7.0, 7, False, 0.0009)}
+    assert unsure(model_evidence(far), None) is None
+    # Named although a model names someone else: asked.
+    named = {**sure, "inhouse": _entry(0.4, 0.5, 8, True)}
+    assert unsure(model_evidence(named), 7) == (7, "models name different students")
+    # The fused entry comes last, after the models.
+    assert [e.model for e in model_evidence(near)] == ["dlib", "inhouse", "fused"]
+
+
+def _record(factory: sessionmaker[Session], classroom: Classroom) -> tuple[int, int]:
+    first, second = classroom.student_ids
+    with factory.begin() as session:
+        consent_for(session, classroom.student_ids)
+        ids = []
+        for minute, student, evidence in [
+            (1, None, {"dlib": _entry(0.55, 0.55, first, True),
+                       "inhouse": _entry(0.6, 0.5, first, False),
+                       "fused": _fused(-2.5, first, False, 0.924142)}),
+            (2, second, {"dlib": _entry(0.3, 0.55, second, True),
+                         "inhouse": _entry(0.6, 0.5, second, False),
+                         "fused": _fused(-13.0, second, True, 0.999998)}),
+        ]:
+            ids.append(record_sighting(
+                session, class_session_id=classroom.session_id, student_id=student,
+                seen_at=datetime(2026, 3, 2, 8, minute, tzinfo=UTC), box=(10, 60, 60, 10),
+                evidence=evidence, min_sightings=2).sighting.id)
+    return ids[0], ids[1]
+
+
+def test_queue_and_evidence_page_show_the_fused_score(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom,
+    session_factory: sessionmaker[Session],
+) -> None:
+    _record(session_factory, classroom)
+    second = classroom.student_ids[1]
+    auth.login("alice")
+    queue = client.get(f"/courses/{classroom.course_id}/review").get_data(as_text=True)
+    assert "1 sighting(s) in 1 question(s) to review." in queue
+    assert "fused score just below acceptance (p(same person) 0.924)" in queue
+    assert "p(same person) 0.924, fused distance -2.500 (threshold -2.89, not accepted)" in queue
+    assert "dlib</strong>: distance 0.550" in queue  # each model's distance beside it
+    page = client.get(f"/sessions/{classroom.session_id}/students/{second}/evidence"
+                      ).get_data(as_text=True)
+    assert "fused score" in page
+    assert "p(same person) 1.000, fused distance -13.000 (threshold -2.89, accepted)" in page
+    assert "fit face_cnn_v1+fd3c487ee9" in page
+    assert "inhouse</strong>: distance 0.600" in page
+
+
+def test_the_fused_score_in_spanish(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom,
+    session_factory: sessionmaker[Session],
+) -> None:
+    _record(session_factory, classroom)
+    auth.login("alice")
+    spanish = {"Accept-Language": "es-MX"}
+    queue = client.get(f"/courses/{classroom.course_id}/review", headers=spanish
+                       ).get_data(as_text=True)
+    assert "puntaje combinado apenas por debajo de la aceptación (p(misma persona) 0,924)" in queue
+    assert "p(misma persona) 0,924, distancia combinada -2,500 (umbral -2,89, " in queue
