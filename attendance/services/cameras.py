@@ -122,8 +122,8 @@ def verify_camera_token(session: Session, name: str, token: str) -> Camera:
     ):
         raise PermissionDenied(
             "the worker token for camera %(name)r is missing or wrong; print a new one with "
-            "'attendance camera token %(name)s' and give it as ATTENDANCE_WORKER_TOKEN or "
-            "--token-file", name=name
+            "'%(command)s' and give it as ATTENDANCE_WORKER_TOKEN or --token-file", name=name,
+            command="attendance camera token " + name
         )
     return camera
 
