@@ -212,6 +212,8 @@ def register_globals(app: Flask) -> None:
         domain_text=domain_text, health_word=health_word, worker_status=worker_status,
         photo_outcome=photo_outcome,
     )
+    # As a filter too: a list of the domain's texts, each translated (``|map('domain_text')``).
+    app.jinja_env.filters["domain_text"] = domain_text
 
 
 __all__ = ["domain_text", "error_text", "health_word", "photo_outcome", "rate_basis",
