@@ -18,6 +18,7 @@ from __future__ import annotations
 import unicodedata
 
 from .errors import InvalidInput
+from .messages import Message
 
 #: The control characters a multi-line text (a textarea) legitimately holds.
 LINE_BREAKS = frozenset("\t\n\r")
@@ -49,12 +50,13 @@ def describe(char: str) -> str:
 
 def control_character_problem(text: str, what: str, *, allow_line_breaks: bool = False
                               ) -> str | None:
-    """Why ``text`` (called ``what`` in the message) is refused, or None when it is fine."""
+    """Why ``text`` (called ``what`` in the message: a :class:`Message` where the dashboard
+    shows it) is refused, or None when it is fine."""
     char = first_control_character(text, allow_line_breaks=allow_line_breaks)
     if char is None:
         return None
-    return (f"{what} contains the control character {describe(char)}, which is not allowed "
-            "in text; remove it and try again")
+    return Message("%(what)s contains the control character %(char)s, which is not allowed in "
+                   "text; remove it and try again", what=what, char=describe(char))
 
 
 def refuse_control_characters(text: str, what: str, *, allow_line_breaks: bool = False) -> str:

@@ -1,10 +1,32 @@
-"""Domain errors. Messages are written for the person who has to act on them."""
+"""Domain errors. Messages are written for the person who has to act on them.
+
+A message is an English template with named values (``attendance.messages.Message``):
+``str(error)`` is the English text (command line, logs), ``error.message`` keeps the
+template and values so that the dashboard shows it in the reader's language. Write
+``raise NotFound("no user %(username)r", username=name)``, never an f-string: Babel
+extracts the template from the call (``babel.cfg``) for the catalogues.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from .messages import Message
+
 
 class AttendanceError(Exception):
-    """Base class of every error the domain raises on purpose."""
+    """Base class of every error the domain raises on purpose.
+
+    ``message``: an English template (or a ready :class:`Message`); ``params``: the values
+    of its ``%(name)s`` placeholders.
+    """
+
+    message: Message
+
+    def __init__(self, message: str = "", /, **params: Any) -> None:
+        self.message = (message if isinstance(message, Message) and not params
+                        else Message(message, **params))
+        super().__init__(str(self.message))
 
 
 class ConfigError(AttendanceError):

@@ -54,12 +54,12 @@ def decode_image(data: bytes, *, filename: str, max_bytes: int, max_pixels: int)
     the header. ``filename`` is used in messages only, never to choose a decoder.
     """
     if not data:
-        raise PhotoRejected("empty", f"{filename}: the file is empty")
+        raise PhotoRejected("empty", "%(filename)s: the file is empty", filename=filename)
     if len(data) > max_bytes:
         raise PhotoRejected(
             "too_large",
-            f"{filename}: the file is larger than the limit of {file_size(max_bytes)} "
-            "(setting max_image_bytes); send a smaller photo",
+            "%(filename)s: the file is larger than the limit of %(limit)s (setting "
+            "max_image_bytes); send a smaller photo", filename=filename, limit=file_size(max_bytes),
         )
     # Pillow's own guard warns above Image.MAX_IMAGE_PIXELS and fails above twice that; both
     # are refusals here. Our limit (usually lower) is checked from the header just below.
@@ -72,9 +72,11 @@ def decode_image(data: bytes, *, filename: str, max_bytes: int, max_pixels: int)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _too_many_pixels(filename, max_pixels, str(exc)) from exc
     except UnidentifiedImageError as exc:
-        raise PhotoRejected("not_an_image", f"{filename}: not a {_FORMAT_NAMES} image") from exc
+        raise PhotoRejected("not_an_image", "%(filename)s: not a %(formats)s image",
+                            filename=filename, formats=_FORMAT_NAMES) from exc
     except Exception as exc:  # Pillow raises many types on malformed headers
-        raise PhotoRejected("corrupt", f"{filename}: the image header is damaged") from exc
+        raise PhotoRejected("corrupt", "%(filename)s: the image header is damaged",
+                            filename=filename) from exc
     with image:
         width, height = image.size
         if width * height > max_pixels:
@@ -89,7 +91,8 @@ def decode_image(data: bytes, *, filename: str, max_bytes: int, max_pixels: int)
             logger.debug("decoding %s failed: %r", filename, exc)
             raise PhotoRejected(
                 "corrupt",
-                f"{filename}: the image is truncated or damaged and cannot be decoded",
+                "%(filename)s: the image is truncated or damaged and cannot be decoded",
+                filename=filename,
             ) from exc
         fmt = str(image.format)
     return DecodedImage(pixels=pixels, format=fmt)
@@ -98,8 +101,8 @@ def decode_image(data: bytes, *, filename: str, max_bytes: int, max_pixels: int)
 def _too_many_pixels(filename: str, max_pixels: int, detail: str) -> PhotoRejected:
     return PhotoRejected(
         "too_many_pixels",
-        f"{filename}: the image is too large ({detail}); at most {max_pixels:,} pixels "
-        "are accepted",
+        "%(filename)s: the image is too large (%(detail)s); at most %(max_pixels)s pixels are "
+        "accepted", filename=filename, detail=detail, max_pixels=format(max_pixels, ","),
     )
 
 

@@ -31,6 +31,7 @@ from attendance.config import Settings
 from attendance.crypto import TemplateCipher
 from attendance.db import Student
 from attendance.matching import Gallery, decide_faces, fusion_for, identify, load_gallery
+from attendance.messages import Message
 from models.fusion_params import FusionParams
 
 
@@ -59,11 +60,15 @@ class DuplicateMatch:
     def describe(self, *, named: bool = True) -> str:
         """"looks like <number> <name> (<model> distance d, <kind> threshold t)"; without
         ``named`` the student is not identified."""
-        who = (f"{self.student_number} {self.display_name}" if named
-               else "a student enrolled in another class")
-        kind = "duplicate" if self.tier is Tier.DUPLICATE else "match"
-        return (f"looks like {who} ({self.model_name} distance {self.distance:.3f}, {kind} "
-                f"threshold {self.threshold:.3f})")
+        who: str = (f"{self.student_number} {self.display_name}" if named
+                     else Message("a student enrolled in another class"))
+        if self.tier is Tier.DUPLICATE:
+            return Message("looks like %(who)s (%(model)s distance %(distance).3f, duplicate "
+                           "threshold %(threshold).3f)", who=who, model=self.model_name,
+                           distance=self.distance, threshold=self.threshold)
+        return Message("looks like %(who)s (%(model)s distance %(distance).3f, match threshold "
+                       "%(threshold).3f)", who=who, model=self.model_name,
+                       distance=self.distance, threshold=self.threshold)
 
 
 class DuplicateIndex:

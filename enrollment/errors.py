@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from attendance.errors import Conflict, InvalidInput
 
 
@@ -16,10 +18,9 @@ class PhotoRejected(InvalidInput):
     see ``enrollment.duplicates``.
     """
 
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, reason: str, message: str, /, **params: Any) -> None:
+        super().__init__(message, **params)
         self.reason = reason
-        self.message = message
 
 
 class AlreadyEnrolled(Conflict):
@@ -27,8 +28,8 @@ class AlreadyEnrolled(Conflict):
     asker may add photos to that student (the form then offers that step); otherwise the
     message is the same for every such number and says nothing about the student."""
 
-    def __init__(self, message: str, student_id: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, student_id: int | None = None, /, **params: Any) -> None:
+        super().__init__(message, **params)
         self.student_id = student_id
 
 

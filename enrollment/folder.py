@@ -100,7 +100,7 @@ def plan_folder(directory: Path, manifest: Path | None = None) -> FolderPlan:
     """List the students and photo paths in ``directory`` (or in ``manifest``), and the
     entries skipped; nothing is opened but the manifest."""
     if not directory.is_dir():
-        raise InvalidInput(f"{directory} is not a folder")
+        raise InvalidInput("%(directory)s is not a folder", directory=directory)
     if manifest is not None:
         return _plan_manifest(directory, manifest)
     batches: list[StudentBatch] = []
@@ -135,14 +135,16 @@ def _plan_manifest(directory: Path, manifest: Path) -> FolderPlan:
             missing = set(MANIFEST_COLUMNS) - set(reader.fieldnames or ())
             if missing:
                 raise InvalidInput(
-                    f"{manifest}: the header must be {','.join(MANIFEST_COLUMNS)}; "
-                    f"missing {', '.join(sorted(missing))}"
+                    "%(manifest)s: the header must be %(columns)s; missing %(missing)s",
+                    manifest=manifest, columns=','.join(MANIFEST_COLUMNS),
+                    missing=', '.join(sorted(missing))
                 )
             rows = [(reader.line_num, (r["student_number"] or "").strip(),
                      (r["name"] or "").strip(), (r["image_path"] or "").strip())
                     for r in reader]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InvalidInput(f"cannot read the manifest {manifest}: {exc}") from exc
+        raise InvalidInput("cannot read the manifest %(manifest)s: %(exc)s",
+                           manifest=manifest, exc=exc) from exc
     names: dict[str, str | None] = {}
     paths: dict[str, list[Path]] = {}
     skipped: list[tuple[str, str]] = []

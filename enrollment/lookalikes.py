@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from attendance.messages import Message
 from models import Box
 
 from .duplicates import DuplicateMatch, Tier
@@ -72,11 +73,13 @@ def judge(match: DuplicateMatch, *, filename: str, allow_duplicate: bool,
         if allow_duplicate:
             return Verdict(stored=True)
         if named:
-            message = (f"{filename}: {match.describe()}; if this really is another person, "
-                       "enroll again allowing duplicates")
+            message = Message("%(filename)s: %(match)s; if this really is another person, "
+                              "enroll again allowing duplicates", filename=filename,
+                              match=match.describe())
         else:  # someone the enroller may not see: say nothing about who
-            message = (f"{filename}: looks like a student enrolled in another class; if this "
-                       "really is another person, ask an admin to enroll the photo")
+            message = Message("%(filename)s: looks like a student enrolled in another class; "
+                              "if this really is another person, ask an admin to enroll the "
+                              "photo", filename=filename)
         return Verdict(stored=False, reason="duplicate", message=message)
     if allow_duplicate or match.student_id in confirmed:
         return Verdict(stored=True)
@@ -85,8 +88,9 @@ def judge(match: DuplicateMatch, *, filename: str, allow_duplicate: bool,
         match.display_name if named else None, match.model_name, match.distance,
         match.threshold, match.tier, face_preview(pixels, box))
     return Verdict(stored=False, reason="lookalike", lookalike=lookalike,
-                   message=(f"{filename}: {match.describe(named=named)}; store it only if "
-                            "you confirm it shows a different person"))
+                   message=Message("%(filename)s: %(match)s; store it only if you confirm it "
+                                   "shows a different person", filename=filename,
+                                   match=match.describe(named=named)))
 
 
 def face_preview(pixels: NDArray[np.uint8], box: Box) -> bytes:

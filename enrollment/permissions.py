@@ -25,14 +25,15 @@ from attendance import access
 from attendance.access import Action, Principal
 from attendance.db import Student
 from attendance.errors import InvalidInput, NotFound
+from attendance.messages import N_
 from attendance.services.consent import has_consent
 
 from .errors import AlreadyEnrolled
 
 #: The refusal of a taken number to someone who may not add photos to that student.
-NUMBER_TAKEN = ("Student number {number} cannot be enrolled from this form: it is already in "
-                "use. If that student should join your course, add the number to the course's "
-                "roster, or ask an admin.")
+NUMBER_TAKEN = N_("Student number %(number)s cannot be enrolled from this form: it is already "
+                  "in use. If that student should join your course, add the number to the "
+                  "course's roster, or ask an admin.")
 
 
 class Mode(enum.StrEnum):
@@ -58,14 +59,14 @@ def check_existing(session: Session, by: Principal | None, mode: Mode,
     if mode is Mode.NEW:
         if access.may(session, by, Action.ADD_PHOTOS, student):
             raise AlreadyEnrolled(
-                f"Student number {student.student_number} is already enrolled "
-                f"({student.display_name}): add the photos to them with “Add photos”, or "
-                "check the number.", student.id)
-        raise AlreadyEnrolled(NUMBER_TAKEN.format(number=student.student_number))
+                "Student number %(student_number)s is already enrolled (%(display_name)s): add "
+                "the photos to them with “Add photos”, or check the number.", student.id,
+                student_number=student.student_number, display_name=student.display_name)
+        raise AlreadyEnrolled(NUMBER_TAKEN, None, number=student.student_number)
     access.require(session, by, Action.ADD_PHOTOS, student)
     if mode is Mode.ADD_PHOTOS and not has_consent(session, student.id):
-        raise InvalidInput(f"{student.display_name} has no active consent to face "
-                           "recognition: record it on their page first")
+        raise InvalidInput("%(display_name)s has no active consent to face recognition: record it "
+                           "on their page first", display_name=student.display_name)
 
 
 def check_overrides(session: Session, by: Principal | None, *, allow_duplicate: bool,

@@ -61,16 +61,19 @@ def assess_photo(
         # No face of the size needed fits: say so, rather than "no face found".
         raise PhotoRejected(
             "too_small",
-            f"{filename}: the image is only {width}×{height} pixels; a face must be at least "
-            f"{settings.min_face_pixels} pixels high, so send a larger photo (at least "
-            f"{3 * settings.min_face_pixels} pixels on each side is best)")
+            "%(filename)s: the image is only %(width)s×%(height)s pixels; a face must be at least "
+            "%(min_face_pixels)s pixels high, so send a larger photo (at least %(best)s pixels "
+            "on each side is best)",
+            filename=filename, width=width, height=height, min_face_pixels=settings.min_face_pixels,
+            best=3 * settings.min_face_pixels)
     faces = detect_faces(image_rgb, detector=settings.detector,
                          max_side=settings.detection_max_side)
     if not faces:
-        raise PhotoRejected("no_face", f"{filename}: no face found")
+        raise PhotoRejected("no_face", "%(filename)s: no face found", filename=filename)
     if len(faces) > 1:
         raise PhotoRejected(
-            "several_faces", f"{filename}: {len(faces)} faces found, use a photo of one person"
+            "several_faces", "%(filename)s: %(count)s faces found, use a photo of one "
+                             "person", filename=filename, count=len(faces)
         )
     face = faces[0]
     sharpness, brightness = face_figures(image_rgb, face.box)
@@ -100,26 +103,30 @@ def _check(report: QualityReport, s: Settings, filename: str) -> None:
     if report.face_pixels < s.min_face_pixels:
         raise PhotoRejected(
             "face_too_small",
-            f"{filename}: face is {report.face_pixels} px high, at least {s.min_face_pixels} px "
+            "%(filename)s: face is %(face_pixels)s px high, at least %(min_face_pixels)s px "
             "needed; move closer or use a larger photo",
+            filename=filename, face_pixels=report.face_pixels, min_face_pixels=s.min_face_pixels,
         )
     if report.brightness < s.min_brightness:
         raise PhotoRejected(
             "too_dark",
-            f"{filename}: face is too dark (mean grey {report.brightness:.0f}, at least "
-            f"{s.min_brightness:.0f} needed); add light",
+            "%(filename)s: face is too dark (mean grey %(brightness).0f, at least "
+            "%(min_brightness).0f needed); add light",
+            filename=filename, brightness=report.brightness, min_brightness=s.min_brightness,
         )
     if report.brightness > s.max_brightness:
         raise PhotoRejected(
             "too_bright",
-            f"{filename}: face is over-exposed (mean grey {report.brightness:.0f}, at most "
-            f"{s.max_brightness:.0f} allowed)",
+            "%(filename)s: face is over-exposed (mean grey %(brightness).0f, at most "
+            "%(max_brightness).0f allowed)",
+            filename=filename, brightness=report.brightness, max_brightness=s.max_brightness,
         )
     if report.sharpness < s.min_sharpness:
         raise PhotoRejected(
             "blurry",
-            f"{filename}: face is blurred (sharpness {report.sharpness:.1f}, at least "
-            f"{s.min_sharpness:.1f} needed); hold the camera still and focus on the face",
+            "%(filename)s: face is blurred (sharpness %(sharpness).1f, at least "
+            "%(min_sharpness).1f needed); hold the camera still and focus on the face",
+            filename=filename, sharpness=report.sharpness, min_sharpness=s.min_sharpness,
         )
 
 

@@ -34,6 +34,7 @@ from attendance.crypto import TemplateCipher, embedding_aad, photo_aad
 from attendance.db import FaceEmbedding, FacePhoto, Relation, Student, utcnow
 from attendance.detection import face_inputs
 from attendance.errors import InvalidInput
+from attendance.messages import Message
 from attendance.services.audit import record_audit
 from attendance.services.consent import ensure_consent
 from attendance.services.roster import add_to_roster
@@ -176,7 +177,8 @@ def read_enrollment_context(
         raise InvalidInput("a student number of 1 to 64 characters is required")
     if not request.consent_by.strip():
         raise InvalidInput(
-            f"student {number} cannot be enrolled without consent: record who gave it (consent_by)"
+            "student %(number)s cannot be enrolled without consent: record who gave it "
+            "(consent_by)", number=number
         )
     if not embedders:
         raise InvalidInput("no embedding model is configured (setting 'embedders')")
@@ -380,7 +382,7 @@ def _check(session: Session, request: EnrollmentRequest, student: Student | None
     check_missing(request.mode)
     check_new(session, request.by, request.course_id)
     if request.name is None:
-        raise InvalidInput(f"student {request.number} is new: a name is required")
+        raise InvalidInput("student %(number)s is new: a name is required", number=request.number)
 
 
 def _note_consent(student: Student, consent: str) -> None:
@@ -414,11 +416,15 @@ def _store(session: Session, settings: Settings, student: Student | None, item: 
                                    item.vectors[embedder.name]))
     session.flush()
     duplicate_of = item.duplicate.student_number if item.duplicate else None
-    message = f"{item.upload.filename}: accepted"
+    message = Message("%(filename)s: accepted", filename=item.upload.filename)
     if item.duplicate is not None:
-        why = ("duplicate check overridden" if item.duplicate.tier is Tier.DUPLICATE
-               else "confirmed as a different person")
-        message += f" although it {item.duplicate.describe()} ({why})"
+        match = item.duplicate.describe()
+        if item.duplicate.tier is Tier.DUPLICATE:
+            message = Message("%(filename)s: accepted although it %(match)s (duplicate check "
+                              "overridden)", filename=item.upload.filename, match=match)
+        else:
+            message = Message("%(filename)s: accepted although it %(match)s (confirmed as a "
+                              "different person)", filename=item.upload.filename, match=match)
     return PhotoOutcome(item.upload.filename, Outcome.ACCEPTED, message, item.content_hash,
                         photo_id=photo.id, duplicate_of=duplicate_of,
                         duplicate_tier=item.duplicate.tier.value if item.duplicate else None)

@@ -28,9 +28,19 @@ MAPPING = ROOT / "babel.cfg"
 DOMAIN = "messages"
 #: The languages with a catalogue (``webui.i18n.LANGUAGES``), English first.
 LANGUAGES = ("en", "es")
+#: The domain's texts (``attendance.messages``): a ``Message`` and each domain error take
+#: their English template first (``PhotoRejected`` second, after its code).
+DOMAIN_KEYWORDS = {
+    "Message": None, "AttendanceError": None, "NotFound": None, "Conflict": None,
+    "InvalidInput": None, "WrongPassword": None, "PermissionDenied": None,
+    "AlreadyEnrolled": None, "CameraInUse": None, "PhotoRejected": (2,),
+}
+#: The packages whose texts are extracted (``babel.cfg`` says which files).
+PACKAGES = ("webui", "attendance", "enrollment")
 #: gettext's functions plus ours: ``_l`` and ``_lp`` (lazy, the latter with a context) and
-#: ``N_`` (marked only).
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "_lp": ((1, "c"), 2), "N_": None}
+#: ``N_`` (marked only), and the domain's.
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "_lp": ((1, "c"), 2), "N_": None,
+            **DOMAIN_KEYWORDS}
 #: Fixed so that extracting twice gives the same file (the date says nothing useful).
 _CREATED = datetime(2026, 11, 27, tzinfo=UTC)
 
@@ -42,23 +52,24 @@ def _new_catalog(language: str | None = None) -> Catalog:
 
 
 def extract() -> Catalog:
-    """Every text of the dashboard marked for translation, as a template (no translations)."""
+    """Every text of the dashboard marked for translation, the domain's messages included,
+    as a template (no translations)."""
     with MAPPING.open(encoding="utf-8") as fh:
         # Babel's own function, untyped there.
         method_map, options_map = parse_mapping_cfg(fh, str(MAPPING))  # type: ignore[no-untyped-call]
     template = _new_catalog()
     found = extract_from_dir(str(ROOT), method_map, options_map, keywords=KEYWORDS,
                              comment_tags=("Translators:",), strip_comment_tags=True,
-                             directory_filter=_only_webui)
+                             directory_filter=_only_packages)
     for filename, lineno, message, comments, context in found:
         template.add(message, None, [(filename, lineno)], auto_comments=comments,
                      context=context)
     return template
 
 
-def _only_webui(dirpath: str) -> bool:
+def _only_packages(dirpath: str) -> bool:
     relative = Path(dirpath).resolve().relative_to(ROOT).parts
-    return not relative or relative[0] == "webui"
+    return not relative or relative[0] in PACKAGES
 
 
 def po_path(language: str) -> Path:
@@ -150,5 +161,6 @@ def compile_if_stale() -> list[Path]:
     return []
 
 
-__all__ = ["KEYWORDS", "LANGUAGES", "TRANSLATIONS", "compile_all", "compile_if_stale", "extract",
-           "load", "po_path", "stale", "translated", "untranslated", "update", "write"]
+__all__ = ["DOMAIN_KEYWORDS", "KEYWORDS", "LANGUAGES", "PACKAGES", "TRANSLATIONS", "compile_all",
+           "compile_if_stale", "extract", "load", "po_path", "stale", "translated", "untranslated",
+           "update", "write"]

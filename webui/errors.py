@@ -12,7 +12,7 @@ from attendance.errors import AttendanceError, Conflict, InvalidInput, NotFound,
 
 from .db import get_session
 from .i18n import _
-from .words import domain_text
+from .words import error_text
 
 #: HTTP status for each domain error; anything else an ``AttendanceError`` is 400.
 STATUS_FOR: dict[type[AttendanceError], int] = {
@@ -33,7 +33,7 @@ def status_for(exc: AttendanceError) -> int:
 def flash_error(exc: AttendanceError) -> None:
     """Undo the request's unsaved changes and show ``exc``'s message above the page."""
     get_session().rollback()
-    flash(domain_text(str(exc)), "error")
+    flash(error_text(exc), "error")
 
 
 def flash_form_errors(form: Any) -> None:
@@ -51,7 +51,7 @@ def init_app(app: Flask) -> None:
 def _domain_error(exc: AttendanceError) -> tuple[str, int]:
     status = status_for(exc)
     return render_template("errors/error.html", status=status,
-                           message=domain_text(str(exc))), status
+                           message=error_text(exc)), status
 
 
 def _csrf_error(exc: CSRFError) -> tuple[str, int]:

@@ -1,18 +1,23 @@
 """The domain's words in the reader's language: statuses, sources, roles, verdicts, a rate's
-basis, and the few English explanations that services hand to the dashboard.
+basis, and the English messages that services hand to the dashboard.
 
-The domain stores and returns plain English codes ("present", "auto", "teacher") and a few
-English sentences (why a student cannot be recognised, why a sighting is unsure). The
-dashboard shows them through these functions; a text it does not know is shown as it is.
+The domain stores and returns plain English codes ("present", "auto", "teacher") and English
+sentences: its errors and other messages (``attendance.messages.Message``: a template and
+its values, extracted into the catalogues) and a few older plain texts (why a student cannot
+be recognised, why a sighting is unsure). The dashboard shows them through these functions;
+a text it does not know is shown as it is.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from babel.lists import format_list
 from flask import Flask
 
+from attendance.errors import AttendanceError
+from attendance.messages import Message, english
 from attendance.services import checkin
 from attendance.services.camera_health import Health
 from attendance.services.rates import RateFigures
@@ -142,9 +147,12 @@ _JUST_ABOVE = re.compile(r"(?P<model>\S+) distance (?P<distance>[0-9.]+) just ab
 
 
 def domain_text(text: str) -> str:
-    """One of the domain's English explanations (why a student cannot be recognised, why a
-    sighting is unsure, why a check-in is refused) in the reader's language; any other text
-    (most service errors) as it is."""
+    """One of the domain's English texts in the reader's language: a :class:`Message` (an
+    error's or a result's) is looked up by its template and filled with its values, the
+    older plain explanations (why a student cannot be recognised, why a sighting is unsure)
+    are recognised by their wording; any other text is shown as it is."""
+    if isinstance(text, Message):
+        return _(text.template, **{k: _value(v) for k, v in text.params.items()})
     fixed = {
         RECOGNITION_OFF: lambda: _("face recognition is off for this course"),
         NO_CONSENT: lambda: _("no active consent covering this course"),
@@ -186,6 +194,20 @@ def domain_text(text: str) -> str:
     return text
 
 
+def _value(value: Any) -> Any:
+    """A message's value for the reader: a clause (a :class:`Message`) translated; dates
+    and times as the English text writes them (ISO 8601, the same in every language: the
+    message does not say in which time zone a reader would want them); the rest as is."""
+    if isinstance(value, Message):
+        return domain_text(value)
+    return english(value)
+
+
+def error_text(exc: AttendanceError) -> str:
+    """A domain error's message in the reader's language (``str(exc)`` stays English)."""
+    return domain_text(exc.message)
+
+
 def register_globals(app: Flask) -> None:
     """Make these functions available to every template."""
     app.jinja_env.globals.update(
@@ -194,8 +216,10 @@ def register_globals(app: Flask) -> None:
         domain_text=domain_text, health_word=health_word, worker_status=worker_status,
         photo_outcome=photo_outcome,
     )
+    # As a filter too: a list of the domain's texts, each translated (``|map('domain_text')``).
+    app.jinja_env.filters["domain_text"] = domain_text
 
 
-__all__ = ["domain_text", "health_word", "photo_outcome", "rate_basis", "register_globals",
-           "relation_word", "role_name", "source_word", "status_word", "verdict_word",
-           "worker_status"]
+__all__ = ["domain_text", "error_text", "health_word", "photo_outcome", "rate_basis",
+           "register_globals", "relation_word", "role_name", "source_word", "status_word",
+           "verdict_word", "worker_status"]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..db import Camera, ClassSession, Course, Student
 from ..errors import NotFound, PermissionDenied
+from ..messages import Message
 from .relations import camera_relation, course_relation, session_relation, student_relation
 from .rules import TEACHER_MAY, VIEW_ACTION, WORDS, Action, Principal, Relation, Subject, permits
 
@@ -59,13 +60,21 @@ def require(session: Session, principal: Principal | None, action: Action,
         return
     view = VIEW_ACTION.get(action.subject)
     if view is None or (view is not action and may(session, principal, view, target)):
-        raise PermissionDenied(f"You may not {WORDS[action]}; ask an admin.")
+        raise PermissionDenied("You may not %(action)s; ask an admin.", action=WORDS[action])
     raise NotFound(not_found(action.subject))
 
 
-def not_found(subject: Subject) -> str:
+def not_found(subject: Subject) -> Message:
     """The one message for a missing object and for one that is not the principal's."""
-    return f"No such {subject.value} among those you may see."
+    if subject is Subject.COURSE:
+        return Message("No such course among those you may see.")
+    if subject is Subject.SESSION:
+        return Message("No such session among those you may see.")
+    if subject is Subject.STUDENT:
+        return Message("No such student among those you may see.")
+    if subject is Subject.CAMERA:
+        return Message("No such camera among those you may see.")
+    return Message("No such %(subject)s among those you may see.", subject=subject.value)
 
 
 def load_course(session: Session, principal: Principal | None, action: Action,

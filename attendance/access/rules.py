@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from ..messages import Message
+
 
 class Principal(Protocol):
     """Who asks: a signed-in account (the dashboard's ``Identity`` is one)."""
@@ -183,34 +185,34 @@ TEACHER_MAY: Mapping[Action, frozenset[Relation]] = {
     Action.SEE_CAMERA_SOURCE: frozenset(),
 }
 
-#: Each action in words, for refusals: "You may not <words>".
+#: Each action in words, for refusals: "You may not <words>" (translated on the web).
 WORDS: Mapping[Action, str] = {
-    Action.CREATE_COURSE: "create a course",
-    Action.ENROLL_STUDENT: "enroll a student",
-    Action.IMPORT_ROSTER: "import a roster",
-    Action.ENROLL_WITHOUT_COURSE: "enroll a student without putting them on a course",
-    Action.OVERRIDE_DUPLICATE_CHECK: "override the duplicate check",
-    Action.CONSENT_FOR_ALL_COURSES: "record or withdraw consent for all courses",
-    Action.MANAGE_CAMERAS: "add, change or remove cameras, or decide who uses them",
-    Action.VIEW_COURSE: "see this course",
-    Action.CHANGE_COURSE: "change this course",
-    Action.ASSIGN_TEACHER: "choose the teacher of a course",
-    Action.MANAGE_USERS: "manage dashboard accounts",
-    Action.CONFIRM_LOOKALIKE: "confirm that a photo shows a different person",
-    Action.ENROLL_INTO_COURSE: "enroll students into this course",
-    Action.CONSENT_FOR_COURSE: "record or withdraw consent for this course",
-    Action.VIEW_SESSION: "see this class session",
-    Action.CHANGE_SESSION: "change this class session",
-    Action.VIEW_STUDENT: "see this student",
-    Action.LIST_STUDENT: "list this student",
-    Action.EDIT_STUDENT: "change this student's name or email",
-    Action.ADD_PHOTOS: "add photos to this student",
-    Action.MANAGE_CONSENT: "record or withdraw this student's consent",
-    Action.ADD_TO_OWN_ROSTER: "add this student to your roster",
-    Action.ERASE_STUDENT: "erase this student",
-    Action.VIEW_CAMERA: "see this camera",
-    Action.USE_CAMERA: "use this camera",
-    Action.SEE_CAMERA_SOURCE: "see this camera's source",
+    Action.CREATE_COURSE: Message("create a course"),
+    Action.ENROLL_STUDENT: Message("enroll a student"),
+    Action.IMPORT_ROSTER: Message("import a roster"),
+    Action.ENROLL_WITHOUT_COURSE: Message("enroll a student without putting them on a course"),
+    Action.OVERRIDE_DUPLICATE_CHECK: Message("override the duplicate check"),
+    Action.CONSENT_FOR_ALL_COURSES: Message("record or withdraw consent for all courses"),
+    Action.MANAGE_CAMERAS: Message("add, change or remove cameras, or decide who uses them"),
+    Action.VIEW_COURSE: Message("see this course"),
+    Action.CHANGE_COURSE: Message("change this course"),
+    Action.ASSIGN_TEACHER: Message("choose the teacher of a course"),
+    Action.MANAGE_USERS: Message("manage dashboard accounts"),
+    Action.CONFIRM_LOOKALIKE: Message("confirm that a photo shows a different person"),
+    Action.ENROLL_INTO_COURSE: Message("enroll students into this course"),
+    Action.CONSENT_FOR_COURSE: Message("record or withdraw consent for this course"),
+    Action.VIEW_SESSION: Message("see this class session"),
+    Action.CHANGE_SESSION: Message("change this class session"),
+    Action.VIEW_STUDENT: Message("see this student"),
+    Action.LIST_STUDENT: Message("list this student"),
+    Action.EDIT_STUDENT: Message("change this student's name or email"),
+    Action.ADD_PHOTOS: Message("add photos to this student"),
+    Action.MANAGE_CONSENT: Message("record or withdraw this student's consent"),
+    Action.ADD_TO_OWN_ROSTER: Message("add this student to your roster"),
+    Action.ERASE_STUDENT: Message("erase this student"),
+    Action.VIEW_CAMERA: Message("see this camera"),
+    Action.USE_CAMERA: Message("use this camera"),
+    Action.SEE_CAMERA_SOURCE: Message("see this camera's source"),
 }
 
 #: The action whose refusal means "you may not even know this exists" (answered 404); a

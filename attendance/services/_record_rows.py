@@ -31,21 +31,22 @@ def session_and_course(
     else:
         class_session = session.get(ClassSession, class_session_id)
     if class_session is None:
-        raise NotFound(f"no class session with id {class_session_id}")
+        raise NotFound("no class session with id %(class_session_id)s",
+                       class_session_id=class_session_id)
     return class_session, class_session.course
 
 
 def require_on_roster(session: Session, course: Course, student_id: int) -> None:
     if session.get(Enrollment, (course.id, student_id)) is None:
         raise InvalidInput(
-            f"student {student_id} is not on the roster of course {course.code}; "
-            "add them to the roster first"
+            "student %(student_id)s is not on the roster of course %(code)s; add them to the "
+            "roster first", student_id=student_id, code=course.code
         )
 
 
 def check_aware(value: datetime, name: str) -> None:
     if value.tzinfo is None:
-        raise InvalidInput(f"{name} needs a time zone (UTC)")
+        raise InvalidInput("%(name)s needs a time zone (UTC)", name=name)
 
 
 def lock_record(session: Session, class_session_id: int, student_id: int) -> AttendanceRecord:

@@ -74,12 +74,13 @@ def _camera_and_teacher(
     access.require(session, by, Action.MANAGE_CAMERAS)
     camera = session.get(Camera, camera_id)
     if camera is None:
-        raise NotFound(f"no camera with id {camera_id}")
+        raise NotFound("no camera with id %(camera_id)s", camera_id=camera_id)
     teacher = session.get(User, teacher_id)
     if teacher is None:
-        raise NotFound(f"no user with id {teacher_id}")
+        raise NotFound("no user with id %(teacher_id)s", teacher_id=teacher_id)
     if teacher.role != Role.TEACHER.value:
-        raise InvalidInput(f"{teacher.username} is not a teacher; admins use every camera")
+        raise InvalidInput("%(username)s is not a teacher; admins use every camera",
+                           username=teacher.username)
     return camera, teacher
 
 

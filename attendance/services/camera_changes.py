@@ -14,6 +14,7 @@ the camera. A running worker notices the change at its next refresh and starts a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -31,8 +32,8 @@ from .cameras import seal_source, validate_source
 class CameraInUse(Conflict):
     """The camera films courses; removing it needs ``detach`` (the message names them)."""
 
-    def __init__(self, message: str, course_codes: tuple[str, ...]) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, course_codes: tuple[str, ...], /, **params: Any) -> None:
+        super().__init__(message, **params)
         self.course_codes = course_codes
 
 
@@ -69,7 +70,8 @@ def update_camera(
         taken = session.scalar(select(Camera.id).where(Camera.name == new_name,
                                                        Camera.id != camera.id))
         if taken is not None:
-            raise Conflict(f"a camera named {new_name!r} already exists; choose another name")
+            raise Conflict("a camera named %(new_name)r already exists; choose another name",
+                           new_name=new_name)
         changed["name"] = {"from": camera.name, "to": new_name}
         camera.name = new_name
     if source is not None and source.strip() and source.strip() != camera.source:
@@ -105,8 +107,9 @@ def remove_camera(
     codes = tuple(c.code for c in courses)
     if codes and not detach:
         raise CameraInUse(
-            f"Camera {camera.name} films {len(codes)} course(s): {', '.join(codes)}. Detach "
-            "it from them to remove it, or cancel.", codes)
+            "Camera %(name)s films %(count)s course(s): %(codes)s. Detach it from them to "
+            "remove it, or cancel.", codes,
+            name=camera.name, count=len(codes), codes=', '.join(codes))
     for course in courses:
         course.camera_id = None
     name = camera.name

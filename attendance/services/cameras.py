@@ -41,7 +41,7 @@ def create_camera(
         raise InvalidInput("camera name must be 1 to 100 characters long")
     source = validate_source(source)
     if session.scalar(select(Camera.id).where(Camera.name == name)) is not None:
-        raise Conflict(f"a camera named {name!r} already exists; choose another name")
+        raise Conflict("a camera named %(name)r already exists; choose another name", name=name)
     if has_secrets(source) and cipher is None:
         raise ConfigError("a camera source with credentials is stored encrypted: the "
                           "template key is needed (pass the TemplateCipher)")
@@ -95,7 +95,8 @@ def get_camera(session: Session, name: str) -> Camera:
     """The camera called ``name``, or :class:`NotFound`."""
     camera = session.scalar(select(Camera).where(Camera.name == name))
     if camera is None:
-        raise NotFound(f"no camera named {name!r}; add it first with 'attendance camera add'")
+        raise NotFound("no camera named %(name)r; add it first with 'attendance camera add'",
+                       name=name)
     return camera
 
 
@@ -120,9 +121,9 @@ def verify_camera_token(session: Session, name: str, token: str) -> Camera:
         camera.token_hash, _token_hash(token)
     ):
         raise PermissionDenied(
-            f"the worker token for camera {name!r} is missing or wrong; print a new one with "
-            f"'attendance camera token {name}' and give it as ATTENDANCE_WORKER_TOKEN or "
-            "--token-file"
+            "the worker token for camera %(name)r is missing or wrong; print a new one with "
+            "'%(command)s' and give it as ATTENDANCE_WORKER_TOKEN or --token-file", name=name,
+            command="attendance camera token " + name
         )
     return camera
 
@@ -136,7 +137,8 @@ def session_camera_id(session: Session, class_session_id: int) -> int | None:
         .where(ClassSession.id == class_session_id)
     ).first()
     if row is None:
-        raise NotFound(f"no class session with id {class_session_id}")
+        raise NotFound("no class session with id %(class_session_id)s",
+                       class_session_id=class_session_id)
     camera_id: int | None = row.camera_id
     return camera_id
 
@@ -157,9 +159,8 @@ def validate_source(source: str) -> str:
     scheme, sep, rest = source.partition("://")
     if sep and (scheme.lower() not in CAMERA_SCHEMES or not rest):
         raise InvalidInput(
-            f"camera URL {redact_source(source)!r} is not supported; use "
-            f"{', '.join(CAMERA_SCHEMES)} URLs, "
-            "a device index or a file path"
+            "camera URL %(source)r is not supported; use %(schemes)s URLs, a device index or a "
+            "file path", source=redact_source(source), schemes=", ".join(CAMERA_SCHEMES)
         )
     return source
 

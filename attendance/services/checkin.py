@@ -30,6 +30,7 @@ from .. import access
 from ..access import Action, Principal
 from ..db import AttendanceRecord, CheckinCode, ClassSession, Enrollment, Source, Status, Student
 from ..errors import Conflict, InvalidInput, NotFound
+from ..messages import N_
 from .audit import record_audit
 from .records import override_attendance
 
@@ -37,13 +38,13 @@ from .records import override_attendance
 CHECKIN_REASON = "check-in code"
 #: The one answer for an unknown student number, a wrong, expired or closed code, or a
 #: student not on the roster of the code's session.
-NO_MATCH = ("That student number and code do not match an open check-in. Check both and try "
-            "again, or ask your teacher.")
+NO_MATCH = N_("That student number and code do not match an open check-in. Check both and "
+              "try again, or ask your teacher.")
 #: Refusals a student or teacher reads (the dashboard shows them in the reader's language).
-SESSION_CONFIRMED = "your teacher has confirmed this session's attendance; ask them"
-ALREADY_MARKED = "your teacher has already recorded your attendance for this session"
-SESSION_ENDED = "this session has ended; mark late arrivals by hand instead"
-MARKS_CONFIRMED = "this session's marks are confirmed; it takes no more check-ins"
+SESSION_CONFIRMED = N_("your teacher has confirmed this session's attendance; ask them")
+ALREADY_MARKED = N_("your teacher has already recorded your attendance for this session")
+SESSION_ENDED = N_("this session has ended; mark late arrivals by hand instead")
+MARKS_CONFIRMED = N_("this session's marks are confirmed; it takes no more check-ins")
 _CODE = re.compile(r"[0-9]{6}")
 
 
@@ -73,7 +74,8 @@ def open_checkin_code(
     allowed to change the session (``attendance.access``)."""
     access.load_class_session(session, by, Action.CHANGE_SESSION, class_session_id)
     if minutes < 1:
-        raise InvalidInput(f"a check-in code must be valid for at least 1 minute, not {minutes}")
+        raise InvalidInput("a check-in code must be valid for at least 1 minute, not %(minutes)s",
+                           minutes=minutes)
     class_session = _class_session(session, class_session_id)
     if now >= class_session.ends_at:
         raise InvalidInput(SESSION_ENDED)
@@ -167,7 +169,8 @@ def check_in(session: Session, *, student_number: str, code: str, now: datetime)
 def _class_session(session: Session, class_session_id: int) -> ClassSession:
     row = session.get(ClassSession, class_session_id)
     if row is None:
-        raise NotFound(f"no class session with id {class_session_id}")
+        raise NotFound("no class session with id %(class_session_id)s",
+                       class_session_id=class_session_id)
     return row
 
 

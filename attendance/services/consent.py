@@ -46,13 +46,14 @@ def give_consent(
     """
     student = session.get(Student, student_id)
     if student is None:
-        raise NotFound(f"student {student_id} does not exist")
+        raise NotFound("student %(student_id)s does not exist", student_id=student_id)
     access.require(session, by, Action.MANAGE_CONSENT, student)
     name = given_by.strip()
     if not name or len(name) > 200:
         raise InvalidInput("name who gave consent (1 to 200 characters)")
     if relation not in {r.value for r in Relation}:
-        raise InvalidInput(f"consent is given by the student or a guardian, not {relation!r}")
+        raise InvalidInput("consent is given by the student or a guardian, not %(relation)r",
+                           relation=relation)
     version = notice_version.strip()
     if not version or len(version) > 50:
         raise InvalidInput("give the version of the privacy notice shown (1 to 50 characters)")
@@ -63,7 +64,7 @@ def give_consent(
             raise InvalidInput("choose at least one course, or all courses")
         found = set(session.scalars(select(Course.id).where(Course.id.in_(courses))))
         if missing := [c for c in courses if c not in found]:
-            raise NotFound(f"course(s) {missing} do not exist")
+            raise NotFound("course(s) %(missing)s do not exist", missing=missing)
     access.require_consent_scope(session, by, None if course_ids is None else courses)
     consent = Consent(student_id=student.id, given_by=name, relation=relation,
                       notice_version=version, recorded_by=(recorded_by or actor)[:200],
@@ -101,7 +102,7 @@ def withdraw_consent(
     rows = list(session.scalars(query))
     student = session.get(Student, student_id)
     if student is None:
-        raise NotFound(f"student {student_id} does not exist")
+        raise NotFound("student %(student_id)s does not exist", student_id=student_id)
     access.require(session, by, Action.MANAGE_CONSENT, student)
     for row in rows:
         access.require_consent_scope(session, by, None if row.all_courses else row.course_ids)

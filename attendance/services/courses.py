@@ -57,14 +57,15 @@ def parse_slot(text: str) -> Slot:
     day = match["day"].lower() if match else ""
     if not match or day not in WEEKDAYS:
         raise InvalidInput(
-            f"slot {text!r} is not understood; write it like 'mon 09:00-10:30' "
-            f"(weekday one of {', '.join(WEEKDAYS)}, 24-hour times)"
+            "slot %(text)r is not understood; write it like 'mon 09:00-10:30' (weekday one of "
+            "%(weekdays)s, 24-hour times)", text=text, weekdays=', '.join(WEEKDAYS)
         )
     try:
         start = time.fromisoformat(match["start"].zfill(5))
         end = time.fromisoformat(match["end"].zfill(5))
     except ValueError as exc:
-        raise InvalidInput(f"slot {text!r} has an invalid time: {exc}") from exc
+        raise InvalidInput("slot %(text)r has an invalid time: %(exc)s",
+                           text=text, exc=exc) from exc
     slot = Slot(WEEKDAYS.index(day), start, end)
     validate_slots([slot])
     return slot
@@ -78,14 +79,17 @@ def validate_slots(slots: Sequence[Slot]) -> list[Slot]:
     ordered = sorted(slots)
     for slot in ordered:
         if not 0 <= slot.weekday <= 6:
-            raise InvalidInput(f"weekday {slot.weekday} is out of range; use 0 (Monday) to 6")
+            raise InvalidInput("weekday %(weekday)s is out of range; use 0 (Monday) to 6",
+                               weekday=slot.weekday)
         if not slot.start < slot.end:
             raise InvalidInput(
-                f"slot {slot} ends before it starts; slots cannot cross midnight, split them in two"
+                "slot %(slot)s ends before it starts; slots cannot cross midnight, split them in "
+                "two", slot=slot
             )
     for before, after in zip(ordered, ordered[1:], strict=False):
         if before.weekday == after.weekday and after.start < before.end:
-            raise InvalidInput(f"slots {before} and {after} overlap; remove or shorten one")
+            raise InvalidInput("slots %(before)s and %(after)s overlap; remove or shorten one",
+                               before=before, after=after)
     return ordered
 
 
@@ -95,7 +99,8 @@ def validate_timezone(name: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InvalidInput(
-            f"time zone {name!r} is unknown; use an IANA name such as 'Europe/Berlin' or 'UTC'"
+            "time zone %(name)r is unknown; use an IANA name such as 'Europe/Berlin' or 'UTC'",
+            name=name
         ) from exc
     return name
 
@@ -126,12 +131,12 @@ def create_course(
     # Input is checked before anything that needs the database, so every mistake in the
     # form is reported even when the code is also taken.
     code = _validate_code(code)
-    name = _clean_name(name, "course name", 200)
+    name = _clean_name(name, 200)
     timezone = validate_timezone(timezone)
     late_after_minutes = _validate_late(late_after_minutes)
     ordered = validate_slots(slots)
     if session.scalar(select(Course.id).where(Course.code == code)) is not None:
-        raise Conflict(f"a course with code {code!r} already exists; pick another code")
+        raise Conflict("a course with code %(code)r already exists; pick another code", code=code)
     camera = get_camera(session, camera_name) if camera_name is not None else None
     if camera is not None:
         access.require(session, by, Action.USE_CAMERA, camera)
@@ -176,7 +181,7 @@ def update_course(
     # Everything is checked before the course is touched: a refusal changes nothing.
     course = get_course(session, code)
     access.require(session, by, Action.CHANGE_COURSE, course)
-    name = _clean_name(name, "course name", 200) if name is not None else None
+    name = _clean_name(name, 200) if name is not None else None
     timezone = validate_timezone(timezone) if timezone is not None else None
     late = _validate_late(late_after_minutes) if late_after_minutes is not None else None
     ordered = validate_slots(slots) if slots is not None else None
@@ -212,7 +217,7 @@ def get_course(session: Session, code: str) -> Course:
     """The course with ``code``, or :class:`NotFound`."""
     course = session.scalar(select(Course).where(Course.code == code))
     if course is None:
-        raise NotFound(f"no course with code {code!r}; see 'attendance course list'")
+        raise NotFound("no course with code %(code)r; see 'attendance course list'", code=code)
     return course
 
 
@@ -239,26 +244,28 @@ def _validate_code(code: str) -> str:
     code = code.strip()
     if not _CODE_RE.match(code):
         raise InvalidInput(
-            f"course code {code!r} is invalid; use 1-50 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
+            "course code %(code)r is invalid; use 1-50 letters, digits, '.', '_' or '-', starting "
+            "with a letter or digit", code=code
         )
     return code
 
 
-def _clean_name(value: str, what: str, max_length: int) -> str:
+def _clean_name(value: str, max_length: int) -> str:
     value = value.strip()
     if not value or len(value) > max_length:
-        raise InvalidInput(f"{what} must be 1 to {max_length} characters long")
+        raise InvalidInput("course name must be 1 to %(max_length)s characters long",
+                           max_length=max_length)
     return value
 
 
 def _validate_late(minutes: int) -> int:
     if minutes < 0:
-        raise InvalidInput(f"late-after minutes must be 0 or more, not {minutes}")
+        raise InvalidInput("late-after minutes must be 0 or more, not %(minutes)s", minutes=minutes)
     return minutes
 
 
 def _validate_teacher(session: Session, teacher_id: int | None) -> int | None:
     if teacher_id is not None and session.get(User, teacher_id) is None:
-        raise NotFound(f"no user with id {teacher_id}; create the teacher's account first")
+        raise NotFound("no user with id %(teacher_id)s; create the teacher's account first",
+                       teacher_id=teacher_id)
     return teacher_id

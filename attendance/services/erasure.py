@@ -108,7 +108,7 @@ def preview_erasure(session: Session, settings: Settings, student_id: int) -> Er
     when there is no such student."""
     student = session.get(Student, student_id)
     if student is None:
-        raise NotFound(f"student {student_id} does not exist")
+        raise NotFound("student %(student_id)s does not exist", student_id=student_id)
     photo_files, thumbnails = _files(session, settings, student_id)
     courses = session.scalars(select(Course.code).join(
         Enrollment, Enrollment.course_id == Course.id).where(

@@ -40,8 +40,8 @@ def finalize_session(
     class_session, course = session_and_course(session, class_session_id, lock="update")
     if now < class_session.ends_at:
         raise InvalidInput(
-            f"session {class_session_id} runs until {class_session.ends_at.isoformat()}; "
-            "finalize it after it has ended"
+            "session %(class_session_id)s runs until %(ends_at)s; finalize it after it has ended",
+            class_session_id=class_session_id, ends_at=class_session.ends_at
         )
     if class_session.finalized_at is None:
         class_session.finalized_at = now

@@ -44,7 +44,8 @@ def frames_expected(starts_at: datetime, ends_at: datetime, interval_seconds: fl
     """Capture ticks a session from ``starts_at`` to ``ends_at`` allows at one tick every
     ``interval_seconds``: ``max(1, ceil(length / interval))``."""
     if interval_seconds <= 0:
-        raise InvalidInput(f"capture interval must be positive, not {interval_seconds}")
+        raise InvalidInput("capture interval must be positive, not %(interval_seconds)s",
+                           interval_seconds=interval_seconds)
     length = (ends_at - starts_at).total_seconds()
     return max(1, math.ceil(length / interval_seconds - 1e-9))
 
@@ -53,7 +54,7 @@ def frame_coverage(received: int, expected: int) -> float:
     """Share of expected capture ticks that delivered an analysed frame, 0-1 (capped at 1:
     a restarted worker may capture slightly more often than the interval)."""
     if expected <= 0:
-        raise InvalidInput(f"expected frames must be positive, not {expected}")
+        raise InvalidInput("expected frames must be positive, not %(expected)s", expected=expected)
     return min(1.0, max(0, received) / expected)
 
 
@@ -65,7 +66,8 @@ def add_frame_coverage(
     were counted. One atomic ``UPDATE ... + n``, safe with several writers."""
     row = session.get(ClassSession, class_session_id)
     if row is None:
-        raise NotFound(f"no class session with id {class_session_id}")
+        raise NotFound("no class session with id %(class_session_id)s",
+                       class_session_id=class_session_id)
     inside = sum(1 for t in frame_times if row.starts_at <= t < row.ends_at)
     if inside:
         session.execute(
@@ -101,16 +103,19 @@ def confirm_session(
         .execution_options(populate_existing=True)
     )
     if row is None:
-        raise NotFound(f"no class session with id {class_session_id}")
+        raise NotFound("no class session with id %(class_session_id)s",
+                       class_session_id=class_session_id)
     if now < row.ends_at:
         raise InvalidInput(
-            f"session {class_session_id} runs until {row.ends_at.isoformat()}; "
-            "confirm its marks after it has ended"
+            "session %(class_session_id)s runs until %(ends_at)s; confirm its marks after it has "
+            "ended", class_session_id=class_session_id, ends_at=row.ends_at
         )
     if row.confirmed_at is not None:
         raise Conflict(
-            f"session {class_session_id} was already confirmed by {row.confirmed_by} "
-            f"at {row.confirmed_at.isoformat()}"
+            "session %(class_session_id)s was already confirmed by %(confirmed_by)s at "
+            "%(confirmed_at)s",
+            class_session_id=class_session_id, confirmed_by=row.confirmed_by,
+            confirmed_at=row.confirmed_at
         )
     row.confirmed_at = now
     row.confirmed_by = actor

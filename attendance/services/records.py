@@ -63,7 +63,8 @@ def count_sighting(
     """
     check_aware(seen_at, "seen_at")
     if min_sightings < 1:
-        raise InvalidInput(f"min_sightings must be at least 1, not {min_sightings}")
+        raise InvalidInput("min_sightings must be at least 1, not %(min_sightings)s",
+                           min_sightings=min_sightings)
     # FOR SHARE: a teacher's confirmation (FOR UPDATE on the same row) waits for this
     # transaction, or this one sees the confirmation; never a change after it.
     class_session, course = session_and_course(session, class_session_id, lock="share")
@@ -121,7 +122,8 @@ def override_attendance(
         new_status = Status(status)
     except ValueError as exc:
         valid = ", ".join(s.value for s in Status)
-        raise InvalidInput(f"status {status!r} is not one of {valid}") from exc
+        raise InvalidInput("status %(status)r is not one of %(valid)s",
+                           status=status, valid=valid) from exc
     reason = reason.strip()
     if not reason:
         raise InvalidInput("a correction needs a reason; say why the mark is changed")

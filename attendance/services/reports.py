@@ -101,7 +101,8 @@ def session_report(session: Session, class_session_id: int) -> list[ReportRow]:
     """One row per student of the class session, by student number."""
     class_session = session.get(ClassSession, class_session_id)
     if class_session is None:
-        raise NotFound(f"no class session with id {class_session_id}")
+        raise NotFound("no class session with id %(class_session_id)s",
+                       class_session_id=class_session_id)
     return _rows(session, class_session.course, [class_session])
 
 
@@ -112,11 +113,13 @@ def course_report(
     ``date_to`` inclusive, by session start, then student number."""
     course = session.get(Course, course_id)
     if course is None:
-        raise NotFound(f"no course with id {course_id}")
+        raise NotFound("no course with id %(course_id)s", course_id=course_id)
     if date_to < date_from:
-        raise InvalidInput(f"date range {date_from} to {date_to} is empty; 'from' must come first")
+        raise InvalidInput("date range %(date_from)s to %(date_to)s is empty; 'from' must come "
+                           "first", date_from=date_from, date_to=date_to)
     if (date_to - date_from).days >= MAX_RANGE_DAYS:
-        raise InvalidInput(f"date range is longer than {MAX_RANGE_DAYS} days; split it up")
+        raise InvalidInput("date range is longer than %(days)s days; split it up",
+                           days=MAX_RANGE_DAYS)
     lower, upper = local_day_bounds(ZoneInfo(course.timezone), date_from, date_to)
     sessions = session.scalars(
         select(ClassSession)

@@ -155,7 +155,8 @@ def suppressed_students(session: Session, class_session_id: int) -> frozenset[in
 def _check_candidate(session: Session, class_session: ClassSession, student_id: int, *,
                      confirming: bool) -> None:
     if session.get(Enrollment, (class_session.course_id, student_id)) is None:
-        raise InvalidInput(f"student {student_id} is not on this course's roster")
+        raise InvalidInput("student %(student_id)s is not on this course's roster",
+                           student_id=student_id)
     if confirming and not has_consent(session, student_id, class_session.course_id):
         raise InvalidInput("this student has no active consent to face recognition for the "
                            "course: mark them by hand on the session page instead")
@@ -180,7 +181,7 @@ def _undecided(session: Session, sighting_id: int,
                by: Principal | None) -> tuple[Sighting, ClassSession]:
     sighting = session.get(Sighting, sighting_id)
     if sighting is None:
-        raise NotFound(f"no sighting with id {sighting_id}")
+        raise NotFound("no sighting with id %(sighting_id)s", sighting_id=sighting_id)
     class_session = access.load_class_session(session, by, Action.CHANGE_SESSION,
                                               sighting.class_session_id)
     if session.scalar(select(ReviewDecision.id)

@@ -115,7 +115,7 @@ def review_groups(
 
     Raises :class:`InvalidInput` for a page number below 1 or a page size below 1."""
     if page < 1:
-        raise InvalidInput(f"page {page} does not exist; pages are numbered from 1")
+        raise InvalidInput("page %(page)s does not exist; pages are numbered from 1", page=page)
     if per_page < 1:
         raise InvalidInput("a page must hold at least one group")
     groups = all_groups(session, course_id)

@@ -11,6 +11,7 @@ from .. import access
 from ..access import Action, Principal
 from ..db import Enrollment, Student
 from ..errors import NotFound
+from ..messages import Message
 
 
 def add_to_roster(
@@ -34,11 +35,17 @@ def add_to_roster(
                                 .where(Student.student_number.in_(numbers))))
     if unknown := sorted(numbers - known):
         valid = len(known) + len(set(student_ids))
-        raise NotFound(
-            f"Nothing was added: no student has the number{'s' if len(unknown) > 1 else ''} "
-            f"{', '.join(unknown)} (enroll them first, or correct the number)."
-            + (f" The {valid} other number(s) were valid but were not added either: correct "
-               "or remove the unknown one(s) and add the list again." if valid else ""))
+        if len(unknown) == 1:
+            refusal = Message("Nothing was added: no student has the number %(numbers)s (enroll "
+                              "them first, or correct the number).", numbers=unknown[0])
+        else:
+            refusal = Message("Nothing was added: no student has the numbers %(numbers)s (enroll "
+                              "them first, or correct the numbers).", numbers=", ".join(unknown))
+        if valid:
+            raise NotFound("%(refusal)s The %(valid)s other number(s) were valid but were not "
+                           "added either: correct or remove the unknown one(s) and add the "
+                           "list again.", refusal=refusal, valid=valid)
+        raise NotFound(refusal)
     students = _resolve_students(session, student_ids, numbers)
     for student in students:
         access.require(session, by, Action.ADD_TO_OWN_ROSTER, student)
@@ -96,7 +103,7 @@ def _resolve_students(
     if ids:
         by_id = {s.id: s for s in session.scalars(select(Student).where(Student.id.in_(ids)))}
         if missing := sorted(ids - by_id.keys()):
-            raise NotFound(f"no student with id {', '.join(map(str, missing))}")
+            raise NotFound("no student with id %(ids)s", ids=', '.join(map(str, missing)))
         found.update(by_id)
     if numbers:
         by_number = {
@@ -105,7 +112,8 @@ def _resolve_students(
         }
         if missing_numbers := sorted(numbers - by_number.keys()):
             raise NotFound(
-                f"no student with number {', '.join(missing_numbers)}; enroll them first"
+                "no student with number %(numbers)s; enroll them first",
+                numbers=', '.join(missing_numbers)
             )
         found.update((s.id, s) for s in by_number.values())
     return [found[k] for k in sorted(found)]

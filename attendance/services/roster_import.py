@@ -30,6 +30,7 @@ from ..access import Action, Principal
 from ..control_chars import control_character_problem, first_control_character
 from ..db import Course, Enrollment, Student
 from ..errors import InvalidInput
+from ..messages import Message
 from .audit import record_audit
 
 #: Most data rows accepted in one file (a whole school's enrollment is split up).
@@ -112,20 +113,21 @@ def read_roster_file(data: bytes) -> RosterFile:
     except StopIteration:
         raise InvalidInput("the file is empty; it needs a header row and data rows") from None
     except csv.Error as exc:
-        raise InvalidInput(f"the file is not valid CSV: {exc}") from exc
+        raise InvalidInput("the file is not valid CSV: %(exc)s", exc=exc) from exc
     columns = [_ALIASES.get(h.strip().lower(), h.strip().lower()) for h in header]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise InvalidInput(
-            f"the header row lacks {', '.join(missing)}; expected columns: "
-            "student_number, name, email (optional), course_code"
+            "the header row lacks %(missing)s; expected columns: student_number, name, email "
+            "(optional), course_code", missing=', '.join(missing)
         )
     for name in _IMPORTED:
         if columns.count(name) > 1:
             places = [str(i + 1) for i, c in enumerate(columns) if c == name]
-            raise InvalidInput(f"the header row names {name} more than once (columns "
-                               f"{', '.join(places)}); keep one of them")
-    ignored = tuple(h.strip() or f"(column {i + 1} without a name)"
+            raise InvalidInput("the header row names %(name)s more than once (columns "
+                               "%(columns)s); keep one of them", name=name,
+                               columns=", ".join(places))
+    ignored = tuple(h.strip() or Message("(column %(number)s without a name)", number=i + 1)
                     for i, (h, c) in enumerate(zip(header, columns, strict=True))
                     if c not in _IMPORTED)
     rows: list[ImportRow] = []
@@ -134,7 +136,8 @@ def read_roster_file(data: bytes) -> RosterFile:
             if not any(c.strip() for c in cells):
                 continue
             if len(rows) >= MAX_ROWS:
-                raise InvalidInput(f"the file has more than {MAX_ROWS} rows; split it up")
+                raise InvalidInput("the file has more than %(max_rows)s rows; split it up",
+                                   max_rows=MAX_ROWS)
             values = dict(zip(columns, (c.strip() for c in cells), strict=False))
             rows.append(ImportRow(
                 line=reader.line_num, student_number=values.get("student_number", ""),
@@ -142,7 +145,8 @@ def read_roster_file(data: bytes) -> RosterFile:
                 course_code=values.get("course_code", ""), problem=_shape(cells, header),
             ))
     except csv.Error as exc:
-        raise InvalidInput(f"the file is not valid CSV near line {reader.line_num}: {exc}") from exc
+        raise InvalidInput("the file is not valid CSV near line %(line_num)s: %(exc)s",
+                           line_num=reader.line_num, exc=exc) from exc
     if not rows:
         raise InvalidInput("the file has a header but no data rows")
     return RosterFile(rows, ignored)
@@ -154,9 +158,10 @@ def _shape(cells: Sequence[str], header: Sequence[str]) -> str:
     extra = [c for c in cells[len(header):] if c.strip()]
     if not extra:
         return ""  # empty trailing cells, as spreadsheets write them, are harmless
-    return (f"{len(cells)} values but the header has {len(header)} columns (extra: "
-            f"{', '.join(repr(c.strip()) for c in extra[:3])}); a value holding a comma needs "
-            'quotes, like "Lovelace, Ada"')
+    return Message('%(values)s values but the header has %(columns)s columns (extra: '
+                   '%(extra)s); a value holding a comma needs quotes, like "Lovelace, Ada"',
+                   values=len(cells), columns=len(header),
+                   extra=", ".join(repr(c.strip()) for c in extra[:3]))
 
 
 def plan_roster_import(
@@ -192,11 +197,11 @@ def plan_roster_import(
         if not errors:
             student = students.get(row.student_number)
             if student is None:
-                action = "new student"
+                action = Message("new student")
             else:
-                action = ("already on the roster"
+                action = (Message("already on the roster")
                           if (courses[row.course_code], student.id) in on_roster
-                          else "existing student")
+                          else Message("existing student"))
                 notes = _unchanged(row, student, access.may(
                     session, by, Action.VIEW_STUDENT, student))
         planned.append(PlannedRow(row, tuple(errors), action, notes))
@@ -207,16 +212,18 @@ def _unchanged(row: ImportRow, student: Student, visible: bool) -> tuple[str, ..
     """Notes on what the row gives an enrolled student that the import does not store. The
     stored values are compared only for someone who may see the student; to anyone else
     every name or email given gets the note, so nothing is learnt about the stored ones."""
-    where = "change it on the student's page (Edit name and email)"
-    notes = []
+    notes: list[str] = []
     if row.email and (not visible or row.email != (student.email or "")):
-        notes.append(f"the email {row.email} is not stored: the student is enrolled, {where}"
-                     if visible else "the email in the file is not used for an enrolled "
-                     "student")
+        notes.append(Message(
+            "the email %(email)s is not stored: the student is enrolled, change it on the "
+            "student's page (Edit name and email)", email=row.email)
+            if visible else Message("the email in the file is not used for an enrolled student"))
     if row.name and (not visible or row.name != student.display_name):
-        notes.append(f"the name {row.name!r} is not stored: the student is enrolled as "
-                     f"{student.display_name!r}; {where}" if visible else
-                     "the name in the file is not used for an enrolled student")
+        notes.append(Message(
+            "the name %(name)r is not stored: the student is enrolled as %(enrolled)r; change "
+            "it on the student's page (Edit name and email)", name=row.name,
+            enrolled=student.display_name)
+            if visible else Message("the name in the file is not used for an enrolled student"))
     return tuple(notes)
 
 
@@ -234,8 +241,8 @@ def apply_roster_import(
     plan = plan_roster_import(session, rows, by=by)
     if not plan.ok:
         raise InvalidInput(
-            f"{plan.error_count} row(s) have errors now; nothing was imported. "
-            "Upload the corrected file again."
+            "%(error_count)s row(s) have errors now; nothing was imported. Upload the corrected "
+            "file again.", error_count=plan.error_count
         )
     courses = {c.code: c for c in session.scalars(
         select(Course).where(Course.code.in_({r.row.course_code for r in plan.rows})))}
@@ -273,35 +280,38 @@ def _row_errors(
 ) -> list[str]:
     if row.problem:
         return [row.problem]
-    errors = [p for text, what in ((row.student_number, "student number"), (row.name, "name"),
-                                   (row.email, "email"), (row.course_code, "course code"))
+    errors = [p for text, what in ((row.student_number, Message("student number")),
+                                   (row.name, Message("name")), (row.email, Message("email")),
+                                   (row.course_code, Message("course code")))
               if (p := control_character_problem(text, what)) is not None]
     if errors:
         return errors
     if not row.student_number:
-        errors.append("student number is missing")
+        errors.append(Message("student number is missing"))
     elif len(row.student_number) > 64:
-        errors.append("student number is longer than 64 characters")
+        errors.append(Message("student number is longer than 64 characters"))
     if not row.course_code:
-        errors.append("course code is missing")
+        errors.append(Message("course code is missing"))
     elif row.course_code not in courses:
-        errors.append(f"unknown course {row.course_code!r}")
+        errors.append(Message("unknown course %(code)r", code=row.course_code))
     if len(row.name) > 200:
-        errors.append("name is longer than 200 characters")
+        errors.append(Message("name is longer than 200 characters"))
     elif not row.name and row.student_number not in students:
-        errors.append("name is missing (needed for a new student)")
+        errors.append(Message("name is missing (needed for a new student)"))
     if row.email and (len(row.email) > 254 or not _EMAIL_RE.match(row.email)):
-        errors.append(f"email {row.email!r} is not an address like name@school.edu")
+        errors.append(Message("email %(email)r is not an address like name@school.edu",
+                              email=row.email))
     if row.student_number:
         key = (row.student_number, row.course_code)
         if key in seen:
-            errors.append(f"duplicate of line {seen[key]}")
+            errors.append(Message("duplicate of line %(line)s", line=seen[key]))
         else:
             seen[key] = row.line
         if row.name:
             first = names.setdefault(row.student_number, (row.name, row.line))
             if first[0] != row.name:
-                errors.append(f"name differs from line {first[1]} ({first[0]!r})")
+                errors.append(Message("name differs from line %(line)s (%(name)r)", line=first[1],
+                                      name=first[0]))
     return errors
 
 

@@ -61,12 +61,14 @@ def materialize_sessions(
     """
     course = session.get(Course, course_id)
     if course is None:
-        raise NotFound(f"no course with id {course_id}")
+        raise NotFound("no course with id %(course_id)s", course_id=course_id)
     access.require(session, by, Action.CHANGE_COURSE, course)
     if date_to < date_from:
-        raise InvalidInput(f"date range {date_from} to {date_to} is empty; 'from' must come first")
+        raise InvalidInput("date range %(date_from)s to %(date_to)s is empty; 'from' must come "
+                           "first", date_from=date_from, date_to=date_to)
     if (date_to - date_from).days >= MAX_RANGE_DAYS:
-        raise InvalidInput(f"date range is longer than {MAX_RANGE_DAYS} days; split it up")
+        raise InvalidInput("date range is longer than %(days)s days; split it up",
+                           days=MAX_RANGE_DAYS)
     zone = ZoneInfo(course.timezone)
     lower, upper = local_day_bounds(zone, date_from, date_to)
     existing = set(
@@ -103,7 +105,7 @@ def create_adhoc_session(
     """Create a one-off session (timezone-aware instants); :class:`Conflict` if the course
     already has a session starting at ``starts_at``."""
     if session.get(Course, course_id) is None:
-        raise NotFound(f"no course with id {course_id}")
+        raise NotFound("no course with id %(course_id)s", course_id=course_id)
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise InvalidInput("session times need a time zone; give them in UTC or local time")
     if not starts_at < ends_at:
@@ -113,8 +115,8 @@ def create_adhoc_session(
     )
     if not _insert_if_absent(session, row):
         raise Conflict(
-            f"the course already has a session starting at {starts_at.isoformat()}; "
-            "use that one or pick another start"
+            "the course already has a session starting at %(starts_at)s; use that one or pick "
+            "another start", starts_at=starts_at
         )
     return row
 
@@ -123,7 +125,8 @@ def get_class_session(session: Session, class_session_id: int) -> ClassSession:
     """The class session with this id, or :class:`NotFound`."""
     row = session.get(ClassSession, class_session_id)
     if row is None:
-        raise NotFound(f"no class session with id {class_session_id}")
+        raise NotFound("no class session with id %(class_session_id)s",
+                       class_session_id=class_session_id)
     return row
 
 

@@ -35,10 +35,11 @@ def update_student(
     student = access.load_student(session, by, Action.EDIT_STUDENT, student_id)
     name = display_name.strip()
     if not name or len(name) > MAX_NAME:
-        raise InvalidInput(f"the name must be 1 to {MAX_NAME} characters long")
+        raise InvalidInput("the name must be 1 to %(length)s characters long", length=MAX_NAME)
     address = (email or "").strip() or None
     if address is not None and len(address) > MAX_EMAIL:
-        raise InvalidInput(f"the email address must be at most {MAX_EMAIL} characters long")
+        raise InvalidInput("the email address must be at most %(length)s characters long",
+                           length=MAX_EMAIL)
     old = {"display_name": student.display_name, "email": student.email}
     new = {"display_name": name, "email": address}
     if old == new:

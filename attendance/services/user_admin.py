@@ -23,6 +23,7 @@ from .. import access
 from ..access import Action, Principal
 from ..db import Role, User
 from ..errors import Conflict, InvalidInput, NotFound
+from ..messages import N_
 from .audit import record_audit
 from .users import create_user, hash_password
 
@@ -94,8 +95,10 @@ def set_active(
     if user.active == active:
         return False
     if not active:
-        _keep_an_admin(session, user, "deactivated")
-        _not_oneself(user, by, "deactivate your own account")
+        _keep_an_admin(session, user, N_(
+            "%(username)s is the only active admin and cannot be deactivated: make another "
+            "account an admin first, so the school keeps one."))
+        _not_oneself(user, by, N_("You cannot deactivate your own account; ask another admin."))
         user.session_version += 1
     user.active = active
     session.flush()
@@ -114,13 +117,15 @@ def set_role(
     try:
         new_role = Role(role).value
     except ValueError as exc:
-        raise InvalidInput(f"role {role!r} is not one of admin, teacher") from exc
+        raise InvalidInput("role %(role)r is not one of admin, teacher", role=role) from exc
     user = get_user(session, target_id, by=by)
     if user.role == new_role:
         return False
     if new_role != Role.ADMIN.value:
-        _keep_an_admin(session, user, "made a teacher")
-    _not_oneself(user, by, "change your own role")
+        _keep_an_admin(session, user, N_(
+            "%(username)s is the only active admin and cannot be made a teacher: make another "
+            "account an admin first, so the school keeps one."))
+    _not_oneself(user, by, N_("You cannot change your own role; ask another admin."))
     old_role, user.role = user.role, new_role
     session.flush()
     record_audit(session, actor=actor, action="user.role_change", target_type="user",
@@ -135,13 +140,15 @@ def active_admin_count(session: Session) -> int:
         User.role == Role.ADMIN.value, User.active.is_(True))) or 0)
 
 
-def _not_oneself(user: User, by: Principal | None, what: str) -> None:
+def _not_oneself(user: User, by: Principal | None, refusal: str) -> None:
+    """Refuse (:class:`Conflict`, ``refusal``) when ``by`` is ``user``."""
     if by is not None and by.id == user.id:
-        raise Conflict(f"You cannot {what}; ask another admin.")
+        raise Conflict(refusal)
 
 
-def _keep_an_admin(session: Session, user: User, change: str) -> None:
-    """Refuse (:class:`Conflict`) when ``user`` is the only active admin."""
+def _keep_an_admin(session: Session, user: User, refusal: str) -> None:
+    """Refuse (:class:`Conflict`, ``refusal`` with ``%(username)s``) when ``user`` is the
+    only active admin."""
     if user.role != Role.ADMIN.value or not user.active:
         return
     admins = session.scalars(
@@ -149,8 +156,7 @@ def _keep_an_admin(session: Session, user: User, change: str) -> None:
         .order_by(User.id).with_for_update()).all()
     if [i for i in admins if i != user.id]:
         return
-    raise Conflict(f"{user.username} is the only active admin and cannot be {change}: "
-                   "make another account an admin first, so the school keeps one.")
+    raise Conflict(refusal, username=user.username)
 
 
 __all__ = ["GENERATED_PASSWORD_BYTES", "active_admin_count", "create_account",

@@ -42,16 +42,19 @@ def create_user(
     username = username.strip()
     if not _USERNAME_RE.match(username):
         raise InvalidInput(
-            f"username {username!r} is invalid; use 1-100 letters, digits, '.', '_', '@' or '-'"
+            "username %(username)r is invalid; use 1-100 letters, digits, '.', '_', '@' or '-'",
+            username=username
         )
     try:
         role_value = Role(role).value
     except ValueError as exc:
-        raise InvalidInput(f"role {role!r} is not one of admin, teacher") from exc
+        raise InvalidInput("role %(role)r is not one of admin, teacher", role=role) from exc
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"password is too short; use at least {MIN_PASSWORD_LENGTH} characters")
+        raise InvalidInput("password is too short; use at least %(length)s "
+                           "characters", length=MIN_PASSWORD_LENGTH)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"user {username!r} already exists; choose another username")
+        raise Conflict("user %(username)r already exists; choose another username",
+                       username=username)
     user = User(
         username=username,
         password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
@@ -76,7 +79,8 @@ def get_user_by_username(session: Session, username: str) -> User:
     """The account called ``username``, or :class:`NotFound`."""
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None:
-        raise NotFound(f"no user {username!r}; create it with 'attendance user create'")
+        raise NotFound("no user %(username)r; create it with 'attendance user create'",
+                       username=username)
     return user
 
 
@@ -88,7 +92,8 @@ def hash_password(password: str) -> str:
 def check_new_password(password: str) -> None:
     """Refuse (:class:`InvalidInput`) a password too short to be set."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"password is too short; use at least {MIN_PASSWORD_LENGTH} characters")
+        raise InvalidInput("password is too short; use at least %(length)s "
+                           "characters", length=MIN_PASSWORD_LENGTH)
 
 
 def verify_password(user: User, password: str) -> bool:
@@ -130,11 +135,12 @@ def change_password(
     """
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"no user with id {user_id}")
+        raise NotFound("no user with id %(user_id)s", user_id=user_id)
     if not verify_password(user, current_password):
         raise WrongPassword("the current password is wrong")
     if len(new_password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"password is too short; use at least {MIN_PASSWORD_LENGTH} characters")
+        raise InvalidInput("password is too short; use at least %(length)s "
+                           "characters", length=MIN_PASSWORD_LENGTH)
     if new_password == current_password:
         raise InvalidInput("the new password must differ from the current one")
     user.password_hash = generate_password_hash(new_password, method=PASSWORD_METHOD)
@@ -160,9 +166,10 @@ def set_language(session: Session, *, user_id: int, language: str | None) -> Use
     to offer; this checks only that ``language`` is shaped like a language code."""
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"no user with id {user_id}")
+        raise NotFound("no user with id %(user_id)s", user_id=user_id)
     if language is not None and not _LANGUAGE_RE.match(language):
-        raise InvalidInput(f"language {language[:20]!r} is not a language code such as 'es'")
+        raise InvalidInput("language %(language)r is not a language code such as 'es'",
+                           language=language[:20])
     if user.language != language:
         user.language = language
         session.flush()

@@ -139,7 +139,7 @@ def test_a_taken_number_names_the_student_only_to_who_may_add_photos(
             _enroll(db_session, settings, number, display_name="X", mode=Mode.NEW, by=alice,
                     course_id=own.id)
         assert theirs.value.student_id is None
-        assert str(theirs.value) == NUMBER_TAKEN.format(number=number)
+        assert str(theirs.value) == NUMBER_TAKEN % {"number": number}
     assert db_session.scalars(select(FacePhoto)).all() == []
 
 

@@ -25,6 +25,7 @@ from enrollment import Mode, Outcome, PhotoUpload, enroll_student
 from ..auth.identity import Identity
 from ..embedders import get_embedders
 from ..i18n import _
+from ..words import domain_text
 
 #: Faces shown per review group: its closest likenesses that have a kept thumbnail.
 FACES_PER_GROUP = 3
@@ -105,7 +106,7 @@ def add_thumbnail(
         return _("The face from this sighting is already one of %(name)s's enrollment "
                  "photos.", name=name), "success"
     return _("The face from this sighting was not added to %(name)s's enrollment photos: "
-             "%(reason)s", name=name, reason=outcome.message), "error"
+             "%(reason)s", name=name, reason=domain_text(outcome.message)), "error"
 
 
 __all__ = ["FACES_PER_GROUP", "add_thumbnail", "closest_face", "group_faces", "settings",
