@@ -118,72 +118,99 @@ def train_command(
         click.echo(f"installed as {DEFAULT_WEIGHTS}")
 
 
+def _weights_file(path: Path) -> Path:
+    """A .keras file as given, or the ``face_cnn.keras`` inside a training run's directory."""
+    return path / "face_cnn.keras" if path.is_dir() else path
+
+
 @model.command("evaluate")
 @_lfw_options
 @click.option(
     "--model-a",
-    required=True,
     type=click.Path(path_type=Path, exists=True),
-    help="run dir of the model trained without folds 1-5",
+    help="weights (.keras or a run dir) trained without folds 1-5 "
+    "[default: the shipped crossfold/face_cnn_v2_A.keras]",
 )
 @click.option(
     "--model-b",
-    required=True,
     type=click.Path(path_type=Path, exists=True),
-    help="run dir of the model trained without folds 6-10",
+    help="weights (.keras or a run dir) trained without folds 6-10 "
+    "[default: the shipped crossfold/face_cnn_v2_B.keras]",
 )
 @click.option(
-    "--shipped-run",
-    type=click.Path(path_type=Path),
-    help="run dir the shipped weights came from (for the card's training table)",
+    "--runs-dir",
+    default=Path("docs/training"),
+    show_default=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="where the training runs' records (A/, B/, full/: summary.txt, history.csv, "
+    "command.txt, learning_curves.png) are kept for the card",
 )
 @click.option("--figures-dir", required=True, type=click.Path(path_type=Path))
 @click.option(
     "--card", default=Path("docs/model_card.md"), show_default=True, type=click.Path(path_type=Path)
 )
+@click.option(
+    "--write-fusion/--no-write-fusion",
+    default=True,
+    show_default=True,
+    help="write the fitted fusion and thresholds next to the shipped weights",
+)
 @click.option("--timing-repeats", default=100, show_default=True)
 def evaluate_command(
     lfw_dir: Path,
     cache_dir: Path,
-    model_a: Path,
-    model_b: Path,
-    shipped_run: Path | None,
+    model_a: Path | None,
+    model_b: Path | None,
+    runs_dir: Path,
     figures_dir: Path,
     card: Path,
+    write_fusion: bool,
     timing_repeats: int,
 ) -> None:
-    """Score dlib, in-house (cross-fold) and fusion on LFW View 2; rewrite the model card."""
-    from .cnn.embedder import DEFAULT_WEIGHTS  # noqa: PLC0415
+    """Score dlib, in-house (cross-fold) and fusion on LFW View 2; rewrite the model card and
+    the fusion parameters shipped with the weights."""
+    import json  # noqa: PLC0415
+
+    from .cnn.embedder import CROSS_FOLD_WEIGHTS, DEFAULT_WEIGHTS, weights_digest  # noqa: PLC0415
     from .cnn.lfw import PAIRS_NAME, ensure_unpacked  # noqa: PLC0415
     from .cnn.model_card import render_model_card  # noqa: PLC0415
-    from .cnn.report import EvaluationConfig, run_evaluation  # noqa: PLC0415
+    from .cnn.report import EvaluationConfig, fusion_params_json, run_evaluation  # noqa: PLC0415
+    from .fusion_params import FUSION_SUFFIX  # noqa: PLC0415
 
+    weights_a = _weights_file(model_a) if model_a else CROSS_FOLD_WEIGHTS["A"]
+    weights_b = _weights_file(model_b) if model_b else CROSS_FOLD_WEIGHTS["B"]
+    for path in (weights_a, weights_b, DEFAULT_WEIGHTS):
+        if not path.is_file():
+            raise click.ClickException(f"weights not found: {path}")
     summary = run_evaluation(
         EvaluationConfig(
             images_dir=ensure_unpacked(lfw_dir, cache_dir),
             pairs_path=lfw_dir / PAIRS_NAME,
             features_path=cache_dir / "lfw_features_v2.npz",
-            model_a=model_a / "face_cnn.keras",
-            model_b=model_b / "face_cnn.keras",
+            model_a=weights_a,
+            model_b=weights_b,
             shipped=DEFAULT_WEIGHTS,
             figures_dir=figures_dir,
             timing_repeats=timing_repeats,
         )
     )
-    runs = {"A (cross-fold)": model_a, "B (cross-fold)": model_b}
-    if shipped_run is not None:
-        runs["shipped"] = shipped_run
+    runs = {
+        "A (cross-fold)": runs_dir / "A",
+        "B (cross-fold)": runs_dir / "B",
+        "shipped": runs_dir / "full",
+    }
     commands = {
         name: (d / "command.txt").read_text().strip()
         for name, d in runs.items()
         if (d / "command.txt").is_file()
     }
-    if shipped_run is not None:
-        commands["install the shipped weights"] = (
-            f"cp {shipped_run / 'face_cnn.keras'} models/cnn/weights/face_cnn_v1.keras"
-        )
     commands["evaluate"] = _command_line("evaluate")
     card.write_text(render_model_card(summary, runs, commands))
+    if write_fusion:
+        target = DEFAULT_WEIGHTS.with_name(DEFAULT_WEIGHTS.stem + FUSION_SUFFIX)
+        data = fusion_params_json(summary, DEFAULT_WEIGHTS, weights_digest(DEFAULT_WEIGHTS))
+        target.write_text(json.dumps(data, indent=2) + "\n")
+        click.echo(f"wrote {target}")
     for r in summary.reports:
         click.echo(
             f"{r.model}: acc {r.mean_accuracy:.4f} ± {r.std_accuracy:.4f}, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -129,7 +130,9 @@ def _against_v1(
         "|---|---|---|---|---|---|",
     ]
     for name, (acc, auc, tar2, tar3, ms) in V1_FIGURES.items():
-        lines.append(f"| {name} | {acc:.4f} | {auc:.4f} | {tar2:.4f} | {tar3:.4f} | {ms:.2f} |")
+        lines.append(
+            f"| {name} | {acc:.4f} | {auc:.4f} | {tar2:.4f} | {tar3:.4f} | {_ms(ms)} |"
+        )
     keys = {"dlib": "dlib end to end", "inhouse": "inhouse end to end"}
     for model, label in (
         ("inhouse", "face_cnn_v2 (cross-fold)"),
@@ -142,9 +145,13 @@ def _against_v1(
         ms = timings.get(keys.get(model, ""), float("nan"))
         lines.append(
             f"| {label} | {r.mean_accuracy:.4f} | {r.auc:.4f} | {r.tar_at_far_1e2:.4f} | "
-            f"{r.tar_at_far_1e3:.4f} | {ms:.2f} |"
+            f"{r.tar_at_far_1e3:.4f} | {_ms(ms)} |"
         )
     return lines
+
+
+def _ms(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value:.2f}"
 
 
 def render_model_card(

@@ -254,7 +254,7 @@ def train(config: TrainConfig) -> TrainResult:
     total_steps = config.max_epochs * steps
     warmup = max(1, int(config.warmup_epochs * steps))
     start, step, best = time.monotonic(), 0, math.inf
-    history: list[dict[str, float]] = []
+    history: list[dict[str, float]] = []  # "epoch" is an int
     for epoch in range(config.max_epochs):
         order = pair_batches_order(features.person, train_rows, rng)
         sums = np.zeros(2)
@@ -269,7 +269,7 @@ def train(config: TrainConfig) -> TrainResult:
             step += 1
         val_vector, val_pairs = validate()
         row = {
-            "epoch": float(epoch),
+            "epoch": epoch,
             "loss": float(sums.sum() / steps),
             "vector_loss": float(sums[0] / steps),
             "pair_loss": float(sums[1] / steps),

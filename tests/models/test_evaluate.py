@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 
 import numpy as np
@@ -87,8 +89,11 @@ def test_model_card_renders(tmp_path: Path) -> None:
         closed_set=[closed_set("dlib", np.eye(4, dtype=np.float32), np.array(list("aabb")), 0)],
         timings_ms={"dlib end to end": 90.0},
         fusion_weights=(-1.0, -2.0, 3.0),
+        thresholds={"dlib": 0.56, "inhouse": 0.5, "fusion": -2.5},
         roc_png=tmp_path / "roc.png",
-        shipped_version="face_cnn_v1+0123456789",
+        shipped_name="face_cnn_v2.keras",
+        fusion_file="face_cnn_v2.fusion.json",
+        shipped_version="face_cnn_v2+0123456789",
         shipped_bytes=3_000_000,
         parameters=736_688,
     )
@@ -96,9 +101,44 @@ def test_model_card_renders(tmp_path: Path) -> None:
     (tmp_path / "run" / "summary.txt").write_text("wall_seconds=600\nepochs=3\n")
     card = render_model_card(summary, {"A": tmp_path / "run"}, {"train": "attendance model train"})
     assert "| dlib |" in card
-    assert "face_cnn_v1+0123456789" in card
+    assert "face_cnn_v2+0123456789" in card
     assert "10.0" in card  # 600 s of training shown as minutes
     assert "attendance model train" in card
+    assert "face_cnn_v2.fusion.json" in card
+    # face_cnn_v1's published cross-fold row is shown for the before/after comparison.
+    assert "| face_cnn_v1 (cross-fold) | 0.9148 |" in card
+    # The issue-15 targets are judged, here from dlib's row only (no in-house row).
+    assert "Fusion TAR" not in card
+
+
+def test_fusion_params_json_loads_back(tmp_path: Path) -> None:
+    from models.cnn.report import fusion_params_json
+    from models.fusion_params import load_fusion_params
+
+    d, same, folds = _synthetic()
+    summary = EvaluationSummary(
+        reports=[verification_report("dlib", d, same, folds)],
+        closed_set=[],
+        timings_ms={},
+        fusion_weights=(-30.0, -5.0, 20.0),
+        thresholds={"dlib": 0.56, "inhouse": 0.52, "fusion": -2.5},
+        roc_png=tmp_path / "roc.png",
+        shipped_name="w.keras",
+        fusion_file="w.fusion.json",
+        shipped_version="w+0123456789",
+        shipped_bytes=1,
+        parameters=1,
+    )
+    weights = tmp_path / "w.keras"
+    weights.write_bytes(b"weights")
+    from models.cnn.embedder import weights_digest
+
+    data = fusion_params_json(summary, weights, weights_digest(weights))
+    (tmp_path / "w.fusion.json").write_text(json.dumps(data))
+    params = load_fusion_params(weights)
+    assert params.coef_inhouse == -5.0
+    assert params.fused_threshold == -2.5
+    assert params.threshold_for("inhouse") == 0.52
 
 
 def test_zscore_fusion_with_zero_weight_keeps_dlib_order() -> None:

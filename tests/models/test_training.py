@@ -42,13 +42,14 @@ def test_outputs_written(tiny_run: tuple[TrainConfig, TrainResult]) -> None:
     assert (config.output_dir / "summary.txt").is_file()
     assert result.epochs == 2
     assert result.train_images > 30
-    assert 0.0 <= result.best_val_loss <= 2.0
+    assert 0.0 <= result.best_val_loss < 10.0
 
 
 def test_features_cached(tiny_run: tuple[TrainConfig, TrainResult]) -> None:
     features = load_features(tiny_run[0].features_path)
     n = len(features.person)
     assert features.crops.shape == (n, 64, 64, 3)
+    assert features.crops_large.shape == (n, 96, 96, 3)
     assert features.dlib.shape == (n, 128)
     assert features.landmarks.shape == (n, 5, 2)
 
