@@ -225,7 +225,8 @@ def render_model_card(
             f"{s.get('train_people', '?')} | {s.get('epochs', '?')} | "
             f"{float(s.get('wall_seconds', 'nan')) / 60:.1f} | "
             f"{float(s.get('best_val_loss', 'nan')):.4f} | {s.get('init_weights', 'None')} | "
-            f"[`{run_dir.name}/learning_curves.png`]({_relative(run_dir / 'learning_curves.png')}) |"
+            f"[`{run_dir.name}/learning_curves.png`]"
+            f"({_relative(run_dir / 'learning_curves.png')}) |"
         )
     lines += [
         "",

@@ -171,7 +171,9 @@ def _augment(config: TrainConfig, images: Any, seed: Any) -> Any:
     return tf.clip_by_value(x, 0.0, 255.0)
 
 
-def _learning_rate(config: TrainConfig, step: int, total_steps: int, warmup: int, elapsed: float) -> float:
+def _learning_rate(
+    config: TrainConfig, step: int, total_steps: int, warmup: int, elapsed: float
+) -> float:
     """Warm-up, then cosine decay over progress = max(step share, wall-time share)."""
     progress = max(step / total_steps, elapsed / (config.max_minutes * 60.0))
     rate = config.learning_rate * 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0)))
@@ -223,7 +225,7 @@ def train(config: TrainConfig) -> TrainResult:
         embedding.bias.assign(teacher[train_rows].mean(axis=0))
     optimizer = keras.optimizers.AdamW(config.learning_rate, weight_decay=config.weight_decay)
 
-    @tf.function(reduce_retracing=True)
+    @tf.function(reduce_retracing=True)  # type: ignore[untyped-decorator]
     def train_step(images: Any, targets: Any, seed: Any) -> tuple[Any, Any]:
         x = _augment(config, images, seed)
         with tf.GradientTape() as tape:
@@ -233,7 +235,7 @@ def train(config: TrainConfig) -> TrainResult:
         optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
         return vector, pairs
 
-    @tf.function(reduce_retracing=True)
+    @tf.function(reduce_retracing=True)  # type: ignore[untyped-decorator]
     def val_step(images: Any, targets: Any) -> tuple[Any, Any]:
         student = model(tf.cast(images, tf.float32), training=False)
         return distillation_loss(student, targets, config.pair_weight)

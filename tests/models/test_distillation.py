@@ -49,7 +49,8 @@ def test_augment_keeps_shape_range_and_changes_pixels() -> None:
     images = np.random.default_rng(0).integers(0, 256, (4, 64, 64, 3), dtype=np.uint8)
     out = _augment(config, tf.constant(images), tf.constant([1, 2], dtype=tf.int32)).numpy()
     assert out.shape == images.shape
-    assert out.min() >= 0.0 and out.max() <= 255.0
+    assert out.min() >= 0.0
+    assert out.max() <= 255.0
     assert not np.allclose(out, images)
     same = _augment(config, tf.constant(images), tf.constant([1, 2], dtype=tf.int32)).numpy()
     np.testing.assert_allclose(out, same)  # stateless: the seed decides
