@@ -89,6 +89,7 @@ def test_model_card_renders(tmp_path: Path) -> None:
         timings_ms={"dlib end to end": 90.0},
         fusion_weights=(-1.0, -2.0, 3.0),
         thresholds={"dlib": 0.56, "inhouse": 0.5, "fusion": -2.5},
+        open_set={"dlib": (0.55, 0.03, 0.05)},
         roc_png=tmp_path / "roc.png",
         shipped_name="face_cnn_v2.keras",
         fusion_file="face_cnn_v2.fusion.json",
@@ -121,6 +122,7 @@ def test_fusion_params_json_loads_back(tmp_path: Path) -> None:
         timings_ms={},
         fusion_weights=(-30.0, -5.0, 20.0),
         thresholds={"dlib": 0.56, "inhouse": 0.52, "fusion": -2.5},
+        open_set={},
         roc_png=tmp_path / "roc.png",
         shipped_name="w.keras",
         fusion_file="w.fusion.json",
@@ -147,3 +149,23 @@ def test_zscore_fusion_with_zero_weight_keeps_dlib_order() -> None:
     for f in range(10):
         part = folds == f
         np.testing.assert_array_equal(np.argsort(fused[part]), np.argsort(d[part]))
+
+
+def test_open_set_simulation_separates_people_and_sets_thresholds() -> None:
+    from models.cnn.openset import simulate_rosters
+
+    rng = np.random.default_rng(0)
+    people = 80
+    centres = rng.normal(0, 1, (people, 8))
+    person = np.repeat([f"p{i}" for i in range(people)], 4)
+    vectors = (np.repeat(centres, 4, axis=0) + rng.normal(0, 0.1, (people * 4, 8))).astype(
+        np.float32
+    )
+    scores = simulate_rosters(person, {"m": vectors}, lambda d: d["m"], roster=10, trials=20,
+                              strangers=10)
+    assert len(scores.mated) == 200
+    assert len(scores.non_mated) == 200
+    assert scores.mated.max() < scores.non_mated.min()  # well separated people
+    threshold = scores.threshold_at_fpir(0.01)
+    assert scores.fpir(threshold) <= 0.01
+    assert scores.fnir(threshold) < 0.05

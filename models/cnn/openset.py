@@ -1,0 +1,98 @@
+"""Open-set thresholds: how strict each model must be for a classroom-sized roster.
+
+A verification FAR (one pair) understates what a classroom sees: every face a camera films is
+compared with every enrolled photo of a roster of 30, so a stranger is falsely accepted when
+*any* of them is close. The thresholds shipped with the in-house weights are therefore set on
+simulated rosters: rosters of ``roster`` people with 1-3 enrolled photos each, probed with one
+image of people not on the roster (non-mated: the false-positive identification rate, FPIR,
+is the share accepted) and with another image of roster people (mated: FNIR, the share not
+found). The simulation uses only the people of View 2 folds 6-10, embedded by model B (which
+never saw them), so nothing is fitted on the folds 1-5 people that `attendance bench
+classroom` films with model A.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+#: Per model, (faces, dimension) embeddings of the simulation's images, rows alike.
+Embeddings = dict[str, NDArray[np.float32]]
+#: Per-student distances of each model (probes x students) -> one score (lower = more alike).
+Scorer = Callable[[dict[str, FloatArray]], FloatArray]
+
+
+@dataclass(frozen=True)
+class OpenSetScores:
+    """Each probe's best score against a simulated roster: mated and non-mated."""
+
+    mated: FloatArray
+    non_mated: FloatArray
+
+    def threshold_at_fpir(self, fpir: float) -> float:
+        """The largest score accepting at most ``fpir`` of the non-mated probes."""
+        ordered = np.sort(self.non_mated)
+        k = int(np.floor(fpir * len(ordered)))
+        return float(ordered[k] - 1e-9) if k < len(ordered) else float(ordered[-1])
+
+    def fpir(self, threshold: float) -> float:
+        return float(np.mean(self.non_mated <= threshold))
+
+    def fnir(self, threshold: float) -> float:
+        """Mated probes whose best score is above the threshold (a wrong best student is
+        counted as found here; rosters of different people make that rare)."""
+        return float(np.mean(self.mated > threshold))
+
+
+def simulate_rosters(
+    person: NDArray[np.str_],
+    embeddings: Embeddings,
+    scorer: Scorer,
+    *,
+    roster: int = 30,
+    trials: int = 300,
+    strangers: int = 60,
+    seed: int = 0,
+) -> OpenSetScores:
+    """Scores of mated and non-mated probes over ``trials`` random rosters (see module)."""
+    rng = np.random.default_rng(seed)
+    names, inverse = np.unique(person, return_inverse=True)
+    rows_of = [np.flatnonzero(inverse == i) for i in range(len(names))]
+    multi = np.array([i for i, r in enumerate(rows_of) if len(r) >= 2])
+    mated: list[float] = []
+    non_mated: list[float] = []
+    for _ in range(trials):
+        chosen = rng.choice(multi, size=roster, replace=False)
+        gallery_rows: list[int] = []
+        owner: list[int] = []
+        probes: list[int] = []
+        for k, p in enumerate(chosen):
+            rows = rng.permutation(rows_of[p])
+            n = int(rng.integers(1, min(3, len(rows) - 1) + 1))
+            gallery_rows += rows[:n].tolist()
+            owner += [k] * n
+            probes.append(int(rows[n]))
+        others = np.setdiff1d(np.arange(len(names)), chosen)
+        stranger_rows = [int(rng.choice(rows_of[p])) for p in rng.choice(others, strangers)]
+        for target, probe_rows in ((mated, probes), (non_mated, stranger_rows)):
+            per_model = {
+                name: _per_student(e[probe_rows], e[gallery_rows], np.array(owner), roster)
+                for name, e in embeddings.items()
+            }
+            target += np.min(scorer(per_model), axis=1).tolist()
+    return OpenSetScores(np.array(mated), np.array(non_mated))
+
+
+def _per_student(
+    probes: NDArray[np.float32], gallery: NDArray[np.float32], owner: NDArray[np.int_], n: int
+) -> FloatArray:
+    """(probes x students): each student's nearest enrolled photo."""
+    d = np.linalg.norm(probes[:, None, :].astype(np.float64) - gallery[None, :, :], axis=2)
+    out = np.full((len(probes), n), np.inf)
+    for k in range(n):
+        out[:, k] = d[:, owner == k].min(axis=1)
+    return out
