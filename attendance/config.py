@@ -97,9 +97,11 @@ class Settings:
     #: Same for the in-house CNN; unset means the threshold measured with its weights (the
     #: honest cross-fold evaluation, ``<weights>.fusion.json`` beside them).
     inhouse_threshold: float | None = None
-    #: Stricter thresholds for "this photo is already somebody else" at enrollment.
+    #: Stricter thresholds for "this photo is already somebody else" at enrollment. The
+    #: in-house one keeps dlib's ratio to the matching threshold (0.35 / 0.55) against
+    #: face_cnn_v2's calibrated threshold (0.39; its distances are in dlib's units).
     dlib_duplicate_threshold: float = 0.35
-    inhouse_duplicate_threshold: float = 0.45
+    inhouse_duplicate_threshold: float = 0.25
     #: How two models' decisions combine: ``fused`` (one calibrated score from both distances,
     #: ``attendance.matching.fused``), both must agree, either suffices, or one alone.
     fusion_rule: str = "fused"
