@@ -101,11 +101,16 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
     rows_b = np.union1d(
         np.concatenate([index.rows_a[~first], index.rows_b[~first]]), np.flatnonzero(big)
     )
+    # Model B also embeds every image of the folds 6-10 people, for the open-set simulation.
+    rows_open = np.flatnonzero(
+        np.isin(features.person, sorted(people_in_folds(pairs, set(range(5, 10)))))
+    )
+
     from .architecture import INPUT_SIZE  # noqa: PLC0415
 
     crops = features.crops_of_size(INPUT_SIZE)
     emb_a = _embed_rows(config.model_a, crops, rows_a)
-    emb_b = _embed_rows(config.model_b, crops, rows_b)
+    emb_b = _embed_rows(config.model_b, crops, np.union1d(rows_b, rows_open))
     emb_s = _embed_rows(config.shipped, crops, np.union1d(rows_a, rows_b))
 
     d_dlib = pair_distances(dlib, index)
@@ -136,7 +141,8 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
         config.figures_dir / "lfw_roc.png",
     )
     results = _closed_set(config, features.person, dlib, emb_a, emb_b, emb_s, pairs)
-    open_set = _open_set(config, features.person, dlib, crops, pairs, weights)
+    open_set = _open_set(config, features.person[rows_open], dlib[rows_open],
+                         emb_b[rows_open], weights)
     timings = _timings(config)
     import keras  # noqa: PLC0415 - already imported by the embedder above
 
@@ -168,18 +174,13 @@ def _open_set(
     config: EvaluationConfig,
     person: NDArray[np.str_],
     dlib: NDArray[np.float32],
-    crops: NDArray[np.uint8],
-    pairs: list[Pair],
+    inhouse: NDArray[np.float32],
     weights: NDArray[np.float64],
 ) -> dict[str, tuple[float, float, float]]:
-    """Thresholds on simulated rosters of folds 6-10 people, embedded by model B
-    (:mod:`models.cnn.openset`): in-house at ``inhouse_fpir``; fused as strict as dlib at
-    ``dlib_threshold``."""
-    rows = np.flatnonzero(np.isin(person, sorted(people_in_folds(pairs, set(range(5, 10))))))
-    embeddings = {
-        "dlib": dlib[rows],
-        "inhouse": KerasCnnEmbedder(config.model_b).embed_crops(crops[rows]),
-    }
+    """Thresholds on simulated rosters of the folds 6-10 people (``person``, with their dlib
+    and model B vectors; :mod:`models.cnn.openset`): in-house at ``inhouse_fpir``; fused as
+    strict as dlib at ``dlib_threshold``."""
+    embeddings = {"dlib": dlib, "inhouse": inhouse}
     w = weights
 
     def scorers(name: str) -> Callable[[dict[str, NDArray[np.float64]]], NDArray[np.float64]]:
@@ -188,7 +189,7 @@ def _open_set(
         return lambda d: d[name]
 
     scores = {
-        name: simulate_rosters(person[rows], embeddings, scorers(name), seed=config.seed)
+        name: simulate_rosters(person, embeddings, scorers(name), seed=config.seed)
         for name in ("dlib", "inhouse", "fusion")
     }
     dlib_fpir = scores["dlib"].fpir(config.dlib_threshold)
