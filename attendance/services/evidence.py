@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db import Camera, ReviewDecision, Sighting
+from ..matching.fused import FUSED_KEY
 from .unsure import ModelEvidence, model_evidence
 
 
@@ -49,18 +50,21 @@ def sighting_evidence(
 
 @dataclass(frozen=True)
 class ModelMatch:
-    """One model's smallest distance to the student among their sightings in a session."""
+    """One model's smallest distance to the student among their sightings in a session (or,
+    with ``model`` ``"fused"``, the best fused score: minus-logit distance and p(same))."""
 
     model: str
     distance: float
     threshold: float | None
+    probability: float | None = None
 
 
 @dataclass(frozen=True)
 class BestMatch:
     """How close the camera's match of a student was in one class session: per model the
     smallest distance among the student's sightings, and the best sighting (smallest distance
-    relative to its model's threshold), whose thumbnail the session page shows."""
+    relative to its model's threshold; by the fused score where sightings have one), whose
+    thumbnail the session page shows."""
 
     student_id: int
     models: list[ModelMatch]
@@ -82,24 +86,26 @@ def best_matches(session: Session, class_session_id: int) -> dict[int, BestMatch
         .order_by(Sighting.seen_at, Sighting.id)
     ).tuples()
     per_model: dict[int, dict[str, ModelMatch]] = {}
-    best: dict[int, tuple[float, int, datetime, str | None]] = {}
+    # Ranked by (no fused score, distance beyond the threshold): a fused score outranks a
+    # single model's, whose minus-logit units the models' distances cannot be compared with.
+    best: dict[int, tuple[tuple[bool, float], int, datetime, str | None]] = {}
     for sighting_id, student_id, evidence, seen_at, dedupe_key in rows:
         if student_id is None:
             continue
         models = per_model.setdefault(student_id, {})
         for e in model_evidence(evidence or {}):
-            # The fused score is shown per sighting (evidence page), not as a best distance.
-            if e.fused or e.distance is None or e.candidate not in (None, student_id):
+            if e.distance is None or e.candidate not in (None, student_id):
                 continue
             known = models.get(e.model)
             if known is None or e.distance < known.distance:
-                models[e.model] = ModelMatch(e.model, e.distance, e.threshold)
-            score = e.distance - e.threshold if e.threshold is not None else e.distance
-            if student_id not in best or score < best[student_id][0]:
-                best[student_id] = (score, sighting_id, seen_at, dedupe_key)
+                models[e.model] = ModelMatch(e.model, e.distance, e.threshold, e.probability)
+            rank = (not e.fused,
+                    e.distance - e.threshold if e.threshold is not None else e.distance)
+            if student_id not in best or rank < best[student_id][0]:
+                best[student_id] = (rank, sighting_id, seen_at, dedupe_key)
     return {
         student_id: BestMatch(student_id, sorted(per_model[student_id].values(),
-                                                 key=lambda m: m.model),
+                                                 key=lambda m: (m.model == FUSED_KEY, m.model)),
                               sighting_id, seen_at, dedupe_key)
         for student_id, (_, sighting_id, seen_at, dedupe_key) in best.items()
     }

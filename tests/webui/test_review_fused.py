@@ -8,6 +8,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from attendance.services.evidence import best_matches
 from attendance.services.review import model_evidence, unsure
 from attendance.services.sightings import record_sighting
 
@@ -96,3 +97,37 @@ def test_the_fused_score_in_spanish(
                        ).get_data(as_text=True)
     assert "puntaje combinado apenas por debajo de la aceptación (p(misma persona) 0,924)" in queue
     assert "p(misma persona) 0,924, distancia combinada -2,500 (umbral -2,89, " in queue
+
+
+def test_session_page_best_match_shows_the_fused_score(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom,
+    session_factory: sessionmaker[Session],
+) -> None:
+    first, second = classroom.student_ids
+    with session_factory.begin() as session:
+        consent_for(session, classroom.student_ids)
+        # The closer dlib distance is on the sighting with the weaker fused score: the best
+        # sighting (whose thumbnail is shown) follows the fused score.
+        for minute, dlib, fused, p in [(1, 0.30, -6.0, 0.997527), (2, 0.35, -9.0, 0.999877)]:
+            record_sighting(
+                session, class_session_id=classroom.session_id, student_id=second,
+                seen_at=datetime(2026, 3, 2, 8, minute, tzinfo=UTC), box=(10, 60, 60, 10),
+                evidence={"dlib": _entry(dlib, 0.55, second, True),
+                          "inhouse": _entry(0.3, 0.39, second, True),
+                          "fused": _fused(fused, second, True, p)}, min_sightings=2)
+    with session_factory() as session:
+        matches = best_matches(session, classroom.session_id)
+    assert first not in matches  # no sightings, no best match
+    match = matches[second]
+    assert [m.model for m in match.models] == ["dlib", "inhouse", "fused"]
+    assert match.models[0].distance == 0.30  # each model's own best
+    assert match.models[2].distance == -9.0
+    assert match.models[2].probability == 0.999877
+    assert match.seen_at.minute == 2
+    auth.login("alice")
+    page = client.get(f"/sessions/{classroom.session_id}").get_data(as_text=True)
+    assert "fused: p(same person) 1.000" in page
+    assert "dlib 0.30 / 0.55" in page
+    spanish = client.get(f"/sessions/{classroom.session_id}",
+                         headers={"Accept-Language": "es-MX"}).get_data(as_text=True)
+    assert "combinado: p(misma persona) 1,000" in spanish
