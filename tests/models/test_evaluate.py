@@ -89,13 +89,14 @@ def test_model_card_renders(tmp_path: Path) -> None:
         timings_ms={"dlib end to end": 90.0},
         fusion_weights=(-1.0, -2.0, 3.0),
         thresholds={"dlib": 0.56, "inhouse": 0.5, "fusion": -2.5},
-        open_set={"dlib": (0.55, 0.03, 0.05)},
+        open_set={"dlib": (0.55, 0.03, 0.05), "inhouse": (0.4, 0.005, 0.5)},
         roc_png=tmp_path / "roc.png",
         shipped_name="face_cnn_v2.keras",
         fusion_file="face_cnn_v2.fusion.json",
         shipped_version="face_cnn_v2+0123456789",
         shipped_bytes=3_000_000,
         parameters=736_688,
+        inhouse_fpir=0.005,
     )
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "summary.txt").write_text("wall_seconds=600\nepochs=3\n")
@@ -105,6 +106,7 @@ def test_model_card_renders(tmp_path: Path) -> None:
     assert "10.0" in card  # 600 s of training shown as minutes
     assert "attendance model train" in card
     assert "face_cnn_v2.fusion.json" in card
+    assert "| inhouse | 0.4000 | 0.50% | 50.00% | FPIR 0.5% (half of 1%" in card
     # face_cnn_v1's published cross-fold row is shown for the before/after comparison.
     assert "| face_cnn_v1 (cross-fold) | 0.9148 |" in card
     # The issue-15 targets are judged, here from dlib's row only (no in-house row).
@@ -129,12 +131,14 @@ def test_fusion_params_json_loads_back(tmp_path: Path) -> None:
         shipped_version="w+0123456789",
         shipped_bytes=1,
         parameters=1,
+        inhouse_fpir=0.005,
     )
     weights = tmp_path / "w.keras"
     weights.write_bytes(b"weights")
     from models.cnn.embedder import weights_digest
 
     data = fusion_params_json(summary, weights, weights_digest(weights))
+    assert "in-house at FPIR 0.5%" in str(data["fitted_on"])
     (tmp_path / "w.fusion.json").write_text(json.dumps(data))
     params = load_fusion_params(weights)
     assert params.coef_inhouse == -5.0
