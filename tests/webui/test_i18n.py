@@ -19,7 +19,7 @@ from attendance.db import AttendanceRecord, AuditLog, User
 from webui.formatting import file_size, moment, number, percent, weekday_name
 from webui.words import domain_text, rate_basis
 
-from .conftest import AuthActions, Classroom, People
+from .conftest import PASSWORD, AuthActions, Classroom, People
 
 SPANISH = {"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"}
 ENGLISH = {"Accept-Language": "en-US,en;q=0.9"}
@@ -85,6 +85,18 @@ def test_a_users_own_language_wins_over_the_browser(
     client.post("/auth/language", data={"language": ""}, headers=SPANISH)  # the browser's
     assert "<h1>Courses</h1>" in _text(client.get("/courses/", headers=ENGLISH))
     assert "<h1>Cursos</h1>" in _text(client.get("/courses/", headers=SPANISH))
+
+
+def test_the_services_password_refusal_is_in_the_readers_language(
+    client: FlaskClient, auth: AuthActions, people: People
+) -> None:
+    auth.login("alice")
+    same = {"current_password": PASSWORD, "new_password": PASSWORD, "confirm": PASSWORD}
+    refused = client.post("/auth/password", data=same, headers=SPANISH)
+    assert refused.status_code == 400
+    assert "la nueva contraseña debe ser distinta de la actual" in _text(refused)
+    refused = client.post("/auth/password", data=same, headers=ENGLISH)
+    assert "the new password must differ from the current one" in _text(refused)
 
 
 def test_an_unknown_language_is_refused(client: FlaskClient, auth: AuthActions) -> None:

@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response
 from attendance.errors import InvalidInput, WrongPassword
 from attendance.services.audit import record_audit
 from attendance.services.users import (
-    MIN_PASSWORD_LENGTH,
     authenticate,
     change_password,
     revoke_sessions,
@@ -21,6 +20,7 @@ from attendance.services.users import (
 
 from ..db import get_session
 from ..i18n import LANGUAGES, N_, _, browser_language, force_language
+from ..words import error_text
 from .forms import BROWSER_LANGUAGE, LanguageForm, LoginForm, LogoutForm, PasswordForm
 from .identity import Identity, current_identity
 from .session_limits import mark_signed_in
@@ -149,13 +149,7 @@ def _password_refusal(exc: InvalidInput) -> str:
     """The service's refusal of a new password, in the reader's language."""
     if isinstance(exc, WrongPassword):
         return _("The current password is wrong.")
-    text = str(exc)
-    if text.startswith("password is too short"):
-        return _("The password is too short; use at least %(num)d characters.",
-                 num=MIN_PASSWORD_LENGTH)
-    if text.startswith("the new password must differ"):
-        return _("The new password must differ from the current one.")
-    return text
+    return error_text(exc)
 
 
 def _safe_next(target: str | None) -> str:
