@@ -142,8 +142,9 @@ def _weights_file(path: Path) -> Path:
     default=Path("docs/training"),
     show_default=True,
     type=click.Path(path_type=Path, file_okay=False),
-    help="where the training runs' records (A/, B/, full/: summary.txt, history.csv, "
-    "command.txt, learning_curves.png) are kept for the card",
+    help="where the training runs' records (A/, B/, full/, each with an optional "
+    "<name>-continued/: summary.txt, history.csv, command.txt, learning_curves.png) are kept "
+    "for the card",
 )
 @click.option("--figures-dir", required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -194,11 +195,7 @@ def evaluate_command(
             timing_repeats=timing_repeats,
         )
     )
-    runs = {
-        "A (cross-fold)": runs_dir / "A",
-        "B (cross-fold)": runs_dir / "B",
-        "shipped": runs_dir / "full",
-    }
+    runs = _training_runs(runs_dir)
     commands = {
         name: (d / "command.txt").read_text().strip()
         for name, d in runs.items()
@@ -220,6 +217,17 @@ def evaluate_command(
     for name, ms in summary.timings_ms.items():
         click.echo(f"{name}: {ms:.2f} ms")
     click.echo(f"wrote {card}")
+
+
+def _training_runs(runs_dir: Path) -> dict[str, Path]:
+    """The training records the card lists, by name: A/, B/ and full/, each followed by its
+    ``<name>-continued/`` stage where the weights were trained further (warm-started)."""
+    runs: dict[str, Path] = {}
+    for name, folder in (("A (cross-fold)", "A"), ("B (cross-fold)", "B"), ("shipped", "full")):
+        runs[name] = runs_dir / folder
+        if (runs_dir / f"{folder}-continued").is_dir():
+            runs[f"{name}, continued"] = runs_dir / f"{folder}-continued"
+    return runs
 
 
 if __name__ == "__main__":  # `python -m models.cli ...` works before the package is installed

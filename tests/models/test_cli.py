@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from click.testing import CliRunner
 
-from models.cli import _folds, model
+from models.cli import _folds, _training_runs, model
 
 
 def test_fold_parsing() -> None:
     assert _folds("1-5") == (1, 2, 3, 4, 5)
     assert _folds("6,8") == (6, 8)
     assert _folds("") == ()
+
+
+def test_training_runs_list_continued_stages_after_their_run(tmp_path: Path) -> None:
+    for folder in ("A", "A-continued", "B", "full"):
+        (tmp_path / folder).mkdir()
+    runs = _training_runs(tmp_path)
+    assert list(runs) == ["A (cross-fold)", "A (cross-fold), continued", "B (cross-fold)",
+                          "shipped"]
+    assert runs["A (cross-fold), continued"] == tmp_path / "A-continued"
 
 
 def test_commands_listed() -> None:
