@@ -99,7 +99,7 @@ class Settings:
     inhouse_threshold: float | None = None
     #: Stricter thresholds for "this photo is already somebody else" at enrollment. The
     #: in-house one keeps dlib's ratio to the matching threshold (0.35 / 0.55) against
-    #: face_cnn_v2's calibrated threshold (0.39; its distances are in dlib's units).
+    #: face_cnn_v2's calibrated threshold (0.38; its distances are in dlib's units).
     dlib_duplicate_threshold: float = 0.35
     inhouse_duplicate_threshold: float = 0.25
     #: How two models' decisions combine: ``fused`` (one calibrated score from both distances,

@@ -58,6 +58,11 @@ class ModelMatch:
     threshold: float | None
     probability: float | None = None
 
+    @property
+    def fused(self) -> bool:
+        """Whether this is the fused score, not a model's distance."""
+        return self.model == FUSED_KEY
+
 
 @dataclass(frozen=True)
 class BestMatch:
@@ -105,7 +110,7 @@ def best_matches(session: Session, class_session_id: int) -> dict[int, BestMatch
                 best[student_id] = (rank, sighting_id, seen_at, dedupe_key)
     return {
         student_id: BestMatch(student_id, sorted(per_model[student_id].values(),
-                                                 key=lambda m: (m.model == FUSED_KEY, m.model)),
+                                                 key=lambda m: (m.fused, m.model)),
                               sighting_id, seen_at, dedupe_key)
         for student_id, (_, sighting_id, seen_at, dedupe_key) in best.items()
     }

@@ -76,9 +76,9 @@ class EvaluationSummary:
     shipped_version: str
     shipped_bytes: int
     parameters: int
-    extra: dict[str, str] = field(default_factory=dict)
     #: The simulated FPIR the in-house threshold was set at (:attr:`EvaluationConfig.inhouse_fpir`).
-    inhouse_fpir: float = 0.01
+    inhouse_fpir: float
+    extra: dict[str, str] = field(default_factory=dict)
 
 
 def _embed_rows(
