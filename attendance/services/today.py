@@ -92,10 +92,12 @@ def today_view(session: Session, principal: Principal, now: datetime,
     for class_session in found:
         course = courses[class_session.course_id]
         zone = ZoneInfo(course.timezone)
-        if class_session.starts_at.astimezone(zone).date() != now.astimezone(zone).date():
+        phase = _phase(class_session, now)
+        # A session running now is today's even when it began before midnight.
+        if (phase is not Phase.NOW
+                and class_session.starts_at.astimezone(zone).date() != now.astimezone(zone).date()):
             continue
         meeting.add(course.id)
-        phase = _phase(class_session, now)
         to_review = 0 if phase is Phase.NEXT else pending_count(session, class_session.id)
         phases[phase].append(TodayEntry(class_session, course, phase,
                                         counts_of(session, class_session, setup), to_review))

@@ -164,3 +164,17 @@ def test_nothing_today(db_session: Session) -> None:
 ])
 def test_rate_figures_rate(statuses: list[str | None], rate: float | None) -> None:
     assert rate_figures(statuses).rate == rate
+
+
+def test_a_session_running_across_midnight_is_on_now(db_session: Session) -> None:
+    # Began at 23:30 yesterday, ends at 00:40: at 00:15 it is on now; yesterday's session
+    # that ended before midnight is not today's.
+    after_midnight = datetime(2024, 3, 5, 0, 15, tzinfo=UTC)
+    add_course_with_session(db_session, code="EVE",
+                            starts_at=datetime(2024, 3, 4, 23, 30, tzinfo=UTC), minutes=70)
+    add_course_with_session(db_session, code="DAY",
+                            starts_at=datetime(2024, 3, 4, 20, 0, tzinfo=UTC), minutes=60)
+    view = today_view(db_session, Actor(0, is_admin=True), after_midnight, DLIB)
+    assert [e.course.code for e in view.now] == ["EVE"]
+    assert view.done == []
+    assert view.next == []
