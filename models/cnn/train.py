@@ -15,6 +15,11 @@ can be evaluated honestly on those folds. Training stops when the epoch budget o
 wall-time budget is spent; the learning rate follows a cosine decay over whichever budget runs
 out first, and the weights with the lowest validation loss are kept (checkpointed every epoch,
 so an interrupted run can be resumed with ``init_weights``).
+
+With ``views_path``, each training image is shown, at random, as itself or as one of its
+teacher views (:mod:`models.cnn.views`: mirrored, shrunk as a classroom camera sees it), each
+with dlib's descriptor of that view as the target. Validation always uses the unaltered images,
+so validation losses stay comparable between runs with and without views.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from numpy.typing import NDArray
 from .architecture import EMBEDDING_DIM, INPUT_SIZE, _keras, build_embedding_model
 from .features import LfwFeatures, compute_features
 from .lfw import people_in_folds, read_pairs
+from .views import compute_views
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +69,7 @@ class TrainConfig:
     contrast: tuple[float, float] = (0.75, 1.25)
     max_images: int | None = None  # cap on training images (smoke tests); None = all
     init_weights: Path | None = None  # warm start from these weights (.keras or .weights.h5)
+    views_path: Path | None = None  # teacher views cache (models.cnn.views); None = no views
     workers: int = 2  # processes for the one-off feature computation
     threads: int = 0  # TensorFlow threads for training; 0 = TensorFlow's default
     model_name: str = "face_cnn"
@@ -133,15 +140,16 @@ def distillation_loss(student: Any, teacher: Any, pair_weight: float) -> tuple[A
 
 
 def _augment(config: TrainConfig, images: Any, seed: Any) -> Any:
-    """Random flip, rotation, zoom, shift (one projective warp), contrast and brightness of a
-    uint8 batch; returns float32 0..255."""
+    """Random flip (unless teacher views, which hold mirror images with their own targets, are
+    used), rotation, zoom, shift (one projective warp), contrast and brightness of a uint8
+    batch; returns float32 0..255."""
     import tensorflow as tf  # noqa: PLC0415
 
     x = tf.cast(images, tf.float32)
     n = tf.shape(x)[0]
     size = float(INPUT_SIZE)
     s = tf.random.stateless_uniform([n, 7], seed, -1.0, 1.0)
-    flip = s[:, 0] > 0.0
+    flip = s[:, 0] > (2.0 if config.views_path is not None else 0.0)
     x = tf.where(flip[:, None, None, None], tf.reverse(x, axis=[2]), x)
     angle = s[:, 1] * config.rotation * math.pi / 180.0
     scale = 1.0 + s[:, 2] * config.zoom
@@ -199,6 +207,12 @@ def train(config: TrainConfig) -> TrainResult:
     n_val = max(1, int(round(len(rows) * config.val_fraction)))
     val_rows, train_rows = np.sort(rows[:n_val]), rows[n_val:]
     teacher = np.asarray(features.dlib, dtype=np.float32)
+    # Every image's (crop, target) choices: the original, then its teacher views if any.
+    train_crops, train_teacher = crops[:, None], teacher[:, None]
+    if config.views_path is not None:
+        views = compute_views(config.images_dir, features, config.views_path, config.workers)
+        train_crops = np.concatenate([train_crops, views.crops], axis=1)
+        train_teacher = np.concatenate([train_teacher, views.dlib], axis=1)
     logger.info(
         "training on %d images of %d people (%d for validation); holdout folds %s",
         len(train_rows),
@@ -266,8 +280,12 @@ def train(config: TrainConfig) -> TrainResult:
                 _learning_rate(config, step, total_steps, warmup, elapsed)
             )
             chunk = order[b * config.batch_size : (b + 1) * config.batch_size]
+            view = rng.integers(0, train_crops.shape[1], size=len(chunk))
             seed = tf.constant([config.seed, step], dtype=tf.int32)
-            sums += [float(v) for v in train_step(crops[chunk], teacher[chunk], seed)]
+            sums += [
+                float(v)
+                for v in train_step(train_crops[chunk, view], train_teacher[chunk, view], seed)
+            ]
             step += 1
         val_vector, val_pairs = validate()
         row = {
