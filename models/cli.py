@@ -150,9 +150,9 @@ def _weights_file(path: Path) -> Path:
     default=Path("docs/training"),
     show_default=True,
     type=click.Path(path_type=Path, file_okay=False),
-    help="where the training runs' records (A/, B/, full/, each with an optional "
-    "<name>-continued/: summary.txt, history.csv, command.txt, learning_curves.png) are kept "
-    "for the card",
+    help="where the training runs' records (A/, B/, full/, each followed by its optional "
+    "<name>-continued/ and <name>-views/ stages: summary.txt, history.csv, command.txt, "
+    "learning_curves.png) are kept for the card",
 )
 @click.option("--figures-dir", required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -228,13 +228,15 @@ def evaluate_command(
 
 
 def _training_runs(runs_dir: Path) -> dict[str, Path]:
-    """The training records the card lists, by name: A/, B/ and full/, each followed by its
-    ``<name>-continued/`` stage where the weights were trained further (warm-started)."""
+    """The training records the card lists, by name: A/, B/ and full/, each followed by the
+    stages in which its weights were trained further (warm-started), in this order:
+    ``<name>-continued/`` (more epochs) and ``<name>-views/`` (with teacher views)."""
     runs: dict[str, Path] = {}
     for name, folder in (("A (cross-fold)", "A"), ("B (cross-fold)", "B"), ("shipped", "full")):
         runs[name] = runs_dir / folder
-        if (runs_dir / f"{folder}-continued").is_dir():
-            runs[f"{name}, continued"] = runs_dir / f"{folder}-continued"
+        for suffix, stage in (("continued", "continued"), ("views", "with teacher views")):
+            if (runs_dir / f"{folder}-{suffix}").is_dir():
+                runs[f"{name}, {stage}"] = runs_dir / f"{folder}-{suffix}"
     return runs
 
 

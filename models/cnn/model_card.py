@@ -236,19 +236,20 @@ def render_model_card(
         "### Training runs",
         "",
         "| run | held-out folds | images | people | epochs | wall time (min) | "
-        "best val. loss | warm start | learning curves |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "best val. loss | warm start | teacher views | learning curves |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, run_dir in runs.items():
         s = read_run_summary(run_dir)
         if not s:
-            lines.append(f"| {name} | (no summary in {run_dir}) | | | | | | | |")
+            lines.append(f"| {name} | (no summary in {run_dir}) | | | | | | | | |")
             continue
         lines.append(
             f"| {name} | {s.get('holdout_folds', '?')} | {s.get('train_images', '?')} | "
             f"{s.get('train_people', '?')} | {s.get('epochs', '?')} | "
             f"{float(s.get('wall_seconds', 'nan')) / 60:.1f} | "
             f"{float(s.get('best_val_loss', 'nan')):.4f} | {s.get('init_weights', 'None')} | "
+            f"{'no' if s.get('views_path', 'None') == 'None' else 'yes'} | "
             f"[`{run_dir.name}/learning_curves.png`]"
             f"({_relative(run_dir / 'learning_curves.png')}) |"
         )

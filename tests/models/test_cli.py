@@ -15,13 +15,20 @@ def test_fold_parsing() -> None:
     assert _folds("") == ()
 
 
-def test_training_runs_list_continued_stages_after_their_run(tmp_path: Path) -> None:
-    for folder in ("A", "A-continued", "B", "full"):
+def test_training_runs_list_later_stages_after_their_run(tmp_path: Path) -> None:
+    for folder in ("A", "A-views", "A-continued", "B", "B-views", "full"):
         (tmp_path / folder).mkdir()
     runs = _training_runs(tmp_path)
-    assert list(runs) == ["A (cross-fold)", "A (cross-fold), continued", "B (cross-fold)",
-                          "shipped"]
+    assert list(runs) == [
+        "A (cross-fold)",
+        "A (cross-fold), continued",
+        "A (cross-fold), with teacher views",
+        "B (cross-fold)",
+        "B (cross-fold), with teacher views",
+        "shipped",
+    ]
     assert runs["A (cross-fold), continued"] == tmp_path / "A-continued"
+    assert runs["B (cross-fold), with teacher views"] == tmp_path / "B-views"
 
 
 def test_commands_listed() -> None:

@@ -99,12 +99,21 @@ def test_model_card_renders(tmp_path: Path) -> None:
         inhouse_fpir=0.005,
     )
     (tmp_path / "run").mkdir()
-    (tmp_path / "run" / "summary.txt").write_text("wall_seconds=600\nepochs=3\n")
-    card = render_model_card(summary, {"A": tmp_path / "run"}, {"train": "attendance model train"})
+    (tmp_path / "run" / "summary.txt").write_text("wall_seconds=600\nepochs=3\nviews_path=None\n")
+    (tmp_path / "views").mkdir()
+    (tmp_path / "views" / "summary.txt").write_text("epochs=3\nviews_path=/c/v.npz\n")
+    card = render_model_card(
+        summary,
+        {"A": tmp_path / "run", "A, with teacher views": tmp_path / "views"},
+        {"train": "attendance model train"},
+    )
     assert "| dlib |" in card
     assert "face_cnn_v2+0123456789" in card
     assert "10.0" in card  # 600 s of training shown as minutes
     assert "attendance model train" in card
+    # Whether a run trained on teacher views, in the runs table.
+    assert "| 10.0 | nan | None | no |" in card
+    assert "| None | yes | [`views/learning_curves.png`]" in card
     assert "face_cnn_v2.fusion.json" in card
     assert "| inhouse | 0.4000 | 0.50% | 50.00% | FPIR 0.5% (half of 1%" in card
     # face_cnn_v1's published cross-fold row is shown for the before/after comparison.
