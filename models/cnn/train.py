@@ -280,7 +280,9 @@ def train(config: TrainConfig) -> TrainResult:
                 _learning_rate(config, step, total_steps, warmup, elapsed)
             )
             chunk = order[b * config.batch_size : (b + 1) * config.batch_size]
-            view = rng.integers(0, train_crops.shape[1], size=len(chunk))
+            # Without views no draw is made, so a seed gives the same epochs as before.
+            views_of = train_crops.shape[1]
+            view = rng.integers(0, views_of, len(chunk)) if views_of > 1 else 0
             seed = tf.constant([config.seed, step], dtype=tf.int32)
             sums += [
                 float(v)
