@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -94,23 +96,40 @@ def _one(path: str) -> _Row:
     return box, source, points, vector, crop, large
 
 
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def map_with_progress(fn: Callable[[_T], _R], items: Sequence[_T], workers: int) -> list[_R]:
+    """``fn`` over ``items`` in order, in ``workers`` processes (in this one if 1), with a
+    progress bar. ``fn`` must be a module-level function (it is pickled)."""
+    from tqdm import tqdm  # noqa: PLC0415
+
+    if workers <= 1:
+        return [fn(item) for item in tqdm(items, unit="img")]
+    # "spawn": forking a process that has already imported TensorFlow can deadlock.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(tqdm(pool.map(fn, items, chunksize=16), total=len(items), unit="img"))
+
+
+def save_npz(cache_path: Path, **arrays: NDArray[np.generic] | np.generic) -> None:
+    """Write ``arrays`` to ``cache_path`` through a temporary file, so a cache file that exists
+    is always complete."""
+    cache_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache_path.with_suffix(".tmp.npz")
+    np.savez(tmp, **arrays)  # type: ignore[arg-type]
+    tmp.replace(cache_path)
+
+
 def compute_features(images_dir: Path, cache_path: Path, workers: int = 2) -> LfwFeatures:
     """Compute (or load, if ``cache_path`` exists) the features of every image in ``images_dir``."""
     if cache_path.is_file():
         return load_features(cache_path)
-    from tqdm import tqdm  # noqa: PLC0415
-
     images = list_images(images_dir)
     paths = [str(p) for _, _, p in images]
     logger.info("computing LFW features for %d images with %d processes", len(paths), workers)
-    if workers <= 1:
-        results = [_one(p) for p in tqdm(paths, unit="img")]
-    else:
-        # "spawn": forking a process that has already imported TensorFlow can deadlock.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            mapped = pool.map(_one, paths, chunksize=16)
-            results = list(tqdm(mapped, total=len(paths), unit="img"))
+    results = map_with_progress(_one, paths, workers)
     features = LfwFeatures(
         person=np.array([p for p, _, _ in images]),
         number=np.array([n for _, n, _ in images], dtype=np.int32),
@@ -121,10 +140,7 @@ def compute_features(images_dir: Path, cache_path: Path, workers: int = 2) -> Lf
         crops=np.stack([r[4] for r in results]).astype(np.uint8),
         crops_large=np.stack([r[5] for r in results]).astype(np.uint8),
     )
-    cache_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache_path.with_suffix(".tmp.npz")
-    np.savez(tmp, version=np.int32(CACHE_VERSION), **features.__dict__)
-    tmp.replace(cache_path)
+    save_npz(cache_path, version=np.int32(CACHE_VERSION), **features.__dict__)
     return features
 
 

@@ -18,8 +18,6 @@ dlib models as :mod:`models.cnn.features`. About 0.05 s per view and image per p
 from __future__ import annotations
 
 import logging
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +28,7 @@ from numpy.typing import NDArray
 from ..alignment import align_face
 from ..protocol import Box, FaceInput
 from .architecture import INPUT_SIZE
-from .features import LfwFeatures
+from .features import LfwFeatures, map_with_progress, save_npz
 from .lfw import list_images
 
 logger = logging.getLogger(__name__)
@@ -128,8 +126,6 @@ def compute_views(
     boxes already in ``features``."""
     if cache_path.is_file():
         return load_views(cache_path, len(features.person))
-    from tqdm import tqdm  # noqa: PLC0415
-
     paths = {(p, n): str(path) for p, n, path in list_images(images_dir)}
     tasks = [
         (paths[(str(p), int(n))], (int(b[0]), int(b[1]), int(b[2]), int(b[3])), i, seed)
@@ -138,22 +134,12 @@ def compute_views(
         )
     ]
     logger.info("computing %d teacher views of %d images", len(VIEWS), len(tasks))
-    if workers <= 1:
-        results = [_one(t) for t in tqdm(tasks, unit="img")]
-    else:
-        # "spawn": forking a process that has already imported TensorFlow can deadlock.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            mapped = pool.map(_one, tasks, chunksize=16)
-            results = list(tqdm(mapped, total=len(tasks), unit="img"))
+    results = map_with_progress(_one, tasks, workers)
     views = TeacherViews(
         crops=np.stack([r[0] for r in results]).astype(np.uint8),
         dlib=np.stack([r[1] for r in results]).astype(np.float32),
     )
-    cache_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache_path.with_suffix(".tmp.npz")
-    np.savez(tmp, version=np.int32(VIEWS_VERSION), crops=views.crops, dlib=views.dlib)
-    tmp.replace(cache_path)
+    save_npz(cache_path, version=np.int32(VIEWS_VERSION), crops=views.crops, dlib=views.dlib)
     return views
 
 
