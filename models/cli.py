@@ -75,7 +75,7 @@ def model() -> None:
     "--teacher-views",
     is_flag=True,
     help="also train on mirrored and shrunk views of each image, each with dlib's descriptor "
-    "of that view (computed once, about 10 min on 2 cores, cached in the cache directory)",
+    "of that view (computed once, about 30 min on 2 cores, cached in the cache directory)",
 )
 @click.option("--install", is_flag=True, help="copy the result over the shipped weights")
 def train_command(

@@ -99,10 +99,11 @@ class CachingEmbedder:
         self.calls += 1
         out = np.zeros((len(faces), self.dimension), dtype=np.float32)
         for i, face in enumerate(faces):
+            top, right, bottom, left = (int(v) for v in face.box)
             key = (hashlib.sha1(face.image.tobytes()).hexdigest(),  # noqa: S324 - cache key
-                   tuple(int(v) for v in face.box))
+                   (top, right, bottom, left))
             if key not in self._cache:
-                self._cache[key] = self.inner.embed([face])[0]  # type: ignore[index]
+                self._cache[key] = self.inner.embed([face])[0]
             out[i] = self._cache[key]
         return out
 
