@@ -154,10 +154,10 @@ averages each face's vector with that of its mirror image.
   different weight versions) are never comparable.
 """
 
-#: When ``face_cnn_v1``'s card was generated, and its cross-fold figures (accuracy, ROC AUC,
-#: TAR at FAR = 1%, TAR at FAR = 0.1%, ms per face end to end), quoted for the comparison.
-V1_CARD_DATE = "2026-11-22"
-V1_FIGURES: dict[str, tuple[float, float, float, float, float]] = {
-    "face_cnn_v1 (cross-fold)": (0.9148, 0.9675, 0.4910, 0.1333, 4.39),
-    "fusion with face_cnn_v1": (0.9873, 0.9982, 0.9850, 0.9367, float("nan")),
+#: Cross-fold figures of earlier weights, quoted from the card of the date in each row's name
+#: for the before-and-after table: accuracy, ROC AUC, TAR at FAR = 1%, TAR at FAR = 0.1%, ms
+#: per face end to end (NaN: not measured).
+EARLIER_FIGURES: dict[str, tuple[float, float, float, float, float]] = {
+    "face_cnn_v1 (cross-fold; card of 2026-11-22)": (0.9148, 0.9675, 0.4910, 0.1333, 4.39),
+    "fusion with face_cnn_v1 (2026-11-22)": (0.9873, 0.9982, 0.9850, 0.9367, float("nan")),
 }

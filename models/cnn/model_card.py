@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .card_text import INTRO, V1_CARD_DATE, V1_FIGURES
+from .card_text import EARLIER_FIGURES, INTRO
 from .evaluate import VerificationReport
 from .report import EvaluationSummary
 
@@ -115,28 +115,28 @@ def _targets(summary: EvaluationSummary) -> list[str]:
             f"({fusion.tar_at_far_1e3:.4f} vs {dlib.tar_at_far_1e3:.4f}; fusion accuracy "
             f"{fusion.mean_accuracy:.4f} vs {dlib.mean_accuracy:.4f})."
         )
-    return [*lines, "", *_against_v1(by_name, t), ""]
+    return [*lines, "", *_against_earlier(by_name, t), ""]
 
 
-def _against_v1(
+def _against_earlier(
     by_name: Mapping[str, VerificationReport], timings: Mapping[str, float]
 ) -> list[str]:
-    """The cross-fold rows of this evaluation beside those of ``face_cnn_v1``."""
+    """The cross-fold rows of this evaluation beside those of earlier weights."""
     lines = [
-        f"Before and after (the `face_cnn_v1` row is quoted from its card of {V1_CARD_DATE}, "
-        "measured with the same protocol; dlib's row is the same model both times):",
+        "Before and after (the earlier rows are quoted from the cards of their dates, measured "
+        "with the same protocol; dlib's row is the same model every time):",
         "",
         "| model | accuracy | ROC AUC | TAR @ FAR=1% | TAR @ FAR=0.1% | ms per face, end to end |",
         "|---|---|---|---|---|---|",
     ]
-    for name, (acc, auc, tar2, tar3, ms) in V1_FIGURES.items():
+    for name, (acc, auc, tar2, tar3, ms) in EARLIER_FIGURES.items():
         lines.append(
             f"| {name} | {acc:.4f} | {auc:.4f} | {tar2:.4f} | {tar3:.4f} | {_ms(ms)} |"
         )
     keys = {"dlib": "dlib end to end", "inhouse": "inhouse end to end"}
     for model, label in (
-        ("inhouse", "face_cnn_v2 (cross-fold)"),
-        ("fusion", "fusion with face_cnn_v2"),
+        ("inhouse", "face_cnn_v2, these weights (cross-fold)"),
+        ("fusion", "fusion with these weights"),
         ("dlib", "dlib"),
     ):
         r = by_name.get(model)

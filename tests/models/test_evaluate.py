@@ -31,7 +31,9 @@ def _synthetic(seed: int = 0, n: int = 600) -> tuple[np.ndarray, np.ndarray, np.
 
 def test_pair_distances() -> None:
     emb = np.array([[0, 0], [3, 4], [0, 1]], dtype=np.float32)
-    pairs = PairIndex(np.array([0, 0]), np.array([1, 2]), np.array([False, True]), np.zeros(2))
+    pairs = PairIndex(
+        np.array([0, 0]), np.array([1, 2]), np.array([False, True]), np.zeros(2, dtype=np.int64)
+    )
     np.testing.assert_allclose(pair_distances(emb, pairs), [5.0, 1.0])
 
 
@@ -117,7 +119,7 @@ def test_model_card_renders(tmp_path: Path) -> None:
     assert "face_cnn_v2.fusion.json" in card
     assert "| inhouse | 0.4000 | 0.50% | 50.00% | FPIR 0.5% (half of 1%" in card
     # face_cnn_v1's published cross-fold row is shown for the before/after comparison.
-    assert "| face_cnn_v1 (cross-fold) | 0.9148 |" in card
+    assert "| face_cnn_v1 (cross-fold; card of 2026-11-22) | 0.9148 |" in card
     # The issue-15 targets are judged, here from dlib's row only (no in-house row).
     assert "Fusion TAR" not in card
 
