@@ -77,6 +77,12 @@ def model() -> None:
     help="also train on mirrored and shrunk views of each image, each with dlib's descriptor "
     "of that view (computed once, about 30 min on 2 cores, cached in the cache directory)",
 )
+@click.option(
+    "--teacher-morphs",
+    is_flag=True,
+    help="also train on blends of two training faces, each with dlib's descriptor of the "
+    "blend (computed once for both cross-fold splits, cached in the cache directory)",
+)
 @click.option("--install", is_flag=True, help="copy the result over the shipped weights")
 def train_command(
     lfw_dir: Path,
@@ -91,6 +97,7 @@ def train_command(
     init_from: Path | None,
     threads: int,
     teacher_views: bool,
+    teacher_morphs: bool,
     install: bool,
 ) -> None:
     """Distil dlib's embeddings into the in-house CNN (features are computed once, cached)."""
@@ -112,6 +119,7 @@ def train_command(
         init_weights=init_from,
         threads=threads,
         views_path=cache_dir / "lfw_views_v1.npz" if teacher_views else None,
+        morphs_path=cache_dir / "lfw_morphs_v1.npz" if teacher_morphs else None,
     )
     output.mkdir(parents=True, exist_ok=True)
     (output / "command.txt").write_text(_command_line("train") + "\n")
@@ -151,8 +159,8 @@ def _weights_file(path: Path) -> Path:
     show_default=True,
     type=click.Path(path_type=Path, file_okay=False),
     help="where the training runs' records (A/, B/, full/, each followed by its optional "
-    "<name>-continued/ and <name>-views/ stages: summary.txt, history.csv, command.txt, "
-    "learning_curves.png) are kept for the card",
+    "<name>-continued/, <name>-views/ and <name>-morphs/ stages: summary.txt, history.csv, "
+    "command.txt, learning_curves.png) are kept for the card",
 )
 @click.option("--figures-dir", required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -230,11 +238,16 @@ def evaluate_command(
 def _training_runs(runs_dir: Path) -> dict[str, Path]:
     """The training records the card lists, by name: A/, B/ and full/, each followed by the
     stages in which its weights were trained further (warm-started), in this order:
-    ``<name>-continued/`` (more epochs) and ``<name>-views/`` (with teacher views)."""
+    ``<name>-continued/`` (more epochs), ``<name>-views/`` (with teacher views) and
+    ``<name>-morphs/`` (with teacher morphs)."""
     runs: dict[str, Path] = {}
     for name, folder in (("A (cross-fold)", "A"), ("B (cross-fold)", "B"), ("shipped", "full")):
         runs[name] = runs_dir / folder
-        for suffix, stage in (("continued", "continued"), ("views", "with teacher views")):
+        for suffix, stage in (
+            ("continued", "continued"),
+            ("views", "with teacher views"),
+            ("morphs", "with teacher morphs"),
+        ):
             if (runs_dir / f"{folder}-{suffix}").is_dir():
                 runs[f"{name}, {stage}"] = runs_dir / f"{folder}-{suffix}"
     return runs

@@ -101,6 +101,18 @@ class DlibModels:
                                     dtype=np.float32)
         return out
 
+    def encode_chips(self, chips: Sequence[NDArray[np.uint8]]) -> NDArray[np.float32]:
+        """The 128-d ResNet descriptor of each face chip already aligned by dlib
+        (``dlib.get_face_chip``: 150x150, C-contiguous uint8 RGB), (N, 128) float32."""
+        out = np.zeros((len(chips), 128), dtype=np.float32)
+        if not chips:
+            return out
+        encoder = self._model("encoder")
+        with self._locks["encoder"]:
+            vectors = encoder.compute_face_descriptor(list(chips))
+        out[:] = np.asarray([np.asarray(v) for v in vectors], dtype=np.float32)
+        return out
+
 
 def _load(name: str) -> Any:
     """Load one dlib model object from the files ``face_recognition_models`` ships."""

@@ -160,4 +160,8 @@ averages each face's vector with that of its mirror image.
 EARLIER_FIGURES: dict[str, tuple[float, float, float, float, float]] = {
     "face_cnn_v1 (cross-fold; card of 2026-11-22)": (0.9148, 0.9675, 0.4910, 0.1333, 4.39),
     "fusion with face_cnn_v1 (2026-11-22)": (0.9873, 0.9982, 0.9850, 0.9367, float("nan")),
+    "face_cnn_v2 before teacher morphs (cross-fold; card of 2026-11-27)": (
+        0.9520, 0.9902, 0.8243, 0.6220, 3.27,
+    ),
+    "fusion with it (2026-11-27)": (0.9872, 0.9982, 0.9860, 0.9287, float("nan")),
 }

@@ -160,6 +160,16 @@ def _how(model: str, summary: EvaluationSummary) -> str:
     }.get(model, "")
 
 
+def _extra_teacher_data(summary: Mapping[str, str]) -> str:
+    """Which teacher-labelled extras a run trained on, besides the images themselves."""
+    extras = [
+        label
+        for key, label in (("views_path", "views"), ("morphs_path", "morphs"))
+        if summary.get(key, "None") != "None"
+    ]
+    return ", ".join(extras) or "none"
+
+
 def _ms(value: float) -> str:
     return "—" if math.isnan(value) else f"{value:.2f}"
 
@@ -236,7 +246,7 @@ def render_model_card(
         "### Training runs",
         "",
         "| run | held-out folds | images | people | epochs | wall time (min) | "
-        "best val. loss | warm start | teacher views | learning curves |",
+        "best val. loss | warm start | extra teacher data | learning curves |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, run_dir in runs.items():
@@ -249,7 +259,7 @@ def render_model_card(
             f"{s.get('train_people', '?')} | {s.get('epochs', '?')} | "
             f"{float(s.get('wall_seconds', 'nan')) / 60:.1f} | "
             f"{float(s.get('best_val_loss', 'nan')):.4f} | {s.get('init_weights', 'None')} | "
-            f"{'no' if s.get('views_path', 'None') == 'None' else 'yes'} | "
+            f"{_extra_teacher_data(s)} | "
             f"[`{run_dir.name}/learning_curves.png`]"
             f"({_relative(run_dir / 'learning_curves.png')}) |"
         )

@@ -20,6 +20,10 @@ With ``views_path``, each training image is shown, at random, as itself or as on
 teacher views (:mod:`models.cnn.views`: mirrored, shrunk as a classroom camera sees it), each
 with dlib's descriptor of that view as the target. Validation always uses the unaltered images,
 so validation losses stay comparable between runs with and without views.
+
+With ``morphs_path``, every batch also holds ``morph_batch`` teacher morphs
+(:mod:`models.cnn.morphs`: two training faces blended, with dlib's descriptor of the blend),
+drawn at random among the morphs both of whose images are training images of this run.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from numpy.typing import NDArray
 from .architecture import EMBEDDING_DIM, INPUT_SIZE, _keras, build_embedding_model
 from .features import LfwFeatures, compute_features
 from .lfw import people_in_folds, read_pairs
+from .morphs import compute_morphs
 from .views import compute_views
 
 logger = logging.getLogger(__name__)
@@ -70,6 +75,8 @@ class TrainConfig:
     max_images: int | None = None  # cap on training images (smoke tests); None = all
     init_weights: Path | None = None  # warm start from these weights (.keras or .weights.h5)
     views_path: Path | None = None  # teacher views cache (models.cnn.views); None = no views
+    morphs_path: Path | None = None  # teacher morphs cache (models.cnn.morphs); None = none
+    morph_batch: int = 64  # teacher morphs added to each batch of images when morphs are used
     workers: int = 2  # processes for the one-off feature computation
     threads: int = 0  # TensorFlow threads for training; 0 = TensorFlow's default
     model_name: str = "face_cnn"
@@ -213,6 +220,15 @@ def train(config: TrainConfig) -> TrainResult:
         views = compute_views(config.images_dir, features, config.views_path, config.workers)
         train_crops = np.concatenate([train_crops, views.crops], axis=1)
         train_teacher = np.concatenate([train_teacher, views.dlib], axis=1)
+    morph_rows: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+    if config.morphs_path is not None:
+        morphs = compute_morphs(
+            config.images_dir, features, config.pairs_path, config.morphs_path, config.workers
+        )
+        morph_rows = morphs.usable(train_rows)
+        logger.info("%d teacher morphs of this run's training images", len(morph_rows))
+        if len(morph_rows) == 0:
+            raise ValueError(f"{config.morphs_path} holds no morph of this run's images")
     logger.info(
         "training on %d images of %d people (%d for validation); holdout folds %s",
         len(train_rows),
@@ -284,10 +300,12 @@ def train(config: TrainConfig) -> TrainResult:
             views_of = train_crops.shape[1]
             view = rng.integers(0, views_of, len(chunk)) if views_of > 1 else 0
             seed = tf.constant([config.seed, step], dtype=tf.int32)
-            sums += [
-                float(v)
-                for v in train_step(train_crops[chunk, view], train_teacher[chunk, view], seed)
-            ]
+            images, targets = train_crops[chunk, view], train_teacher[chunk, view]
+            if len(morph_rows):
+                picked = morph_rows[rng.integers(0, len(morph_rows), config.morph_batch)]
+                images = np.concatenate([images, morphs.crops(crops, picked)])
+                targets = np.concatenate([targets, morphs.dlib[picked]])
+            sums += [float(v) for v in train_step(images, targets, seed)]
             step += 1
         val_vector, val_pairs = validate()
         row = {

@@ -16,19 +16,21 @@ def test_fold_parsing() -> None:
 
 
 def test_training_runs_list_later_stages_after_their_run(tmp_path: Path) -> None:
-    for folder in ("A", "A-views", "A-continued", "B", "B-views", "full"):
+    for folder in ("A", "A-views", "A-morphs", "A-continued", "B", "B-views", "full"):
         (tmp_path / folder).mkdir()
     runs = _training_runs(tmp_path)
     assert list(runs) == [
         "A (cross-fold)",
         "A (cross-fold), continued",
         "A (cross-fold), with teacher views",
+        "A (cross-fold), with teacher morphs",
         "B (cross-fold)",
         "B (cross-fold), with teacher views",
         "shipped",
     ]
     assert runs["A (cross-fold), continued"] == tmp_path / "A-continued"
     assert runs["B (cross-fold), with teacher views"] == tmp_path / "B-views"
+    assert runs["A (cross-fold), with teacher morphs"] == tmp_path / "A-morphs"
 
 
 def test_commands_listed() -> None:

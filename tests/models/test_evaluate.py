@@ -104,18 +104,27 @@ def test_model_card_renders(tmp_path: Path) -> None:
     (tmp_path / "run" / "summary.txt").write_text("wall_seconds=600\nepochs=3\nviews_path=None\n")
     (tmp_path / "views").mkdir()
     (tmp_path / "views" / "summary.txt").write_text("epochs=3\nviews_path=/c/v.npz\n")
+    (tmp_path / "both").mkdir()
+    (tmp_path / "both" / "summary.txt").write_text(
+        "epochs=3\nviews_path=/c/v.npz\nmorphs_path=/c/m.npz\n"
+    )
     card = render_model_card(
         summary,
-        {"A": tmp_path / "run", "A, with teacher views": tmp_path / "views"},
+        {
+            "A": tmp_path / "run",
+            "A, with teacher views": tmp_path / "views",
+            "A, with both": tmp_path / "both",
+        },
         {"train": "attendance model train"},
     )
     assert "| dlib |" in card
     assert "face_cnn_v2+0123456789" in card
     assert "10.0" in card  # 600 s of training shown as minutes
     assert "attendance model train" in card
-    # Whether a run trained on teacher views, in the runs table.
-    assert "| 10.0 | nan | None | no |" in card
-    assert "| None | yes | [`views/learning_curves.png`]" in card
+    # Which teacher-labelled extras (views, morphs) a run trained on, in the runs table.
+    assert "| 10.0 | nan | None | none |" in card
+    assert "| None | views | [`views/learning_curves.png`]" in card
+    assert "| None | views, morphs | [`both/learning_curves.png`]" in card
     assert "face_cnn_v2.fusion.json" in card
     assert "| inhouse | 0.4000 | 0.50% | 50.00% | FPIR 0.5% (half of 1%" in card
     # face_cnn_v1's published cross-fold row is shown for the before/after comparison.
