@@ -42,7 +42,7 @@ from numpy.typing import NDArray
 from .architecture import EMBEDDING_DIM, INPUT_SIZE, _keras, build_embedding_model
 from .features import LfwFeatures, compute_features
 from .lfw import people_in_folds, read_pairs
-from .morphs import compute_morphs
+from .morphs import TeacherMorphs, compute_morphs
 from .views import compute_views
 
 logger = logging.getLogger(__name__)
@@ -220,6 +220,7 @@ def train(config: TrainConfig) -> TrainResult:
         views = compute_views(config.images_dir, features, config.views_path, config.workers)
         train_crops = np.concatenate([train_crops, views.crops], axis=1)
         train_teacher = np.concatenate([train_teacher, views.dlib], axis=1)
+    morphs: TeacherMorphs | None = None
     morph_rows: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
     if config.morphs_path is not None:
         morphs = compute_morphs(
@@ -301,7 +302,7 @@ def train(config: TrainConfig) -> TrainResult:
             view = rng.integers(0, views_of, len(chunk)) if views_of > 1 else 0
             seed = tf.constant([config.seed, step], dtype=tf.int32)
             images, targets = train_crops[chunk, view], train_teacher[chunk, view]
-            if len(morph_rows):
+            if morphs is not None:
                 picked = morph_rows[rng.integers(0, len(morph_rows), config.morph_batch)]
                 images = np.concatenate([images, morphs.crops(crops, picked)])
                 targets = np.concatenate([targets, morphs.dlib[picked]])
