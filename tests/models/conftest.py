@@ -10,9 +10,14 @@ from __future__ import annotations
 import os
 import shutil
 import tarfile
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from models.cnn.train import TrainConfig
 
 REPO = Path(__file__).resolve().parents[2]
 #: People (with several images each) used by the small end-to-end tests.
@@ -61,3 +66,26 @@ def lfw_subset(lfw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not any(out.iterdir()):
         pytest.skip(f"none of {SUBSET_PEOPLE} found in {lfw_dir / 'lfw-deepfunneled.tgz'}")
     return out
+
+
+@pytest.fixture
+def smoke_config(lfw_dir: Path, lfw_subset: Path) -> Callable[..., TrainConfig]:
+    """``make(out, **changes)``: a training run on :func:`lfw_subset` small enough for a test
+    (batches of 8, one epoch, 20% validation, one process), its features cached and its output
+    written under ``out``, with ``changes`` to any other :class:`TrainConfig` field."""
+
+    def make(out: Path, **changes: Any) -> TrainConfig:
+        base = TrainConfig(
+            images_dir=lfw_subset,
+            pairs_path=lfw_dir / "pairs.txt",
+            features_path=out / "features.npz",
+            output_dir=out / "run",
+            batch_size=8,
+            max_epochs=1,
+            max_minutes=2.0,
+            val_fraction=0.2,
+            workers=1,
+        )
+        return replace(base, **changes)
+
+    return make

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -60,7 +61,10 @@ def test_usable_morphs_have_both_images_among_the_rows_and_blend_their_crops() -
 
 @pytest.mark.lfw
 def test_morphs_of_lfw_images_and_a_run_that_trains_on_them(
-    lfw_dir: Path, lfw_subset: Path, tmp_path: Path
+    lfw_dir: Path,
+    lfw_subset: Path,
+    tmp_path: Path,
+    smoke_config: Callable[..., TrainConfig],
 ) -> None:
     features = compute_features(lfw_subset, tmp_path / "features.npz", workers=1)
     n = len(features.person)
@@ -88,16 +92,8 @@ def test_morphs_of_lfw_images_and_a_run_that_trains_on_them(
     with pytest.raises(ValueError, match="delete it"):
         load_morphs(tmp_path / "morphs.npz", n + 1)
 
-    config = TrainConfig(
-        images_dir=lfw_subset,
-        pairs_path=lfw_dir / "pairs.txt",
-        features_path=tmp_path / "features.npz",
-        output_dir=tmp_path / "run",
-        batch_size=8,
-        max_epochs=1,
-        max_minutes=2.0,
-        val_fraction=0.2,
-        workers=1,
+    config = smoke_config(
+        tmp_path,
         morphs_path=tmp_path / "morphs.npz",
         morph_batch=4,
     )

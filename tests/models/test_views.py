@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -55,7 +56,9 @@ def test_view_image_is_seeded() -> None:
 
 @pytest.mark.lfw
 def test_views_of_lfw_images_and_a_run_that_trains_on_them(
-    lfw_dir: Path, lfw_subset: Path, tmp_path: Path
+    lfw_subset: Path,
+    tmp_path: Path,
+    smoke_config: Callable[..., TrainConfig],
 ) -> None:
     features = compute_features(lfw_subset, tmp_path / "features.npz", workers=1)
     views = compute_views(lfw_subset, features, tmp_path / "views.npz", workers=1)
@@ -74,16 +77,8 @@ def test_views_of_lfw_images_and_a_run_that_trains_on_them(
     with pytest.raises(ValueError, match="delete it"):
         load_views(tmp_path / "views.npz", n + 1)
 
-    config = TrainConfig(
-        images_dir=lfw_subset,
-        pairs_path=lfw_dir / "pairs.txt",
-        features_path=tmp_path / "features.npz",
-        output_dir=tmp_path / "run",
-        batch_size=8,
-        max_epochs=1,
-        max_minutes=2.0,
-        val_fraction=0.2,
-        workers=1,
+    config = smoke_config(
+        tmp_path,
         views_path=tmp_path / "views.npz",
     )
     result = train(config)
