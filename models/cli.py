@@ -81,7 +81,7 @@ def model() -> None:
     "--teacher-morphs",
     is_flag=True,
     help="also train on blends of two training faces, each with dlib's descriptor of the "
-    "blend (computed once for both cross-fold splits, about 16 min on 2 cores, cached in the "
+    "blend (computed once for both cross-fold splits, about 32 min on 2 cores, cached in the "
     "cache directory)",
 )
 @click.option("--install", is_flag=True, help="copy the result over the shipped weights")
@@ -120,7 +120,7 @@ def train_command(
         init_weights=init_from,
         threads=threads,
         views_path=cache_dir / "lfw_views_v1.npz" if teacher_views else None,
-        morphs_path=cache_dir / "lfw_morphs_v1.npz" if teacher_morphs else None,
+        morphs_path=cache_dir / "lfw_morphs_v2.npz" if teacher_morphs else None,
     )
     output.mkdir(parents=True, exist_ok=True)
     (output / "command.txt").write_text(_command_line("train") + "\n")

@@ -156,7 +156,7 @@ def _how(model: str, summary: EvaluationSummary) -> str:
         "dlib": "the configured `dlib_threshold`",
         "inhouse": f"FPIR {summary.inhouse_fpir:.1%} (half of 1%: a camera's small faces widen "
                    "its distances more than dlib's)",
-        "fusion": "the FPIR of dlib at its threshold (as strict), in minus-logit units",
+        "fusion": "the FNIR of dlib at its threshold (as sensitive), in minus-logit units",
     }.get(model, "")
 
 

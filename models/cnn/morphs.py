@@ -17,7 +17,7 @@ that split, so a cross-fold model never sees a held-out face, even blended) with
   alignments put the five landmarks at fixed places, so the two blends show the same mix.
 
 Computed once, cached as an .npz outside the repository (about 0.08 s per morph per
-process: 16 minutes for both splits on 2 cores).
+process: about 32 minutes for both splits on 2 cores).
 """
 
 from __future__ import annotations
@@ -38,12 +38,12 @@ logger = logging.getLogger(__name__)
 #: Range of the blend weight of the first image.
 ALPHA = (0.25, 0.75)
 #: Morphs made within each split's training people (folds 1-5 held out, then 6-10).
-MORPHS_PER_SPLIT = 12_000
+MORPHS_PER_SPLIT = 24_000
 #: The held-out folds of the splits whose people are blended (the cross-fold models A and B).
 SPLITS: tuple[tuple[int, ...], ...] = ((1, 2, 3, 4, 5), (6, 7, 8, 9, 10))
 #: Side of dlib's aligned chip and its padding (as ``face_recognition`` uses them).
 CHIP_SIZE, CHIP_PADDING = 150, 0.25
-MORPHS_VERSION = 1
+MORPHS_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -175,6 +175,8 @@ def compute_morphs(
 def load_morphs(cache_path: Path, images: int) -> TeacherMorphs:
     """Load morphs saved by :func:`compute_morphs`; ValueError if stale or of another image set."""
     with np.load(cache_path) as data:
+        if not {"version", "images", "sources", "alpha", "dlib"} <= set(data.files):
+            raise ValueError(f"{cache_path} is not a teacher-morphs cache; delete it")
         if int(data["version"]) != MORPHS_VERSION:
             raise ValueError(f"{cache_path} is morphs version {int(data['version'])}; delete it")
         if int(data["images"]) != images:

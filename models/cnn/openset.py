@@ -39,6 +39,12 @@ class OpenSetScores:
         k = int(np.floor(fpir * len(ordered)))
         return float(ordered[k] - 1e-9) if k < len(ordered) else float(ordered[-1])
 
+    def threshold_at_fnir(self, fnir: float) -> float:
+        """The smallest score missing at most ``fnir`` of the mated probes."""
+        ordered = np.sort(self.mated)
+        k = int(np.floor(fnir * len(ordered)))
+        return float(ordered[len(ordered) - 1 - k]) if k < len(ordered) else float(ordered[0])
+
     def fpir(self, threshold: float) -> float:
         return float(np.mean(self.non_mated <= threshold))
 

@@ -193,3 +193,23 @@ def test_open_set_simulation_separates_people_and_sets_thresholds() -> None:
     threshold = scores.threshold_at_fpir(0.01)
     assert scores.fpir(threshold) <= 0.01
     assert scores.fnir(threshold) < 0.05
+
+
+def test_open_set_thresholds_at_a_miss_rate_and_at_a_stranger_rate() -> None:
+    from models.cnn.openset import OpenSetScores
+
+    scores = OpenSetScores(
+        mated=np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]),
+        non_mated=np.array([0.35, 0.65, 0.95, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5]),
+    )
+    # Missing at most 20% of the mated probes: the two largest scores may stay above it.
+    threshold = scores.threshold_at_fnir(0.2)
+    assert threshold == pytest.approx(0.8)
+    assert scores.fnir(threshold) == pytest.approx(0.2)
+    assert scores.fpir(threshold) == pytest.approx(0.2)  # 0.35 and 0.65 are accepted
+    assert scores.fnir(scores.threshold_at_fnir(0.0)) == 0.0
+    assert scores.threshold_at_fnir(0.0) == pytest.approx(1.0)
+    # At most 10% of strangers: only 0.35 may be accepted.
+    strict = scores.threshold_at_fpir(0.1)
+    assert scores.fpir(strict) == pytest.approx(0.1)
+    assert scores.fnir(strict) == pytest.approx(0.4)  # 0.7, 0.8, 0.9 and 1.0 are missed
