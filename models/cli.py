@@ -160,8 +160,8 @@ def _weights_file(path: Path) -> Path:
     show_default=True,
     type=click.Path(path_type=Path, file_okay=False),
     help="where the training runs' records (A/, B/, full/, each followed by its optional "
-    "<name>-continued/, <name>-views/ and <name>-morphs/ stages: summary.txt, history.csv, "
-    "command.txt, learning_curves.png) are kept for the card",
+    "<name>-continued/, <name>-views/, <name>-morphs/ and <name>-more-morphs/ stages: "
+    "summary.txt, history.csv, command.txt, learning_curves.png) are kept for the card",
 )
 @click.option("--figures-dir", required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -239,8 +239,8 @@ def evaluate_command(
 def _training_runs(runs_dir: Path) -> dict[str, Path]:
     """The training records the card lists, by name: A/, B/ and full/, each followed by the
     stages in which its weights were trained further (warm-started), in this order:
-    ``<name>-continued/`` (more epochs), ``<name>-views/`` (with teacher views) and
-    ``<name>-morphs/`` (with teacher morphs)."""
+    ``<name>-continued/`` (more epochs), ``<name>-views/`` (with teacher views),
+    ``<name>-morphs/`` (with teacher morphs) and ``<name>-more-morphs/`` (with twice as many)."""
     runs: dict[str, Path] = {}
     for name, folder in (("A (cross-fold)", "A"), ("B (cross-fold)", "B"), ("shipped", "full")):
         runs[name] = runs_dir / folder
@@ -248,6 +248,7 @@ def _training_runs(runs_dir: Path) -> dict[str, Path]:
             ("continued", "continued"),
             ("views", "with teacher views"),
             ("morphs", "with teacher morphs"),
+            ("more-morphs", "with twice the teacher morphs"),
         ):
             if (runs_dir / f"{folder}-{suffix}").is_dir():
                 runs[f"{name}, {stage}"] = runs_dir / f"{folder}-{suffix}"
