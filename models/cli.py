@@ -81,7 +81,7 @@ def model() -> None:
     "--teacher-morphs",
     is_flag=True,
     help="also train on blends of two training faces, each with dlib's descriptor of the "
-    "blend (computed once for both cross-fold splits, about 32 min on 2 cores, cached in the "
+    "blend (computed once for both cross-fold splits, about 45 min on 2 cores, cached in the "
     "cache directory)",
 )
 @click.option("--install", is_flag=True, help="copy the result over the shipped weights")

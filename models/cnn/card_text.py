@@ -39,9 +39,9 @@ centre; upsampled once when nothing is found; otherwise the central box (70, 180
 since deep-funneled faces are centred), dlib's five landmarks in that box, dlib's 128-d
 embedding, and the in-house crop: a similarity transform (`cv2.estimateAffinePartial2D`, a
 least-squares fit over all five points) onto a fixed template (`models/alignment.py`,
-measured as the mean landmark positions on LFW) into 64x64 pixels. This pass took 21
-minutes with two processes on the shared CPU (about 0.1 s per image per process, nearly all
-of it dlib's ResNet).
+measured as the mean landmark positions on LFW) into 64x64 pixels. This pass took 12
+minutes with two processes on this project's CPU (21 on a busier day; about 0.1 s per image
+per process, nearly all of it dlib's ResNet).
 
 ## Training: distillation from dlib
 
@@ -77,11 +77,11 @@ dlib's. `face_cnn_v2` changes the loss and the batches (`models/cnn/train.py`):
   aligned training faces, weighted 0.25-0.75, is a face of nobody in particular, and dlib's
   descriptor of the blend (dlib's own 150x150 chips of the two images blended with the same
   weight, then described) is one more target to follow: distillation by "function matching"
-  on mixed inputs, which stretches a small data set. 12,000 morphs per cross-fold split, each
-  blending two images of that split's training people only (a cross-fold model never sees a
-  held-out face, even blended), computed once (16 minutes on 2 cores, about 0.08 s a morph
-  per process, cached outside the repository); each batch of 128 images carries 64 morphs,
-  augmented like the images.
+  on mixed inputs, which stretches a small data set. 24,000 morphs per cross-fold split
+  (12,000 before the "more morphs" runs), each blending two images of that split's training
+  people only (a cross-fold model never sees a held-out face, even blended), computed once
+  (43 minutes on 2 cores, about 0.1 s a morph per process, cached outside the repository);
+  each batch of 128 images carries 64 morphs, augmented like the images.
 * AdamW (weight decay 1e-4), batch 128, peak learning rate 2e-3 after a one-epoch warm-up,
   cosine decay over the wall-time budget, dropout 0.1, 5% of the training images held out to
   select the best epoch (weights checkpointed every epoch), seed 1234 (`TrainConfig` holds

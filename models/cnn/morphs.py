@@ -16,8 +16,8 @@ that split, so a cross-fold model never sees a held-out face, even blended) with
 * the student's input: the two cached aligned crops, blended with the same weight. Both
   alignments put the five landmarks at fixed places, so the two blends show the same mix.
 
-Computed once, cached as an .npz outside the repository (about 0.08 s per morph per
-process: about 32 minutes for both splits on 2 cores).
+Computed once, cached as an .npz outside the repository (about 0.1 s per morph per
+process: 43 minutes for both splits on 2 cores).
 """
 
 from __future__ import annotations
