@@ -78,10 +78,10 @@ dlib's. `face_cnn_v2` changes the loss and the batches (`models/cnn/train.py`):
   descriptor of the blend (dlib's own 150x150 chips of the two images blended with the same
   weight, then described) is one more target to follow: distillation by "function matching"
   on mixed inputs, which stretches a small data set. 24,000 morphs per cross-fold split
-  (12,000 before the "more morphs" runs), each blending two images of that split's training
-  people only (a cross-fold model never sees a held-out face, even blended), computed once
-  (43 minutes on 2 cores, about 0.1 s a morph per process, cached outside the repository);
-  each batch of 128 images carries 64 morphs, augmented like the images.
+  (12,000 before the "twice the teacher morphs" runs), each blending two images of that
+  split's training people only (a cross-fold model never sees a held-out face, even blended),
+  computed once (43 minutes on 2 cores, about 0.1 s a morph per process, cached outside the
+  repository); each batch of 128 images carries 64 morphs, augmented like the images.
 * AdamW (weight decay 1e-4), batch 128, peak learning rate 2e-3 after a one-epoch warm-up,
   cosine decay over the wall-time budget, dropout 0.1, 5% of the training images held out to
   select the best epoch (weights checkpointed every epoch), seed 1234 (`TrainConfig` holds
