@@ -68,24 +68,29 @@ def lfw_subset(lfw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def make_smoke_config(lfw_dir: Path, images: Path, out: Path, **changes: Any) -> TrainConfig:
+    """A training run on ``images`` small enough for a test (batches of 8, one epoch, 20%
+    validation, one process), its features cached and its output written under ``out``, with
+    ``changes`` to any other :class:`TrainConfig` field."""
+    base = TrainConfig(
+        images_dir=images,
+        pairs_path=lfw_dir / "pairs.txt",
+        features_path=out / "features.npz",
+        output_dir=out / "run",
+        batch_size=8,
+        max_epochs=1,
+        max_minutes=2.0,
+        val_fraction=0.2,
+        workers=1,
+    )
+    return replace(base, **changes)
+
+
 @pytest.fixture
 def smoke_config(lfw_dir: Path, lfw_subset: Path) -> Callable[..., TrainConfig]:
-    """``make(out, **changes)``: a training run on :func:`lfw_subset` small enough for a test
-    (batches of 8, one epoch, 20% validation, one process), its features cached and its output
-    written under ``out``, with ``changes`` to any other :class:`TrainConfig` field."""
+    """``make(out, **changes)``: :func:`make_smoke_config` on :func:`lfw_subset`."""
 
     def make(out: Path, **changes: Any) -> TrainConfig:
-        base = TrainConfig(
-            images_dir=lfw_subset,
-            pairs_path=lfw_dir / "pairs.txt",
-            features_path=out / "features.npz",
-            output_dir=out / "run",
-            batch_size=8,
-            max_epochs=1,
-            max_minutes=2.0,
-            val_fraction=0.2,
-            workers=1,
-        )
-        return replace(base, **changes)
+        return make_smoke_config(lfw_dir, lfw_subset, out, **changes)
 
     return make

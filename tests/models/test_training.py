@@ -12,6 +12,8 @@ from models.cnn.embedder import KerasCnnEmbedder
 from models.cnn.features import load_features
 from models.cnn.train import TrainConfig, TrainResult, train
 
+from .conftest import make_smoke_config
+
 pytestmark = pytest.mark.lfw
 
 
@@ -20,17 +22,7 @@ def tiny_run(
     lfw_dir: Path, lfw_subset: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[TrainConfig, TrainResult]:
     out = tmp_path_factory.mktemp("tiny_run")
-    config = TrainConfig(
-        images_dir=lfw_subset,
-        pairs_path=lfw_dir / "pairs.txt",
-        features_path=out / "features.npz",
-        output_dir=out / "run",
-        batch_size=8,
-        max_epochs=2,
-        max_minutes=2.0,
-        val_fraction=0.2,
-        workers=1,
-    )
+    config = make_smoke_config(lfw_dir, lfw_subset, out, max_epochs=2)
     return config, train(config)
 
 
