@@ -209,6 +209,7 @@ def evaluate_command(
             model_b=weights_b,
             shipped=DEFAULT_WEIGHTS,
             figures_dir=figures_dir,
+            camera_probes_path=cache_dir / "lfw_camera_probes_v1.npz",
             timing_repeats=timing_repeats,
         )
     )

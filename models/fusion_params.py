@@ -1,8 +1,9 @@
 """The calibrated score-level fusion of dlib and the in-house CNN, shipped with the weights.
 
 ``attendance model evaluate`` fits a logistic regression on the two models' *honest*
-(cross-fold) distances of LFW verification pairs and writes it next to the in-house weights
-as ``<weights stem>.fusion.json``::
+(cross-fold) distances of LFW verification pairs, one image of each as it is (an enrolled
+photo) and the other as a camera sees it (``models.cnn.camera_probes``), and writes it next
+to the in-house weights as ``<weights stem>.fusion.json``::
 
     {"inhouse_weights": "face_cnn_v2.keras", "inhouse_digest": "<10 hex>",
      "coef_dlib": -39.8, "coef_inhouse": -1.0, "intercept": 26.1,

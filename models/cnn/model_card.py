@@ -154,11 +154,11 @@ def _how(model: str, summary: EvaluationSummary) -> str:
     """How the simulation set ``model``'s threshold (the open-set table's last column)."""
     return {
         "dlib": "the configured `dlib_threshold`",
-        "inhouse": f"FPIR {summary.inhouse_fpir:.1%} (half of 1%: a camera's small faces widen "
-                   "its distances more than dlib's)",
+        "inhouse": f"FPIR {summary.inhouse_fpir:.1%} (half of 1%: a real camera degrades "
+                   "faces in more ways than the simulation's)",
         "fusion": "the FPIR of dlib at its threshold (as strict), in minus-logit units",
-        SENSITIVE_FUSION: "the FNIR of dlib at its threshold (as sensitive): an alternative; in "
-                          "the seated-room benchmark it marked an absent student present",
+        SENSITIVE_FUSION: "the FNIR of dlib at its threshold (as sensitive), for comparison: "
+                          "where its FPIR is below dlib's, the fusion beats dlib both ways",
     }.get(model, "")
 
 
@@ -203,18 +203,24 @@ def render_model_card(
         "",
         *[f"{k} (all 6,000 pairs): {v}." for k, v in summary.extra.items() if k.startswith("dlib")],
         "",
-        f"Fusion weights fitted on all 6,000 pairs (for deployment): p(same) = sigmoid("
+        "The fusion row above is fitted for each fold on the other nine (both images as they "
+        "are). The fusion the matcher uses is fitted on what it decides, an enrolled photo "
+        "against a camera's face: the 3,000 pairs of folds 6-10, one image as it is and the "
+        "other as a camera sees it (`models/cnn/camera_probes.py`: shrunk until the face is "
+        "36-72 px wide, JPEG quality 55-90, landmarks found again), both ways round, "
+        "in-house distances from model B: p(same) = sigmoid("
         f"{summary.fusion_weights[0]:.3f}·d_dlib + {summary.fusion_weights[1]:.3f}·d_inhouse + "
         f"{summary.fusion_weights[2]:.3f}), written with the operating thresholds below to "
-        f"`{summary.fusion_file}`, where the matcher reads them.",
+        f"`{summary.fusion_file}`.",
         "",
         f"ROC figure: `{summary.roc_png}` (regenerated with the card).",
         "",
         "### Operating thresholds (simulated rosters of 30; `models/cnn/openset.py`)",
         "",
         "People of folds 6-10 only, in-house vectors from model B (which never saw them); "
-        "rosters of 30 with 1-3 photos each, probed by another photo of each student (mated) "
-        "and by 60 strangers (non-mated), 300 rosters. FPIR: strangers accepted as some "
+        "rosters of 30 enrolled from 1-3 photos each as they are, probed by another photo of "
+        "each student (mated) and by 60 strangers (non-mated), both as a camera sees them "
+        "(the camera-like images above), 300 rosters. FPIR: strangers accepted as some "
         "student; FNIR: students not found. These thresholds are shipped in the fusion file.",
         "",
         "| model | threshold | FPIR | FNIR | how it was set |",

@@ -63,8 +63,15 @@ def simulate_rosters(
     trials: int = 300,
     strangers: int = 60,
     seed: int = 0,
+    probes: Embeddings | None = None,
 ) -> OpenSetScores:
-    """Scores of mated and non-mated probes over ``trials`` random rosters (see module)."""
+    """Scores of mated and non-mated probes over ``trials`` random rosters (see module).
+
+    ``probes``, rows alike with ``embeddings``, are what the probe images look like to the
+    models (camera-like versions, :mod:`models.cnn.camera_probes`); the rosters are always
+    enrolled from ``embeddings``. By default the probes are ``embeddings`` too.
+    """
+    probe_embeddings = embeddings if probes is None else probes
     rng = np.random.default_rng(seed)
     names, inverse = np.unique(person, return_inverse=True)
     rows_of = [np.flatnonzero(inverse == i) for i in range(len(names))]
@@ -75,18 +82,19 @@ def simulate_rosters(
         chosen = rng.choice(multi, size=roster, replace=False)
         gallery_rows: list[int] = []
         owner: list[int] = []
-        probes: list[int] = []
+        mated_rows: list[int] = []
         for k, p in enumerate(chosen):
             rows = rng.permutation(rows_of[p])
             n = int(rng.integers(1, min(3, len(rows) - 1) + 1))
             gallery_rows += rows[:n].tolist()
             owner += [k] * n
-            probes.append(int(rows[n]))
+            mated_rows.append(int(rows[n]))
         others = np.setdiff1d(np.arange(len(names)), chosen)
         stranger_rows = [int(rng.choice(rows_of[p])) for p in rng.choice(others, strangers)]
-        for target, probe_rows in ((mated, probes), (non_mated, stranger_rows)):
+        for target, probe_rows in ((mated, mated_rows), (non_mated, stranger_rows)):
             per_model = {
-                name: _per_student(e[probe_rows], e[gallery_rows], np.array(owner), roster)
+                name: _per_student(probe_embeddings[name][probe_rows], e[gallery_rows],
+                                   np.array(owner), roster)
                 for name, e in embeddings.items()
             }
             target += np.min(scorer(per_model), axis=1).tolist()

@@ -97,22 +97,46 @@ def view_image(
     return image, box
 
 
-def _one(task: tuple[str, Box, int, int]) -> tuple[NDArray[np.uint8], NDArray[np.float32]]:
+#: One image's views to compute: (path, face box, row, seed, views).
+ViewTask = tuple[str, Box, int, int, tuple[str, ...]]
+
+
+def embed_views(task: ViewTask) -> tuple[NDArray[np.uint8], NDArray[np.float32]]:
+    """The aligned crops (V, 64, 64, 3) and dlib descriptors (V, 128) of one image's views
+    (module-level, so that worker processes can run it)."""
     import face_recognition  # noqa: PLC0415 - heavy, and imported once per worker process
 
     from ..dlib_resnet import DlibResNetEmbedder  # noqa: PLC0415
     from ..landmarks import five_point_landmarks  # noqa: PLC0415
 
-    path, box, row, seed = task
+    path, box, row, seed, views = task
     original = np.ascontiguousarray(face_recognition.load_image_file(path))
     rng = np.random.default_rng([seed, row])
     crops, vectors = [], []
-    for view in VIEWS:
+    for view in views:
         image, view_box = view_image(original, box, view, rng)
         points = five_point_landmarks(image, [view_box])[0]
         vectors.append(DlibResNetEmbedder(1).embed([FaceInput(image, view_box, points)])[0])
         crops.append(align_face(image, points, INPUT_SIZE, view_box))
     return np.stack(crops), np.stack(vectors).astype(np.float32)
+
+
+def view_tasks(
+    images_dir: Path,
+    features: LfwFeatures,
+    rows: NDArray[np.int64],
+    seed: int,
+    views: tuple[str, ...],
+) -> list[ViewTask]:
+    """The :func:`embed_views` tasks of ``rows`` of ``features`` (their stored face boxes)."""
+    paths = {(p, n): str(path) for p, n, path in list_images(images_dir)}
+    tasks: list[ViewTask] = []
+    for i in rows.tolist():
+        b = features.boxes[i]
+        box: Box = (int(b[0]), int(b[1]), int(b[2]), int(b[3]))
+        tasks.append((paths[(str(features.person[i]), int(features.number[i]))], box, i, seed,
+                      views))
+    return tasks
 
 
 def compute_views(
@@ -126,15 +150,9 @@ def compute_views(
     boxes already in ``features``."""
     if cache_path.is_file():
         return load_views(cache_path, len(features.person))
-    paths = {(p, n): str(path) for p, n, path in list_images(images_dir)}
-    tasks = [
-        (paths[(str(p), int(n))], (int(b[0]), int(b[1]), int(b[2]), int(b[3])), i, seed)
-        for i, (p, n, b) in enumerate(
-            zip(features.person, features.number, features.boxes, strict=True)
-        )
-    ]
+    tasks = view_tasks(images_dir, features, np.arange(len(features.person)), seed, VIEWS)
     logger.info("computing %d teacher views of %d images", len(VIEWS), len(tasks))
-    results = map_with_progress(_one, tasks, workers)
+    results = map_with_progress(embed_views, tasks, workers)
     views = TeacherViews(
         crops=np.stack([r[0] for r in results]).astype(np.uint8),
         dlib=np.stack([r[1] for r in results]).astype(np.float32),

@@ -213,3 +213,70 @@ def test_open_set_thresholds_at_a_miss_rate_and_at_a_stranger_rate() -> None:
     strict = scores.threshold_at_fpir(0.1)
     assert scores.fpir(strict) == pytest.approx(0.1)
     assert scores.fnir(strict) == pytest.approx(0.4)  # 0.7, 0.8, 0.9 and 1.0 are missed
+
+
+def test_open_set_probes_are_searched_against_rosters_enrolled_from_the_embeddings() -> None:
+    from models.cnn.openset import simulate_rosters
+
+    rng = np.random.default_rng(0)
+    people = 80
+    centres = rng.normal(0, 1, (people, 8))
+    person = np.repeat([f"p{i}" for i in range(people)], 4)
+    vectors = (np.repeat(centres, 4, axis=0) + rng.normal(0, 0.1, (people * 4, 8))).astype(
+        np.float32
+    )
+    blurred = (vectors + rng.normal(0, 0.5, vectors.shape)).astype(np.float32)
+
+    def run(probes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        s = simulate_rosters(person, {"m": vectors}, lambda d: d["m"], roster=10, trials=20,
+                             strangers=10, probes=None if probes is None else {"m": probes})
+        return s.mated, s.non_mated
+
+    plain = run(None)
+    same = run(vectors)
+    worse = run(blurred)
+    np.testing.assert_array_equal(plain[0], same[0])
+    np.testing.assert_array_equal(plain[1], same[1])
+    # Degraded probes move away from their own enrolled photos, not only from strangers'.
+    assert worse[0].mean() > plain[0].mean() + 0.5
+    assert worse[0].max() > plain[0].max()
+
+
+def test_camera_fusion_pairs_an_enrolled_image_with_a_camera_image_of_folds_6_to_10() -> None:
+    from models.cnn.report import _camera_fusion
+
+    rng = np.random.default_rng(3)
+    pairs = 400
+    # The simulation's rows are every other image: rows 1, 3, 5, ... (as rows_open is a subset).
+    rows = np.arange(1, 4 * pairs, 2)
+    same = np.tile([True, False], pairs // 2)
+    identity = rng.normal(0, 1, (pairs, 2, 16))
+    identity[same, 1] = identity[same, 0]
+    clean_dlib = identity.reshape(-1, 16) + rng.normal(0, 0.05, (2 * pairs, 16))
+    camera_dlib = identity.reshape(-1, 16) + rng.normal(0, 0.3, (2 * pairs, 16))
+    clean = {"dlib": clean_dlib.astype(np.float32),
+             "inhouse": rng.normal(0, 1, (2 * pairs, 16)).astype(np.float32)}
+    camera = {"dlib": camera_dlib.astype(np.float32),
+              "inhouse": rng.normal(0, 1, (2 * pairs, 16)).astype(np.float32)}
+    index = PairIndex(rows_a=rows[0::2], rows_b=rows[1::2], same=same,
+                      folds=np.repeat(np.arange(5, 10), pairs // 5))
+    w = _camera_fusion(index, rows, clean, camera)
+    # dlib's distances separate the pairs and the in-house ones are noise; swapped, the
+    # weights follow.
+    swapped = _camera_fusion(index, rows, {"dlib": clean["inhouse"], "inhouse": clean["dlib"]},
+                             {"dlib": camera["inhouse"], "inhouse": camera["dlib"]})
+    assert w[0] < -5.0
+    assert swapped[1] < -5.0
+    assert w[0] < swapped[0] - 5.0
+    assert swapped[1] < w[1] - 5.0
+    # Pairs of folds 1-5 are not the simulation's people and are left out; an image of a
+    # folds 6-10 pair missing from the rows is an error, not a silent wrong row.
+    mixed = PairIndex(rows_a=np.concatenate([index.rows_a, [0]]),
+                      rows_b=np.concatenate([index.rows_b, [2]]),
+                      same=np.concatenate([same, [True]]),
+                      folds=np.concatenate([index.folds, [0]]))
+    np.testing.assert_allclose(_camera_fusion(mixed, rows, clean, camera), w)
+    broken = PairIndex(rows_a=mixed.rows_a, rows_b=mixed.rows_b, same=mixed.same,
+                       folds=np.concatenate([index.folds, [7]]))
+    with pytest.raises(ValueError, match="outside"):
+        _camera_fusion(broken, rows, clean, camera)
