@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Sequence
 
 from .classroom import SIZE_BUCKETS, ClassroomResult
@@ -75,6 +76,7 @@ def classroom_markdown(
         "rarely.",
         "",
         *_false_presence_lines(result),
+        *rule_difference_lines(result.outcomes),
         "## The face tracker, off and on",
         "",
         *_tracker_lines(result),
@@ -125,6 +127,36 @@ def _false_presence_lines(result: ClassroomResult) -> list[str]:
             lines.append(f"- {o.label}: session {session}, {name} marked present from "
                          f"faces of {producers or 'nobody (?)'}")
     return [*lines, ""] if lines else []
+
+
+def rule_difference_lines(
+    outcomes: Sequence[ConfigOutcome], rule: str = "fused", baseline: str = "dlib"
+) -> list[str]:
+    """The attending students ``rule`` recalls and ``baseline`` misses, and the other way
+    round, session by session (tracker off); nothing when either did not run."""
+    by_name = {o.config.name: o for o in outcomes if not o.tracking}
+    if rule not in by_name or baseline not in by_name:
+        return []
+    missed = {name: set(by_name[name].missed) for name in (rule, baseline)}
+
+    def line(recalled_by: str, missed_by: str) -> str:
+        entries = missed[missed_by] - missed[recalled_by]
+        counts = Counter(name for _, name in entries)
+        names = ", ".join(f"{n} ({c} sessions)" if c > 1 else n
+                          for n, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        return (f"- recalled by {recalled_by}, missed by {missed_by}: {len(entries)}"
+                + (f": {names}" if names else ""))
+
+    return [
+        f"### {rule} and {baseline}, student by student",
+        "",
+        line(rule, baseline),
+        line(baseline, rule),
+        "",
+        "One entry per session and student. A student named for several sessions is missed "
+        "again and again: an error that clings to the person, not to one frame.",
+        "",
+    ]
 
 
 def _pairs(result: ClassroomResult) -> list[tuple[ConfigOutcome, ConfigOutcome]]:

@@ -91,6 +91,8 @@ class ConfigOutcome:
     missed_unidentified: int = 0
     #: (session, student name, who produced the sightings) per false presence.
     false_presences: list[tuple[int, str, str]] = field(default_factory=list)
+    #: (session, student name) per attending student not marked present or late.
+    missed: list[tuple[int, str]] = field(default_factory=list)
     seconds_match: float = 0.0
     seconds_write: float = 0.0
     #: Faces decided from their own embedding / that inherited their identity.
@@ -178,7 +180,8 @@ def record_configuration(
         for student in sorted(marked - attending):
             producers = ", ".join(sorted(tally.producers.get(student, ())))
             outcome.false_presences.append((s_plan.index, names[student], producers))
-        for student in attending - marked:
+        for student in sorted(attending - marked):
+            outcome.missed.append((s_plan.index, names[student]))
             if tally.detected.get(student, 0) < settings.min_sightings:
                 outcome.missed_undetected += 1
             else:

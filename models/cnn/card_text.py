@@ -154,10 +154,11 @@ averages each face's vector with that of its mirror image.
   folds only (so no pair's own label is used to score it); the fused "distance" is minus the
   logit. A logistic combination was chosen over averaging z-normalised distances because it
   learns how much to trust the weaker model instead of weighting both equally, and because
-  its output is a calibrated probability the matching code can threshold. The weights
-  fitted on all pairs are given for deployment. The equal-weight z-score mean (each model's
-  distances standardised with the other nine folds' mean and deviation) is reported as the
-  alternative: it shows what happens when a much weaker model gets an equal vote.
+  its output is a calibrated probability the matching code can threshold. The fusion that
+  is deployed has the same form, fitted instead on pairs of a photo as it is against one as
+  a camera sees it (see "Operating thresholds" below). The equal-weight z-score mean (each
+  model's distances standardised with the other nine folds' mean and deviation) is reported
+  as the alternative: it shows what happens when a much weaker model gets an equal vote.
   While the in-house model is far weaker than dlib, fusion cannot be expected to lift dlib's
   low-FAR operating points; at FAR = 0.1% a difference of a few dozen genuine pairs rests on
   where 3 impostor pairs fall.

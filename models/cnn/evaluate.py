@@ -108,7 +108,7 @@ def fused_distances(
     d_dlib: FloatArray, d_inhouse: FloatArray, same: NDArray[np.bool_], folds: NDArray[np.int64]
 ) -> tuple[FloatArray, FloatArray]:
     """Cross-fitted logistic fusion. Returns (fused distance per pair, weights fitted on all
-    pairs as (w_dlib, w_inhouse, bias) for deployment: p(same) = sigmoid(w . [d1, d2, 1]))."""
+    pairs as (w_dlib, w_inhouse, bias): p(same) = sigmoid(w . [d1, d2, 1]))."""
     x = np.stack([d_dlib, d_inhouse], axis=1)
     fused = np.zeros(len(x))
     for f in np.unique(folds):

@@ -76,3 +76,17 @@ def test_recall_false_presence_and_wrong_person(
     assert outcome.wrong_false_detection == 0
     assert outcome.correct == 3
     assert outcome.false_presences == [(0, "C", "W")]
+
+
+def test_the_missed_students_are_named_per_session(
+    session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    ids = _enrol(session_factory, ["A", "B", "C"])
+    plan = ClassroomPlan(0, (CoursePlan(0, ("A", "B", "C"), {}),),
+                         (SessionPlan(0, 0, ("A", "B", "C"), (), (), ()),))
+    frames = [_frame(i, [("A", _unit(0)), ("B", _unit(1)), ("C", _unit(9))]) for i in range(2)]
+    dlib = next(c for c in CONFIGURATIONS if c.name == "dlib")
+    outcome = record_configuration(session_factory, settings, dlib, plan, frames, ids,
+                                   {"dlib": VERSION}, datetime(2026, 1, 5, 9, tzinfo=UTC))
+    assert outcome.counts.recalled == 2
+    assert outcome.missed == [(0, "C")]  # C's faces look like nobody enrolled
