@@ -175,16 +175,19 @@ def test_zscore_fusion_with_zero_weight_keeps_dlib_order() -> None:
         np.testing.assert_array_equal(np.argsort(fused[part]), np.argsort(d[part]))
 
 
+def _people(people: int = 80) -> tuple[np.ndarray, np.ndarray]:
+    """Names and 8-d vectors of 4 images each of ``people`` well separated people."""
+    rng = np.random.default_rng(0)
+    centres = rng.normal(0, 1, (people, 8))
+    person = np.repeat([f"p{i}" for i in range(people)], 4)
+    vectors = np.repeat(centres, 4, axis=0) + rng.normal(0, 0.1, (people * 4, 8))
+    return person, vectors.astype(np.float32)
+
+
 def test_open_set_simulation_separates_people_and_sets_thresholds() -> None:
     from models.cnn.openset import simulate_rosters
 
-    rng = np.random.default_rng(0)
-    people = 80
-    centres = rng.normal(0, 1, (people, 8))
-    person = np.repeat([f"p{i}" for i in range(people)], 4)
-    vectors = (np.repeat(centres, 4, axis=0) + rng.normal(0, 0.1, (people * 4, 8))).astype(
-        np.float32
-    )
+    person, vectors = _people()
     scores = simulate_rosters(person, {"m": vectors}, lambda d: d["m"], roster=10, trials=20,
                               strangers=10)
     assert len(scores.mated) == 200
@@ -218,14 +221,9 @@ def test_open_set_thresholds_at_a_miss_rate_and_at_a_stranger_rate() -> None:
 def test_open_set_probes_are_searched_against_rosters_enrolled_from_the_embeddings() -> None:
     from models.cnn.openset import simulate_rosters
 
-    rng = np.random.default_rng(0)
-    people = 80
-    centres = rng.normal(0, 1, (people, 8))
-    person = np.repeat([f"p{i}" for i in range(people)], 4)
-    vectors = (np.repeat(centres, 4, axis=0) + rng.normal(0, 0.1, (people * 4, 8))).astype(
-        np.float32
-    )
-    blurred = (vectors + rng.normal(0, 0.5, vectors.shape)).astype(np.float32)
+    person, vectors = _people()
+    noise = np.random.default_rng(1).normal(0, 0.5, vectors.shape)
+    blurred = (vectors + noise).astype(np.float32)
 
     def run(probes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         s = simulate_rosters(person, {"m": vectors}, lambda d: d["m"], roster=10, trials=20,
