@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from .camera_probes import compute_camera_probes
 from .embedder import KerasCnnEmbedder
 from .evaluate import (
     ClosedSetResult,
+    FloatArray,
     PairIndex,
     VerificationReport,
     closed_set,
@@ -30,11 +30,9 @@ from .evaluate import (
 from .features import load_features
 from .lfw import Pair, people_in_folds, read_pairs
 from .metrics import fit_logistic
-from .openset import Embeddings, simulate_rosters
+from .openset import Embeddings, Scorer, simulate_rosters
 
 logger = logging.getLogger(__name__)
-
-FloatArray = NDArray[np.float64]
 
 #: The open-set table's row of the fused threshold set as sensitive as dlib (not shipped).
 SENSITIVE_FUSION = "fusion as sensitive as dlib (not used)"
@@ -239,7 +237,7 @@ def _open_set(
     strict as dlib at ``dlib_threshold`` (see :attr:`EvaluationConfig.dlib_threshold`)."""
     w = weights
 
-    def scorers(name: str) -> Callable[[dict[str, NDArray[np.float64]]], NDArray[np.float64]]:
+    def scorers(name: str) -> Scorer:
         if name == "fusion":
             return lambda d: -(w[0] * d["dlib"] + w[1] * d["inhouse"] + w[2])
         return lambda d: d[name]
