@@ -129,14 +129,14 @@ Cross-fold, accuracy rose to 0.9577 and the fusion's to 0.9877, but TAR fell to 
 FAR = 1% and 0.625 at 0.1%. In the camera-probed roster simulation below, the in-house model
 alone found more students at FPIR 0.5% (FNIR 56.2% against 59.8%), while the fusion, at
 dlib's FPIR, missed 7.42% of them, no fewer than dlib, where these weights miss 7.24%. In the
-rows room of the classroom benchmark (model A, same sessions and thresholds), the in-house
-model alone recalled 53.4% of the students (46.6% with these weights) and the fusion 471 of
-489 (470; dlib 472), with FNIR 6.20% at FPIR 1% either way. The views teach the student how a
-camera's faces look to dlib, but hardly a better ranking of people, which is what the fused
-rule needs, and they cost TAR, so these weights were kept. Morphs and views together in
-one run, far longer runs (dlib-bound: about 0.1 s a teacher label per process on this CPU,
-while an accelerator speeds up only the student), or a wider student, which the 10x speed
-target leaves room for up to about twice today's compute, are the next things to try.
+rows room of the classroom benchmark (model A, the same sessions, the fusion refitted for
+it), the in-house model alone recalled 53.4% of the students (46.6% with these weights) and
+the fusion 471 of 489 (470; dlib 472), with FNIR 6.20% at FPIR 1% either way. The views teach
+the student how a camera's faces look to dlib, but hardly a better ranking of people, which
+is what the fused rule needs, and they cost TAR, so these weights were kept. Morphs and views
+together in one run, far longer runs (dlib-bound: about 0.1 s a teacher label per process on
+this CPU, while an accelerator speeds up only the student), or a wider student, which the 10x
+speed target leaves room for up to about twice today's compute, are the next things to try.
 
 ## Architecture
 
