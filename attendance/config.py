@@ -27,7 +27,9 @@ ENV_PREFIX = "ATTENDANCE_"
 DETECTORS = ("hog", "cnn", "haar")
 FILE_PLAYBACKS = ("realtime", "frames")
 EMBEDDERS = ("dlib", "inhouse")
-FUSION_RULES = ("fused", "both", "either", "dlib", "inhouse")
+FUSION_RULES = ("fused", "fused_score", "both", "either", "dlib", "inhouse")
+#: The rules that decide with the calibrated fused score (``attendance.matching.fused``).
+FUSED_RULES = ("fused", "fused_score")
 ENVIRONMENTS = ("production", "development")
 #: ATTENDANCE_* variables that are not settings: the config file's path, and the locations
 #: the tests, benchmarks and training read (LFW, the test PostgreSQL, screenshot folders).
@@ -103,9 +105,10 @@ class Settings:
     dlib_duplicate_threshold: float = 0.35
     inhouse_duplicate_threshold: float = 0.25
     #: How two models' decisions combine: ``fused`` (one calibrated score from both distances,
-    #: ``attendance.matching.fused``), both must agree, either suffices, or one alone.
+    #: ``attendance.matching.fused``, and dlib's own acceptance stands), ``fused_score`` (that
+    #: score alone), both must agree, either suffices, or one alone.
     fusion_rule: str = "fused"
-    #: The ``fused`` rule accepts a fused distance (minus the logit of p(same person)) at or
+    #: The fused rules accept a fused distance (minus the logit of p(same person)) at or
     #: below this; unset means the threshold shipped with the in-house weights.
     fused_threshold: float | None = None
     #: Enrollment quality checks.

@@ -9,7 +9,7 @@ model name and version belonging to any *other* student (active or not).
   Refused; only an admin overrides it.
 * **Look-alike**: no duplicate, but recognition itself would take the photo for that other
   student (each model's matching threshold ``settings.<model>_threshold``, combined by
-  ``settings.fusion_rule``, with the ``fused`` rule's calibrated score, exactly as the camera
+  ``settings.fusion_rule``, with the fused rules' calibrated score, exactly as the camera
   and ``attendance identify`` do). Twins and
   siblings land here, and so does a third photo of an enrolled student filed as someone new.
   Stored only once the enroller confirms it shows a different person (audited), because
@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from attendance.config import Settings
+from attendance.config import FUSED_RULES, Settings
 from attendance.crypto import TemplateCipher
 from attendance.db import Student
 from attendance.matching import Gallery, decide_faces, fusion_for, identify, load_gallery
@@ -141,7 +141,7 @@ class DuplicateIndex:
         if not vectors:
             return None
         rule = self._rule
-        if rule == "fused" and len(vectors) < len(embeddings):
+        if rule in FUSED_RULES and len(vectors) < len(embeddings):
             rule = next(iter(vectors))  # nobody has the other model's embeddings: this decides
         galleries = {name: self._galleries[name] for name in vectors}
         decision = decide_faces(galleries, vectors, self._match, rule, self._fusion)[0]

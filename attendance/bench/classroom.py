@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import Embedder
 
-from ..config import Settings
+from ..config import FUSED_RULES, Settings
 from ..crypto import TemplateCipher
 from ..detection import detect_faces
 from ..matching import Gallery, fusion_for, load_gallery
@@ -173,7 +173,9 @@ def run_classroom(
     scores = open_set_scores(frames, galleries, rosters, student_ids, thresholds, configs,
                              fusion)
     if fusion is not None:
-        thresholds["fused"] = fusion.fused_threshold
+        for config in configs:
+            if config.rule in FUSED_RULES:
+                thresholds[config.name] = fusion.fused_threshold
     seconds = {"detect": sum(f.seconds["detect"] for f in frames)}
     for name in versions:
         seconds[name] = sum(f.seconds[name] for f in frames)

@@ -6,6 +6,7 @@ import os
 from collections import Counter
 from collections.abc import Sequence
 
+from ..config import FUSED_RULES
 from .classroom import SIZE_BUCKETS, ClassroomResult
 from .metrics import fnir_at_fpir
 from .record import ConfigOutcome
@@ -309,14 +310,9 @@ def _targets(result: ClassroomResult) -> Sequence[str]:
             mated, non_mated = result.scores[o.config.name]
             point = fnir_at_fpir(mated, non_mated, 0.01)
             if point.threshold is not None and point.threshold != float("inf"):
-                configured = result.thresholds[o.config.name]
-                # The fused score is shifted (1 + fused distance - threshold), not scaled.
-                distance = (configured + point.threshold - 1.0 if o.config.rule == "fused"
-                            else point.threshold * configured)
-                lines.append(
-                    f"  - Calibration: with a distance threshold of {distance:.3f} for "
-                    f"{o.config.name} (configured {result.thresholds[o.config.name]}), FPIR is "
-                    f"{pct(point.fpir)} and FNIR {pct(point.fnir)} on these faces.")
+                lines.append(f"  - Calibration: with {_thresholds_at(result, o, point.threshold)}, "
+                             f"FPIR is {pct(point.fpir)} and FNIR {pct(point.fnir)} on these "
+                             "faces.")
     for off, on in _pairs(result):
         added = on.counts.false_presence - off.counts.false_presence
         lines.append(
@@ -329,6 +325,23 @@ def _targets(result: ClassroomResult) -> Sequence[str]:
                  f"{result.truth_faces} pasted faces "
                  f"({pct(result.detector_misses / max(1, result.truth_faces))}).")
     return lines
+
+
+def _thresholds_at(result: ClassroomResult, outcome: ConfigOutcome, score: float) -> str:
+    """The configuration's thresholds that put its open-set operating point at ``score``
+    (1.0: the configured ones), for the calibration line."""
+    name, rule = outcome.config.name, outcome.config.rule
+    configured = result.thresholds[name]
+    if rule not in FUSED_RULES:  # distance / threshold: scaled
+        return (f"a distance threshold of {score * configured:.3f} for {name} "
+                f"(configured {configured})")
+    # The fused score is shifted (1 + fused distance - threshold), not scaled.
+    text = (f"a fused distance threshold of {configured + score - 1.0:.3f} for {name} "
+            f"(configured {configured})")
+    if rule == "fused" and "dlib" in result.thresholds:
+        dlib = result.thresholds["dlib"]
+        text += f" and dlib's at {score * dlib:.3f} (configured {dlib})"
+    return text
 
 
 __all__ = ["classroom_markdown"]

@@ -183,11 +183,31 @@ def fused_score(
     return candidates[0], score
 
 
+def either_score(
+    candidates: Sequence[int | None], scores: Sequence[float]
+) -> tuple[int | None, float]:
+    """One search's (candidate, score) when any of several scores may accept it, each scaled
+    so that 1.0 is its operating point (the ``fused`` rule: the fused score or dlib's own).
+
+    The best score names its candidate. When two different candidates both score within
+    1.0, the rule names nobody: the candidate is None (a mated search is missed), and the
+    best score still counts against FPIR for a non-mated one.
+    """
+    scored = [(s, c) for c, s in zip(candidates, scores, strict=True) if c is not None]
+    if not scored:
+        return None, math.inf
+    best, candidate = min(scored)
+    if len({c for s, c in scored if s <= 1.0}) > 1:
+        return None, best
+    return candidate, best
+
+
 __all__ = [
     "AttendanceCounts",
     "OpenSetPoint",
     "box_iou",
     "det_points",
+    "either_score",
     "fnir_at_fpir",
     "fused_score",
     "match_boxes",

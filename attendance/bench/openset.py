@@ -7,9 +7,11 @@ many more non-mated searches than walk-ins alone (FPIR = 0.1% needs over 1,000).
 
 Scores are distances divided by the model's configured threshold (1.0 is the operating
 point); for the ``both`` configuration the larger of the two, and ``inf`` when the models'
-top candidates differ (:func:`.metrics.fused_score`); for the ``fused`` one the fused
+top candidates differ (:func:`.metrics.fused_score`); for the ``fused_score`` one the fused
 distance of the best fused candidate shifted so that the fused threshold scores 1.0
-(``1 + fused distance - fused threshold``: the same order, the same operating point).
+(``1 + fused distance - fused threshold``: the same order, the same operating point); for
+the ``fused`` one the better of that and dlib's distance / threshold, as dlib's own
+acceptance stands under that rule (:func:`.metrics.either_score`).
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from numpy.typing import NDArray
 
 from models.fusion_params import FusionParams
 
+from ..config import FUSED_RULES
 from ..matching import Gallery, ModelMatch, identify
 from ..matching.fused import fused_faces
-from .metrics import fused_score
+from .metrics import either_score, fused_score
 from .observe import ObservedFrame
 from .record import Configuration
 
@@ -60,19 +63,24 @@ def open_set_scores(
             }
             fused = (fused_faces(by_model, {m: frame.embeddings[m][keep]
                                             for m in ("dlib", "inhouse")}, fusion)
-                     if fusion is not None and any(c.rule == "fused" for c in configs)
+                     if fusion is not None and any(c.rule in FUSED_RULES for c in configs)
                      else None)
             for row, i in enumerate(keep):
                 truth = frame.faces[i].truth
                 person = student_ids.get(truth.label) if truth is not None else None
                 is_mated = person is not None and person in rosters[course]
                 for config in configs:
-                    if config.rule == "fused" and len(config.models) > 1:
+                    if config.rule in FUSED_RULES and len(config.models) > 1:
                         if fused is None:
-                            raise ValueError("the fused configuration needs fusion parameters")
+                            raise ValueError("a fused configuration needs fusion parameters")
                         best = fused[row].fused
                         candidate = best.student_id
                         score = 1.0 + best.distance - best.threshold
+                        if config.rule == "fused":
+                            dlib = matches["dlib"][row]
+                            candidate, score = either_score(
+                                [candidate, dlib.student_id],
+                                [score, dlib.distance / thresholds["dlib"]])
                     else:
                         picked = [matches[m][row] for m in config.models]
                         candidate, score = fused_score(

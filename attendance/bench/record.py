@@ -63,8 +63,11 @@ class Configuration:
 CONFIGURATIONS = (
     Configuration("dlib", ("dlib",), "dlib"),
     Configuration("inhouse", ("inhouse",), "inhouse"),
-    #: The default: one calibrated score from both models (``attendance.matching.fused``).
+    #: The default: one calibrated score from both models (``attendance.matching.fused``),
+    #: and dlib's own acceptance stands.
     Configuration("fused", ("dlib", "inhouse"), "fused"),
+    #: The fused score alone (the default until dlib's acceptance was let stand).
+    Configuration("fused_score", ("dlib", "inhouse"), "fused_score"),
     #: The rule that was the default before the fused one, for comparison.
     Configuration("both", ("dlib", "inhouse"), "both"),
 )

@@ -14,7 +14,7 @@ from models.fusion_params import (
     shipped_fusion_params,
 )
 
-from ..config import Settings
+from ..config import FUSED_RULES, Settings
 
 #: The two models the fused rule combines.
 FUSED_MODELS = ("dlib", "inhouse")
@@ -22,13 +22,14 @@ FUSED_MODELS = ("dlib", "inhouse")
 
 def fuses(settings: Settings, model_names: Collection[str], rule: str | None = None) -> bool:
     """Whether ``rule`` (default ``settings.fusion_rule``) fuses scores with these models
-    enabled: the ``fused`` rule with both dlib and the in-house CNN (one model decides alone)."""
-    return (rule or settings.fusion_rule) == "fused" and set(FUSED_MODELS) <= set(model_names)
+    enabled: a fused rule with both dlib and the in-house CNN (one model decides alone)."""
+    return ((rule or settings.fusion_rule) in FUSED_RULES
+            and set(FUSED_MODELS) <= set(model_names))
 
 
 def fusion_for(settings: Settings, model_names: Collection[str], *, rule: str | None = None,
                weights: Path | None = None) -> FusionParams | None:
-    """The fusion parameters the ``fused`` rule needs with ``model_names`` enabled, else None.
+    """The fusion parameters a fused rule needs with ``model_names`` enabled, else None.
 
     ``weights`` names in-house weights other than the shipped ones (the benchmark's cross-fold
     model): their own ``<stem>.fusion.json`` when there is one, else the shipped fit, which

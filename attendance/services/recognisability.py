@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from ..config import FUSED_RULES
 from ..db import Course, Enrollment, FaceEmbedding, Student, consent_covers
 
 #: The reasons, as shown to teachers.
@@ -35,14 +36,14 @@ class RecognitionSetup:
 
     def required(self) -> tuple[list[str], bool]:
         """(the models that matter, whether every one of them is needed): with one model
-        or a rule naming a model, that one; ``both``: all; ``either`` and ``fused`` (a
+        or a rule naming a model, that one; ``both``: all; ``either`` and the fused rules (a
         student with one model's embeddings is judged by that model alone): any one."""
         names = list(self.model_versions)
         if len(names) <= 1:
             return names, True
         if self.rule in self.model_versions:
             return [self.rule], True
-        return names, self.rule not in ("either", "fused")
+        return names, self.rule not in ("either", *FUSED_RULES)
 
 
 def recognition_obstacles(

@@ -11,9 +11,11 @@ thumbnail for ``review_thumbnail_retention_days`` so the teacher sees the face t
 Under the ``fused`` rule (evidence holding a ``"fused"`` entry, ``attendance.matching.
 fused``) one calibrated score decided, not the models' own thresholds, so a sighting is
 unsure when that score lies just short of acceptance — fused distance in (``threshold``,
-``threshold + FUSED_REVIEW_MARGIN``] — or when a student was named although a model or the
-fused score names someone else. A stranger whose two models merely point at different
-nearest students, with no score near acceptance, is not asked about.
+``threshold + FUSED_REVIEW_MARGIN``] — when a student was named although a model or the
+fused score names someone else, or when a student was named by dlib's own acceptance while
+the fused score turned them down (the ``fused`` rule lets dlib's acceptance stand). A
+stranger whose two models merely point at different nearest students, with no score near
+acceptance, is not asked about.
 
 Pure functions over the stored JSON: the worker, the retention purge and the dashboard all
 classify a sighting the same way.
@@ -118,6 +120,8 @@ def _unsure_fused(fused: ModelEvidence, evidence: list[ModelEvidence],
         return assigned, DIFFERENT_STUDENTS
     if assigned is None and fused.accepted and fused.candidate is not None:
         return fused.candidate, DIFFERENT_STUDENTS  # a one-model match named someone else
+    if assigned is not None and fused.candidate == assigned and not fused.accepted:
+        return assigned, f"models disagree: {FUSED_KEY} did not accept"  # dlib's own match
     if (fused.candidate is not None and fused.distance is not None
             and fused.threshold is not None
             and fused.threshold < fused.distance <= fused.threshold + FUSED_REVIEW_MARGIN):

@@ -42,6 +42,11 @@ def test_unsure_rules_under_the_fused_rule() -> None:
     # Named although a model names someone else: asked.
     named = {**sure, "inhouse": _entry(0.4, 0.5, 8, True)}
     assert unsure(model_evidence(named), 7) == (7, "models name different students")
+    # Named by dlib's own acceptance although the fused score turned them down (the fused
+    # rule lets it stand), far from the fused threshold: asked, in the teacher's language.
+    dlib_only = {"dlib": _entry(0.54, 0.55, 7, True), "inhouse": _entry(0.9, 0.5, 7, False),
+                 "fused": _fused(1.0, 7, False, 0.27)}
+    assert unsure(model_evidence(dlib_only), 7) == (7, "models disagree: fused did not accept")
     # The fused entry comes last, after the models.
     assert [e.model for e in model_evidence(near)] == ["dlib", "inhouse", "fused"]
 

@@ -48,7 +48,8 @@ def test_tiny_classroom_run(lfw_images: Path, tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert result.enrollment.students == 4
-    expected = ["dlib", "inhouse", "fused", "both"] if len(embedders) == 2 else ["dlib"]
+    expected = (["dlib", "inhouse", "fused", "fused_score", "both"] if len(embedders) == 2
+                else ["dlib"])
     assert [o.label for o in result.outcomes] == [
         label for name in expected for label in (name, f"{name} + tracker")]
     counts = result.outcomes[0].counts  # dlib
@@ -71,6 +72,8 @@ def test_tiny_classroom_run(lfw_images: Path, tmp_path: Path) -> None:
         assert "| fused |" in report
         assert "fused" in result.scores
         assert "fused" in result.thresholds
+        assert result.thresholds["fused_score"] == result.thresholds["fused"]
+        assert "| fused_score |" in report
     assert "## Targets" in report
     assert "The tracker adds no false presence, dlib: **met**" in report
 

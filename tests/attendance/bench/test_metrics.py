@@ -12,6 +12,7 @@ from attendance.bench.metrics import (
     box_iou,
     det_points,
     fnir_at_fpir,
+    either_score,
     fused_score,
     match_boxes,
     session_counts,
@@ -93,3 +94,11 @@ def test_fused_score_needs_agreement() -> None:
     assert fused_score([7, 8], [0.1, 0.1], [0.5, 0.8]) == (None, math.inf)
     assert fused_score([7], [0.25], [0.5]) == (7, 0.5)
     assert fused_score([None], [math.inf], [0.5]) == (None, math.inf)
+
+
+def test_either_score_takes_the_best_and_names_nobody_when_two_accept_different_people() -> None:
+    assert either_score([7, 7], [1.4, 0.9]) == (7, 0.9)  # the same person: the better score
+    assert either_score([7, 8], [1.4, 0.9]) == (8, 0.9)  # only one accepts: it names
+    assert either_score([7, 8], [0.8, 0.9]) == (None, 0.8)  # both accept: nobody, still scored
+    assert either_score([None, 8], [math.inf, 1.2]) == (8, 1.2)
+    assert either_score([None, None], [math.inf, math.inf]) == (None, math.inf)

@@ -25,11 +25,11 @@ def _gallery(name: str, rows: dict[int, float]) -> Gallery:
 
 
 def _decide(dlib: dict[int, float], inhouse: dict[int, float], face: tuple[float, float],
-            params: FusionParams = PARAMS) -> Decision:
+            params: FusionParams = PARAMS, rule: str = "fused") -> Decision:
     galleries = {"dlib": _gallery("dlib", dlib), "inhouse": _gallery("inhouse", inhouse)}
     embeddings = {"dlib": np.asarray([[face[0]]], np.float32),
                   "inhouse": np.asarray([[face[1]]], np.float32)}
-    return decide_faces(galleries, embeddings, THRESHOLDS, "fused", params)[0]
+    return decide_faces(galleries, embeddings, THRESHOLDS, rule, params)[0]
 
 
 def test_a_good_fused_score_accepts_although_one_model_alone_would_not() -> None:
@@ -44,24 +44,55 @@ def test_a_good_fused_score_accepts_although_one_model_alone_would_not() -> None
     assert decision.fused.accepted
 
 
-def test_a_poor_fused_score_rejects_although_each_model_accepts() -> None:
+def test_under_fused_score_a_poor_fused_score_rejects_although_each_model_accepts() -> None:
     # Each 0.45 is within its model's 0.5, but fused 10*0.9-10 = -1 > -2.
-    decision = _decide({1: 0.0}, {1: 0.0}, (0.45, 0.45))
+    decision = _decide({1: 0.0}, {1: 0.0}, (0.45, 0.45), rule="fused_score")
     assert decision.student_id is None
+    assert decision.rule == "fused_score"
     assert decision.fused is not None
     assert not decision.fused.accepted
     assert "fused score too low" in decision.reason
 
 
+def test_under_fused_dlibs_own_acceptance_stands_against_a_poor_fused_score() -> None:
+    # The same face: dlib's 0.45 <= 0.5 accepts, the fused -1 does not; in-house 0.9 (far).
+    decision = _decide({1: 0.0}, {1: 0.0}, (0.45, 0.9))
+    assert decision.student_id == 1
+    assert decision.rule == "fused"
+    assert decision.fused is not None
+    assert not decision.fused.accepted
+    assert decision.reason.startswith("dlib accepts at its threshold")
+
+
+def test_under_fused_the_in_house_model_alone_still_cannot_accept() -> None:
+    # In-house 0.05 is well within its 0.5, dlib 0.6 is not, fused 10*0.65-10 = -3.5 <= -2
+    # accepts; with dlib 0.95 the fused score (-0.0) does not, and nothing else may.
+    assert _decide({1: 0.0}, {1: 0.0}, (0.6, 0.05)).student_id == 1
+    decision = _decide({1: 0.0}, {1: 0.0}, (0.95, 0.05))
+    assert decision.matches["inhouse"].accepted
+    assert decision.student_id is None
+
+
 def test_models_naming_different_students_are_settled_by_the_fused_score() -> None:
     # dlib's nearest is 1 (0.05 vs 0.2), the in-house model's is 2 (0.3 vs 0.0): fused 1:
     # 10*(0.05+0.3)-10 = -6.5, 2: 10*(0.2+0.0)-10 = -8 -> student 2, runner-up 1.
-    decision = _decide({1: 0.0, 2: 0.25}, {1: 0.0, 2: 0.3}, (0.05, 0.3))
+    decision = _decide({1: 0.0, 2: 0.25}, {1: 0.0, 2: 0.3}, (0.05, 0.3), rule="fused_score")
     assert decision.matches["dlib"].student_id == 1
     assert decision.matches["inhouse"].student_id == 2
     assert decision.student_id == 2
     assert decision.fused is not None
     assert decision.fused.runner_up_distance == pytest.approx(-6.5, abs=1e-4)
+
+
+def test_under_fused_dlib_and_the_fused_score_accepting_different_students_leave_it_unknown(
+) -> None:
+    # The face above: dlib accepts 1 at 0.05, the fused score accepts 2: no guess.
+    decision = _decide({1: 0.0, 2: 0.25}, {1: 0.0, 2: 0.3}, (0.05, 0.3))
+    assert decision.student_id is None
+    assert decision.fused is not None
+    assert decision.fused.student_id == 2
+    assert decision.fused.accepted
+    assert "different students" in decision.reason
 
 
 def test_a_student_with_one_model_only_is_judged_by_that_models_threshold() -> None:
