@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .card_text import EARLIER_FIGURES, INTRO
 from .evaluate import VerificationReport
-from .report import SENSITIVE_FUSION, EvaluationSummary
+from .report import FUSED_RULE, SENSITIVE_FUSION, EvaluationSummary
 
 
 def _relative(path: Path) -> str:
@@ -157,6 +157,9 @@ def _how(model: str, summary: EvaluationSummary) -> str:
         "inhouse": f"FPIR {summary.inhouse_fpir:.1%} (half of 1%: a real camera degrades "
                    "faces in more ways than the simulation's)",
         "fusion": "the FPIR of dlib at its threshold (as strict), in minus-logit units",
+        FUSED_RULE: "the fusion's threshold, and dlib's acceptance at its own stands: a face "
+                    "either accepts is accepted (the default rule `fused`; the fusion alone is "
+                    "`fused_score`)",
         SENSITIVE_FUSION: "the FNIR of dlib at its threshold (as sensitive), for comparison: "
                           "where its FPIR is below dlib's, the fusion beats dlib both ways",
     }.get(model, "")

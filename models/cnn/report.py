@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 #: The open-set table's row of the fused threshold set as sensitive as dlib (not shipped).
 SENSITIVE_FUSION = "fusion as sensitive as dlib (not used)"
+#: The open-set table's row of the default ``fused`` rule: the fusion at its threshold, or
+#: dlib at its own (``attendance.matching.fusion``).
+FUSED_RULE = "fused rule: the fusion, or dlib at its threshold (the default)"
 #: Closed-set task: people with at least this many images (19 people in LFW).
 CLOSED_SET_MIN_IMAGES = 40
 
@@ -256,6 +259,13 @@ def _open_set(
         name: (thr, scores[name].fpir(thr), scores[name].fnir(thr))
         for name, thr in thresholds.items()
     }
+    # The default rule accepts what either accepts: each score scaled so 1.0 is its threshold.
+    fusion, dlib = scorers("fusion"), config.dlib_threshold
+    either = simulate_rosters(
+        person, clean,
+        lambda d: np.minimum(1.0 + fusion(d) - thresholds["fusion"], d["dlib"] / dlib),
+        seed=config.seed, probes=camera)
+    rows[FUSED_RULE] = (thresholds["fusion"], either.fpir(1.0), either.fnir(1.0))
     # The alternative the docstring of `dlib_threshold` explains, for the card only.
     sensitive = scores["fusion"].threshold_at_fnir(scores["dlib"].fnir(config.dlib_threshold))
     rows[SENSITIVE_FUSION] = (

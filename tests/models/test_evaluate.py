@@ -278,3 +278,21 @@ def test_camera_fusion_pairs_an_enrolled_image_with_a_camera_image_of_folds_6_to
                        folds=np.concatenate([index.folds, [7]]))
     with pytest.raises(ValueError, match="outside"):
         _camera_fusion(broken, rows, clean, camera)
+
+
+def test_the_default_fused_rule_accepts_what_the_fusion_or_dlib_accepts() -> None:
+    from models.cnn.report import FUSED_RULE, EvaluationConfig, _open_set
+
+    person, vectors = _people(people=80)
+    noise = np.random.default_rng(2).normal(0, 0.3, vectors.shape).astype(np.float32)
+    clean = {"dlib": vectors, "inhouse": (vectors + noise).astype(np.float32)}
+    camera = {name: (v + np.random.default_rng(3).normal(0, 0.2, v.shape)).astype(np.float32)
+              for name, v in clean.items()}
+    config = EvaluationConfig(*(Path("unused"),) * 8, dlib_threshold=0.9)
+    rows = _open_set(config, person, clean, camera, np.array([-8.0, -2.0, 9.0]))
+    _, fpir, fnir = rows[FUSED_RULE]
+    assert rows[FUSED_RULE][0] == rows["fusion"][0]
+    # A probe is accepted when either accepts it: no fewer strangers, no more misses.
+    assert fpir >= max(rows["dlib"][1], rows["fusion"][1])
+    assert fnir <= min(rows["dlib"][2], rows["fusion"][2])
+    assert fnir < rows["fusion"][2] or fpir > rows["fusion"][1]  # dlib adds something here
