@@ -257,7 +257,8 @@ def _match(boxes: Sequence[Box], previous: Sequence[Box], min_iou: float) -> lis
 
 def _confident(student_id: int | None, evidence: Mapping[str, Any]) -> bool:
     """Every model's entry accepted ``student_id`` (an unsure or one-model match is not);
-    under the ``fused`` rule, the fused score did (the models' own verdicts do not decide)."""
+    under the fused rules, the fused score did (the models' own verdicts do not decide: a face
+    the ``fused`` rule named on dlib's acceptance alone is embedded again in the next frame)."""
     fused = evidence.get(FUSED_KEY)
     if isinstance(fused, Mapping):
         return (student_id is not None and fused.get("accepted") is True
