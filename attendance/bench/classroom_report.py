@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ..config import FUSED_RULES
 from .classroom import SIZE_BUCKETS, ClassroomResult
 from .metrics import fnir_at_fpir
-from .record import ConfigOutcome
+from .record import ConfigOutcome, Configuration
 from .report import ms, pct, table, verdict
 
 FPIR_TARGETS = (0.01, 0.001)
@@ -310,7 +310,8 @@ def _targets(result: ClassroomResult) -> Sequence[str]:
             mated, non_mated = result.scores[o.config.name]
             point = fnir_at_fpir(mated, non_mated, 0.01)
             if point.threshold is not None and point.threshold != float("inf"):
-                lines.append(f"  - Calibration: with {_thresholds_at(result, o, point.threshold)}, "
+                at = thresholds_at(result.thresholds, o.config, point.threshold)
+                lines.append(f"  - Calibration: with {at}, "
                              f"FPIR is {pct(point.fpir)} and FNIR {pct(point.fnir)} on these "
                              "faces.")
     for off, on in _pairs(result):
@@ -327,21 +328,22 @@ def _targets(result: ClassroomResult) -> Sequence[str]:
     return lines
 
 
-def _thresholds_at(result: ClassroomResult, outcome: ConfigOutcome, score: float) -> str:
-    """The configuration's thresholds that put its open-set operating point at ``score``
-    (1.0: the configured ones), for the calibration line."""
-    name, rule = outcome.config.name, outcome.config.rule
-    configured = result.thresholds[name]
+def thresholds_at(thresholds: Mapping[str, float], config: Configuration, score: float) -> str:
+    """The thresholds that put ``config``'s open-set operating point at ``score`` (1.0: the
+    configured ``thresholds``, by configuration and model name), for the calibration line."""
+    name, rule = config.name, config.rule
+    configured = thresholds[name]
     if rule not in FUSED_RULES:  # distance / threshold: scaled
         return (f"a distance threshold of {score * configured:.3f} for {name} "
                 f"(configured {configured})")
     # The fused score is shifted (1 + fused distance - threshold), not scaled.
     text = (f"a fused distance threshold of {configured + score - 1.0:.3f} for {name} "
             f"(configured {configured})")
-    if rule == "fused" and "dlib" in result.thresholds:
-        dlib = result.thresholds["dlib"]
-        text += f" and dlib's at {score * dlib:.3f} (configured {dlib})"
+    if rule == "fused" and "dlib" in thresholds:
+        dlib = thresholds["dlib"]
+        text += (f" and dlib's at {score * dlib:.3f} (configured {dlib})" if score > 0 else
+                 f" and dlib's own acceptance off (configured {dlib}; no distance is below 0)")
     return text
 
 
-__all__ = ["classroom_markdown"]
+__all__ = ["classroom_markdown", "rule_difference_lines", "thresholds_at"]
