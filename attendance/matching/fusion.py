@@ -5,10 +5,10 @@ Rules (``settings.fusion_rule``):
 - ``fused`` (the default): one calibrated score from both models' distances to each
   candidate (:mod:`attendance.matching.fused`); the candidate with the best fused score is
   accepted at or below ``fused_threshold``, and so is dlib's nearest student at or below
-  dlib's own threshold: the in-house model can add a student dlib misses, never take away
-  one dlib accepts. A student with only one model's embeddings is judged by that model's own
-  threshold. When two of these accept different students, the face stays unknown (and goes
-  to the review queue);
+  dlib's own threshold: the in-house model can add a student dlib misses, and can overrule
+  dlib only by the fused score accepting someone else. A student with only one model's
+  embeddings is judged by that model's own threshold. When two of these accept different
+  students, the face stays unknown (and goes to the review queue);
 - ``fused_score``: the fused score alone (with the one-model students as above): it accepts
   fewer strangers per face than ``fused``, but turns down some faces dlib accepts, and in the
   classroom benchmark it marked fewer students present than dlib alone;

@@ -16,11 +16,11 @@ system next to dlib's ResNet (`dlib_face_recognition_resnet_model_v1`, through
 `face_recognition`), for two purposes: a second opinion for the calibrated score-level fusion
 that decides by default when both models are on (`<weights>.fusion.json`, written by this
 evaluation; beside it dlib's own acceptance at its threshold stands, so the second opinion
-can add a student dlib misses but not take away one dlib accepts), and a fast embedder for
-small classroom machines (it is many times faster per face than dlib). It is meant for
-matching a classroom camera's faces against a roster of consenting, enrolled students, with a
-human able to correct every mark. It is not meant for identifying people who have not
-enrolled, or for any decision without human review.
+can add a student dlib misses and overrules dlib only by naming someone else, which leaves
+the face unknown), and a fast embedder for small classroom machines (it is many times faster
+per face than dlib). It is meant for matching a classroom camera's faces against a roster of
+consenting, enrolled students, with a human able to correct every mark. It is not meant for
+identifying people who have not enrolled, or for any decision without human review.
 
 Shipped next to it, in `models/cnn/weights/crossfold/`, are the two cross-fold models the
 honest figures below come from (`face_cnn_v2_A.keras`, trained without the people of View 2
