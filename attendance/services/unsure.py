@@ -99,7 +99,7 @@ def unsure(evidence: list[ModelEvidence], assigned: int | None) -> tuple[int, st
         candidate = assigned or accepting[0].candidate
         if candidate is not None:
             refusing = ", ".join(e.model for e in evidence if not e.accepted)
-            return candidate, f"models disagree: {refusing} did not accept"
+            return candidate, disagree_reason(refusing)
     if len(named) > 1:
         candidate = assigned or _closest(evidence)
         if candidate is not None:
@@ -121,12 +121,18 @@ def _unsure_fused(fused: ModelEvidence, evidence: list[ModelEvidence],
     if assigned is None and fused.accepted and fused.candidate is not None:
         return fused.candidate, DIFFERENT_STUDENTS  # a one-model match named someone else
     if assigned is not None and fused.candidate == assigned and not fused.accepted:
-        return assigned, f"models disagree: {FUSED_KEY} did not accept"  # dlib's own match
+        return assigned, disagree_reason(FUSED_KEY)  # named by dlib's own acceptance
     if (fused.candidate is not None and fused.distance is not None
             and fused.threshold is not None
             and fused.threshold < fused.distance <= fused.threshold + FUSED_REVIEW_MARGIN):
         return assigned or fused.candidate, fused_reason(fused.probability)
     return None
+
+
+def disagree_reason(refusing: str) -> str:
+    """Why a sighting some of its scores did not accept is unsure (``refusing``: their names,
+    comma-separated; translated by the dashboard)."""
+    return f"models disagree: {refusing} did not accept"
 
 
 def fused_reason(probability: float | None) -> str:
@@ -158,4 +164,4 @@ def _closest(evidence: list[ModelEvidence]) -> int | None:
 
 
 __all__ = ["DIFFERENT_STUDENTS", "FUSED_REVIEW_MARGIN", "REVIEW_MARGIN", "ModelEvidence",
-           "closeness", "fused_reason", "is_unsure", "model_evidence", "unsure"]
+           "closeness", "disagree_reason", "fused_reason", "is_unsure", "model_evidence", "unsure"]
