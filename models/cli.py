@@ -84,6 +84,15 @@ def model() -> None:
     "blend (computed once for both cross-fold splits, about 45 min on 2 cores, cached in the "
     "cache directory)",
 )
+@click.option(
+    "--morph-set",
+    type=click.Choice(["uniform", "look-alike"]),
+    default="uniform",
+    show_default=True,
+    help="which teacher morphs: 'uniform' blends two training images drawn at random (48,000, "
+    "the shipped weights' morphs); 'look-alike' is 24,000 new ones, half of them blends of "
+    "two people dlib places close together (about 30 min on 2 cores)",
+)
 @click.option("--install", is_flag=True, help="copy the result over the shipped weights")
 def train_command(
     lfw_dir: Path,
@@ -99,11 +108,13 @@ def train_command(
     threads: int,
     teacher_views: bool,
     teacher_morphs: bool,
+    morph_set: str,
     install: bool,
 ) -> None:
     """Distil dlib's embeddings into the in-house CNN (features are computed once, cached)."""
     from .cnn.embedder import DEFAULT_WEIGHTS  # noqa: PLC0415 - keep `--help` fast
     from .cnn.lfw import PAIRS_NAME, ensure_unpacked  # noqa: PLC0415
+    from .cnn.morphs import MORPH_SETS  # noqa: PLC0415
     from .cnn.train import TrainConfig, train  # noqa: PLC0415
 
     config = TrainConfig(
@@ -120,7 +131,8 @@ def train_command(
         init_weights=init_from,
         threads=threads,
         views_path=cache_dir / "lfw_views_v1.npz" if teacher_views else None,
-        morphs_path=cache_dir / "lfw_morphs_v2.npz" if teacher_morphs else None,
+        morphs_path=cache_dir / MORPH_SETS[morph_set].file_name if teacher_morphs else None,
+        morph_set=morph_set,
     )
     output.mkdir(parents=True, exist_ok=True)
     (output / "command.txt").write_text(_command_line("train") + "\n")
@@ -160,7 +172,8 @@ def _weights_file(path: Path) -> Path:
     show_default=True,
     type=click.Path(path_type=Path, file_okay=False),
     help="where the training runs' records (A/, B/, full/, each followed by its optional "
-    "<name>-continued/, <name>-views/, <name>-morphs/ and <name>-more-morphs/ stages: "
+    "<name>-continued/, <name>-views/, <name>-morphs/, <name>-more-morphs/ and "
+    "<name>-look-alike/ stages: "
     "summary.txt, history.csv, command.txt, learning_curves.png) are kept for the card",
 )
 @click.option("--figures-dir", required=True, type=click.Path(path_type=Path))
@@ -242,7 +255,8 @@ def _training_runs(runs_dir: Path) -> dict[str, Path]:
     """The training records the card lists, by name: A/, B/ and full/, each followed by the
     stages in which its weights were trained further (warm-started), in this order:
     ``<name>-continued/`` (more epochs), ``<name>-views/`` (with teacher views),
-    ``<name>-morphs/`` (with teacher morphs) and ``<name>-more-morphs/`` (with twice as many)."""
+    ``<name>-morphs/`` (with teacher morphs), ``<name>-more-morphs/`` (with twice as many) and
+    ``<name>-look-alike/`` (with new morphs, half of them blends of look-alikes)."""
     runs: dict[str, Path] = {}
     for name, folder in (("A (cross-fold)", "A"), ("B (cross-fold)", "B"), ("shipped", "full")):
         runs[name] = runs_dir / folder
@@ -251,6 +265,7 @@ def _training_runs(runs_dir: Path) -> dict[str, Path]:
             ("views", "with teacher views"),
             ("morphs", "with teacher morphs"),
             ("more-morphs", "with twice the teacher morphs"),
+            ("look-alike", "with look-alike morphs"),
         ):
             if (runs_dir / f"{folder}-{suffix}").is_dir():
                 runs[f"{name}, {stage}"] = runs_dir / f"{folder}-{suffix}"

@@ -44,6 +44,29 @@ SPLITS: tuple[tuple[int, ...], ...] = ((1, 2, 3, 4, 5), (6, 7, 8, 9, 10))
 #: Side of dlib's aligned chip and its padding (as ``face_recognition`` uses them).
 CHIP_SIZE, CHIP_PADDING = 150, 0.25
 MORPHS_VERSION = 2
+#: Look-alikes per image among which :func:`sample_near_sources` picks the second image.
+NEAR_K = 20
+
+
+@dataclass(frozen=True)
+class MorphSet:
+    """How a cache of teacher morphs is drawn: its file name in the cache directory, morphs
+    per split, the share whose two people look alike (:func:`sample_near_sources`), and the
+    random seed."""
+
+    file_name: str
+    per_split: int
+    look_alike_share: float
+    seed: int
+
+
+#: The morph sets ``attendance model train --teacher-morphs SET`` knows: ``uniform`` (two
+#: training images drawn at random, as the shipped weights were trained) and ``look-alike``
+#: (new morphs, half of them blends of two people dlib places close together).
+MORPH_SETS: dict[str, MorphSet] = {
+    "uniform": MorphSet("lfw_morphs_v2.npz", MORPHS_PER_SPLIT, 0.0, 0),
+    "look-alike": MorphSet("lfw_morphs_lookalike_v1.npz", 12_000, 0.5, 1),
+}
 
 
 @dataclass(frozen=True)
@@ -80,6 +103,56 @@ def sample_sources(
     first = rng.integers(0, len(rows), count)
     offset = rng.integers(1, len(rows), count)  # never 0: the second image is another one
     return np.stack([rows[first], rows[(first + offset) % len(rows)]], axis=1).astype(np.int64)
+
+
+def _others(names: NDArray[np.str_]) -> int:
+    """How many images of other people every one of ``names``' images has at least."""
+    _, counts = np.unique(names, return_counts=True)
+    return int(len(names) - counts.max(initial=0))
+
+
+def nearest_others(
+    rows: NDArray[np.int64],
+    descriptors: NDArray[np.float32],
+    person: NDArray[np.str_],
+    k: int,
+    chunk: int = 2048,
+) -> NDArray[np.int64]:
+    """(len(rows), k) rows: for each of ``rows``, the ``k`` images among ``rows`` nearest to it
+    in dlib's space that show another person (nearest first)."""
+    names = np.asarray(person)[rows]
+    if _others(names) < k:
+        raise ValueError(f"{len(rows)} images are too few for {k} neighbours of other people")
+    vectors = descriptors[rows].astype(np.float32)
+    squared = np.sum(vectors**2, axis=1)
+    out = np.empty((len(rows), k), dtype=np.int64)
+    for start in range(0, len(rows), chunk):
+        block = slice(start, start + chunk)
+        d2 = squared[block, None] + squared[None, :] - 2.0 * vectors[block] @ vectors.T
+        d2[names[block, None] == names[None, :]] = np.inf  # the same person (and itself)
+        near = np.argpartition(d2, k, axis=1)[:, :k]
+        order = np.take_along_axis(d2, near, axis=1).argsort(axis=1)
+        out[block] = rows[np.take_along_axis(near, order, axis=1)]
+    return out
+
+
+def sample_near_sources(
+    rows: NDArray[np.int64],
+    count: int,
+    descriptors: NDArray[np.float32],
+    person: NDArray[np.str_],
+    rng: np.random.Generator,
+    k: int = NEAR_K,
+) -> NDArray[np.int64]:
+    """``count`` pairs of two people who look alike to dlib: the first image drawn uniformly
+    out of ``rows``, the second among its ``k`` nearest images of other people. Blends of
+    look-alikes fill the part of face space where telling people apart is hardest, which is
+    what a low false-accept rate rests on."""
+    k = min(k, _others(np.asarray(person)[rows]))  # a handful of images (tests): fewer
+    neighbours = nearest_others(rows, descriptors, person, k)
+    first = rng.integers(0, len(rows), count)
+    second = neighbours[first, rng.integers(0, k, count)]
+    return np.stack([rows[first], second], axis=1).astype(np.int64)
 
 
 def blend_chips(
@@ -140,20 +213,24 @@ def compute_morphs(
     pairs_path: Path,
     cache_path: Path,
     workers: int = 2,
-    per_split: int = MORPHS_PER_SPLIT,
-    seed: int = 0,
+    recipe: MorphSet = MORPH_SETS["uniform"],
 ) -> TeacherMorphs:
-    """Compute (or load, if ``cache_path`` exists) ``per_split`` morphs within the training
-    people of each of :data:`SPLITS`."""
+    """Compute (or load, if ``cache_path`` exists) ``recipe.per_split`` morphs within the
+    training people of each of :data:`SPLITS`."""
     if cache_path.is_file():
         return load_morphs(cache_path, len(features.person))
     pairs = read_pairs(pairs_path)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(recipe.seed)
     sources = []
+    look_alike = int(round(recipe.per_split * recipe.look_alike_share))
     for held_out in SPLITS:
         excluded = people_in_folds(pairs, {f - 1 for f in held_out})
-        rows = np.flatnonzero([str(p) not in excluded for p in features.person])
-        sources.append(sample_sources(rows.astype(np.int64), per_split, rng))
+        rows = np.flatnonzero([str(p) not in excluded for p in features.person]).astype(np.int64)
+        sources.append(sample_sources(rows, recipe.per_split - look_alike, rng))
+        if look_alike:
+            sources.append(
+                sample_near_sources(rows, look_alike, features.dlib, features.person, rng)
+            )
     pairs_of = np.concatenate(sources)
     alpha = rng.uniform(*ALPHA, len(pairs_of)).astype(np.float32)
     logger.info("computing %d teacher morphs", len(pairs_of))

@@ -42,7 +42,7 @@ from numpy.typing import NDArray
 from .architecture import EMBEDDING_DIM, INPUT_SIZE, _keras, build_embedding_model
 from .features import LfwFeatures, compute_features
 from .lfw import people_in_folds, read_pairs
-from .morphs import TeacherMorphs, compute_morphs
+from .morphs import MORPH_SETS, TeacherMorphs, compute_morphs
 from .views import compute_views
 
 logger = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ class TrainConfig:
     init_weights: Path | None = None  # warm start from these weights (.keras or .weights.h5)
     views_path: Path | None = None  # teacher views cache (models.cnn.views); None = no views
     morphs_path: Path | None = None  # teacher morphs cache (models.cnn.morphs); None = none
+    morph_set: str = "uniform"  # how that cache is drawn when computed (morphs.MORPH_SETS)
     morph_batch: int = 64  # teacher morphs added to each batch of images when morphs are used
     workers: int = 2  # processes for the one-off feature computation
     threads: int = 0  # TensorFlow threads for training; 0 = TensorFlow's default
@@ -224,7 +225,12 @@ def train(config: TrainConfig) -> TrainResult:
     morph_rows: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
     if config.morphs_path is not None:
         morphs = compute_morphs(
-            config.images_dir, features, config.pairs_path, config.morphs_path, config.workers
+            config.images_dir,
+            features,
+            config.pairs_path,
+            config.morphs_path,
+            config.workers,
+            MORPH_SETS[config.morph_set],
         )
         morph_rows = morphs.usable(train_rows)
         logger.info("%d teacher morphs of this run's training images", len(morph_rows))

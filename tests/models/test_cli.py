@@ -16,7 +16,8 @@ def test_fold_parsing() -> None:
 
 
 def test_training_runs_list_later_stages_after_their_run(tmp_path: Path) -> None:
-    for folder in ("A", "A-views", "A-morphs", "A-continued", "B", "B-views", "full"):
+    folders = ("A", "A-views", "A-morphs", "A-look-alike", "A-continued", "B", "B-views", "full")
+    for folder in folders:
         (tmp_path / folder).mkdir()
     runs = _training_runs(tmp_path)
     assert list(runs) == [
@@ -24,6 +25,7 @@ def test_training_runs_list_later_stages_after_their_run(tmp_path: Path) -> None
         "A (cross-fold), continued",
         "A (cross-fold), with teacher views",
         "A (cross-fold), with teacher morphs",
+        "A (cross-fold), with look-alike morphs",
         "B (cross-fold)",
         "B (cross-fold), with teacher views",
         "shipped",
@@ -45,3 +47,14 @@ def test_train_requires_lfw() -> None:
     result = CliRunner().invoke(model, args, env={"ATTENDANCE_LFW_DIR": None})
     assert result.exit_code != 0
     assert "--lfw-dir" in result.output
+
+
+def test_train_offers_every_morph_set_and_no_other() -> None:
+    from models.cnn.morphs import MORPH_SETS  # noqa: PLC0415
+
+    option = next(p for p in model.commands["train"].params if p.name == "morph_set")
+    assert list(option.type.choices) == list(MORPH_SETS)  # type: ignore[attr-defined]
+    args = ["train", "--cache-dir", "x", "--lfw-dir", "y", "--output", "z", "--morph-set", "odd"]
+    result = CliRunner().invoke(model, args)
+    assert result.exit_code == 2
+    assert "'odd' is not one of" in result.output

@@ -13,12 +13,16 @@ from models.cnn.features import compute_features
 from models.cnn.lfw import people_in_folds, read_pairs
 from models.cnn.morphs import (
     ALPHA,
+    MORPH_SETS,
     SPLITS,
+    MorphSet,
     TeacherMorphs,
     blend_chips,
     compute_morphs,
     load_morphs,
     make_tasks,
+    nearest_others,
+    sample_near_sources,
     sample_sources,
 )
 from models.cnn.morphs import _one as describe_morph
@@ -33,6 +37,49 @@ def test_sources_are_two_different_images_of_the_given_rows() -> None:
     assert (pairs[:, 0] != pairs[:, 1]).all()
     with pytest.raises(ValueError, match="two images"):
         sample_sources(rows[:1], 3, np.random.default_rng(0))
+
+
+def _clustered_faces() -> tuple[np.ndarray, np.ndarray]:
+    """Six people of two images each on a line, 1.0 apart, images of one person 0.1 apart."""
+    descriptors = np.zeros((12, 128), dtype=np.float32)
+    descriptors[:, 0] = [p + 0.1 * i for p in range(6) for i in range(2)]
+    person = np.array([f"P{p}" for p in range(6) for _ in range(2)])
+    return descriptors, person
+
+
+def test_nearest_others_are_other_people_nearest_first() -> None:
+    descriptors, person = _clustered_faces()
+    rows = np.arange(12, dtype=np.int64)
+    near = nearest_others(rows, descriptors, person, k=2, chunk=5)
+    # Image 0 (P0 at 0.0): P1's images at 1.0 and 1.1; never P0's own second image at 0.1.
+    np.testing.assert_array_equal(near[0], [2, 3])
+    # Image 5 (P2 at 2.1): P3 at 3.0 (0.9 away), then P1 at 1.1 (1.0 away).
+    np.testing.assert_array_equal(near[5], [6, 3])
+    assert not (person[near] == person[rows][:, None]).any()
+    # Only the given rows are candidates (a split's training images).
+    subset = np.array([0, 1, 8, 9, 10], dtype=np.int64)
+    assert set(nearest_others(subset, descriptors, person, k=2).ravel()) <= set(subset.tolist())
+    with pytest.raises(ValueError, match="too few"):
+        nearest_others(rows[:2], descriptors, person, k=2)
+
+
+def test_look_alike_sources_pair_neighbours_of_other_people() -> None:
+    descriptors, person = _clustered_faces()
+    rows = np.arange(12, dtype=np.int64)
+    pairs = sample_near_sources(rows, 300, descriptors, person, np.random.default_rng(0), k=2)
+    assert pairs.shape == (300, 2)
+    gap = np.abs(descriptors[pairs[:, 0], 0] - descriptors[pairs[:, 1], 0])
+    assert (person[pairs[:, 0]] != person[pairs[:, 1]]).all()
+    assert float(gap.max()) <= 1.1 + 1e-6  # always a neighbouring person, never farther
+    assert set(pairs[:, 0].tolist()) == set(rows.tolist())
+
+
+def test_the_uniform_set_is_the_shipped_weights_morphs() -> None:
+    uniform = MORPH_SETS["uniform"]
+    assert (uniform.file_name, uniform.per_split, uniform.look_alike_share) == (
+        "lfw_morphs_v2.npz", 24_000, 0.0
+    )
+    assert MORPH_SETS["look-alike"].file_name != uniform.file_name
 
 
 def test_blend_weights_the_first_chip_by_alpha() -> None:
@@ -73,10 +120,12 @@ def test_morphs_of_lfw_images_and_a_run_that_trains_on_them(
     task = make_tasks(lfw_subset, features, np.array([[0, 1]], dtype=np.int64), [1.0])[0]
     np.testing.assert_allclose(describe_morph(task), features.dlib[0], atol=1e-5)
 
+    recipe = MorphSet("morphs.npz", per_split=6, look_alike_share=0.5, seed=0)
     morphs = compute_morphs(
-        lfw_subset, features, lfw_dir / "pairs.txt", tmp_path / "morphs.npz", 1, per_split=6
+        lfw_subset, features, lfw_dir / "pairs.txt", tmp_path / "morphs.npz", 1, recipe
     )
     assert morphs.sources.shape == (6 * len(SPLITS), 2)
+    assert (features.person[morphs.sources[:, 0]] != features.person[morphs.sources[:, 1]]).any()
     assert ((morphs.alpha >= ALPHA[0]) & (morphs.alpha <= ALPHA[1])).all()
     # Each split's morphs blend only people outside that split's held-out folds.
     pairs = read_pairs(lfw_dir / "pairs.txt")
