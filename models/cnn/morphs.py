@@ -60,9 +60,9 @@ class MorphSet:
     seed: int
 
 
-#: The morph sets ``attendance model train --teacher-morphs SET`` knows: ``uniform`` (two
-#: training images drawn at random, as the shipped weights were trained) and ``look-alike``
-#: (new morphs, half of them blends of two people dlib places close together).
+#: The morph sets ``attendance model train --teacher-morphs --morph-set SET`` knows:
+#: ``uniform`` (two training images drawn at random, as the shipped weights were trained) and
+#: ``look-alike`` (new morphs, half of them blends of two people dlib places close together).
 MORPH_SETS: dict[str, MorphSet] = {
     "uniform": MorphSet("lfw_morphs_v2.npz", MORPHS_PER_SPLIT, 0.0, 0),
     "look-alike": MorphSet("lfw_morphs_lookalike_v1.npz", 12_000, 0.5, 1),
