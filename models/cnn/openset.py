@@ -19,11 +19,16 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from .cohort import CohortStats, asnorm
+
 FloatArray = NDArray[np.float64]
 #: Per model, (faces, dimension) embeddings of the simulation's images, rows alike.
 Embeddings = dict[str, NDArray[np.float32]]
 #: Per-student distances of each model (probes x students) -> one score (lower = more alike).
 Scorer = Callable[[dict[str, FloatArray]], FloatArray]
+#: Per model, cohort statistics (:mod:`models.cnn.cohort`) of the enrolled images (rows alike
+#: with the embeddings) and of the probes (rows alike with the probes).
+Normalisers = dict[str, tuple[CohortStats, CohortStats]]
 
 
 @dataclass(frozen=True)
@@ -64,12 +69,15 @@ def simulate_rosters(
     strangers: int = 60,
     seed: int = 0,
     probes: Embeddings | None = None,
+    normalisers: Normalisers | None = None,
 ) -> OpenSetScores:
     """Scores of mated and non-mated probes over ``trials`` random rosters (see module).
 
     ``probes``, rows alike with ``embeddings``, are what the probe images look like to the
     models (camera-like versions, :mod:`models.cnn.camera_probes`); the rosters are always
-    enrolled from ``embeddings``. By default the probes are ``embeddings`` too.
+    enrolled from ``embeddings``. By default the probes are ``embeddings`` too. With
+    ``normalisers``, the models named there score photo pairs by their cohort-normalised
+    distance (:func:`models.cnn.cohort.asnorm`) before each student's nearest photo is taken.
     """
     probe_embeddings = embeddings if probes is None else probes
     rng = np.random.default_rng(seed)
@@ -94,18 +102,37 @@ def simulate_rosters(
         for target, probe_rows in ((mated, mated_rows), (non_mated, stranger_rows)):
             per_model = {
                 name: _per_student(probe_embeddings[name][probe_rows], e[gallery_rows],
-                                   np.array(owner), roster)
+                                   np.array(owner), roster,
+                                   _stats_of(normalisers, name, gallery_rows, probe_rows))
                 for name, e in embeddings.items()
             }
             target += np.min(scorer(per_model), axis=1).tolist()
     return OpenSetScores(np.array(mated), np.array(non_mated))
 
 
+def _stats_of(
+    normalisers: Normalisers | None, name: str, gallery_rows: list[int], probe_rows: list[int]
+) -> tuple[CohortStats, CohortStats] | None:
+    if normalisers is None or name not in normalisers:
+        return None
+    enrolled, probed = normalisers[name]
+    return enrolled.take(np.array(gallery_rows)), probed.take(np.array(probe_rows))
+
+
 def _per_student(
-    probes: NDArray[np.float32], gallery: NDArray[np.float32], owner: NDArray[np.int_], n: int
+    probes: NDArray[np.float32],
+    gallery: NDArray[np.float32],
+    owner: NDArray[np.int_],
+    n: int,
+    stats: tuple[CohortStats, CohortStats] | None = None,
 ) -> FloatArray:
-    """(probes x students): each student's nearest enrolled photo."""
+    """(probes x students): each student's nearest enrolled photo; with ``stats`` (of the
+    gallery photos, of the probes) by cohort-normalised distance."""
     d = np.linalg.norm(probes[:, None, :].astype(np.float64) - gallery[None, :, :], axis=2)
+    if stats is not None:
+        enrolled, probed = stats
+        d = asnorm(d, CohortStats(probed.mean[:, None], probed.std[:, None]),
+                   CohortStats(enrolled.mean[None, :], enrolled.std[None, :]))
     out = np.full((len(probes), n), np.inf)
     for k in range(n):
         out[:, k] = d[:, owner == k].min(axis=1)

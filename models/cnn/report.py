@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from numpy.typing import NDArray
 
 from ..protocol import FaceInput
 from .camera_probes import compute_camera_probes
+from .cohort import DEFAULT_TOP_K, asnorm, cohort_stats, one_per_person
 from .embedder import KerasCnnEmbedder
 from .evaluate import (
     ClosedSetResult,
@@ -39,6 +41,9 @@ SENSITIVE_FUSION = "fusion as sensitive as dlib (not used)"
 #: The open-set table's row of the default ``fused`` rule: the fusion at its threshold, or
 #: dlib at its own (``attendance.matching.fusion``).
 FUSED_RULE = "fused rule: the fusion, or dlib at its threshold (the default)"
+#: The verification rows with cohort score normalisation (:func:`_cohort_normalised`).
+INHOUSE_COHORT = "inhouse, cohort-normalised (AS-norm)"
+DLIB_COHORT = "dlib, cohort-normalised (AS-norm)"
 #: Closed-set task: people with at least this many images (19 people in LFW).
 CLOSED_SET_MIN_IMAGES = 40
 
@@ -97,6 +102,10 @@ class EvaluationSummary:
     #: The simulated FPIR the in-house threshold was set at (:attr:`EvaluationConfig.inhouse_fpir`).
     inhouse_fpir: float
     extra: dict[str, str] = field(default_factory=dict)
+    #: Cohort normalisation on simulated rosters (:func:`_cohort_open_set`), by model: FNIR
+    #: at FPIR 0.5% and at 1%, each as (raw distances, cohort-normalised).
+    cohort_open_set: dict[str, tuple[tuple[float, float], tuple[float, float]]] = field(
+        default_factory=dict)
 
 
 def _embed_rows(
@@ -141,6 +150,9 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
     d_in = np.where(first, pair_distances(emb_a, index), pair_distances(emb_b, index))
     d_fused, _ = fused_distances(d_dlib, d_in, index.same, index.folds)
     d_shipped = pair_distances(emb_s, index)
+    by_half = {True: emb_a, False: emb_b}
+    d_in_norm = _cohort_normalised(d_in, lambda f: by_half[f < 5], index, features.person, pairs)
+    d_dlib_norm = _cohort_normalised(d_dlib, lambda f: dlib, index, features.person, pairs)
     reports = [
         verification_report("dlib", d_dlib, index.same, index.folds),
         verification_report("inhouse", d_in, index.same, index.folds),
@@ -154,6 +166,8 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
         verification_report(
             "inhouse-shipped (saw every LFW person)", d_shipped, index.same, index.folds
         ),
+        verification_report(INHOUSE_COHORT, d_in_norm, index.same, index.folds),
+        verification_report(DLIB_COHORT, d_dlib_norm, index.same, index.folds),
     ]
     roc_png = plot_roc(
         {
@@ -174,6 +188,8 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
     }
     weights = _camera_fusion(index, rows_open, clean_open, camera_open)
     open_set = _open_set(config, features.person[rows_open], clean_open, camera_open, weights)
+    cohort_open = _cohort_open_set(config, features.person[rows_open], pairs, clean_open,
+                                   camera_open)
     timings = _timings(config)
     import keras  # noqa: PLC0415 - already imported by the embedder above
 
@@ -199,7 +215,77 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
             "central fallback box": str(int(np.sum(features.box_source == 2))),
         },
         inhouse_fpir=config.inhouse_fpir,
+        cohort_open_set=cohort_open,
     )
+
+
+def _cohort_normalised(
+    distances: FloatArray,
+    embeddings_of: Callable[[int], NDArray[np.float32]],
+    index: PairIndex,
+    person: NDArray[np.str_],
+    pairs: list[Pair],
+) -> FloatArray:
+    """Cohort-normalised scores (:mod:`models.cnn.cohort`) of every pair's ``distances``.
+
+    A pair of fold ``f`` is normalised with the vectors of the model that scores it
+    (``embeddings_of(f)``), against a cohort of one image of each person of the other four
+    folds of its half: people that model never saw either, and never anyone of fold ``f``,
+    so no pair's own people, and nothing a cross-fold model trained on, shapes its score.
+    """
+    out = np.empty(len(distances))
+    rows = np.concatenate([index.rows_a, index.rows_b])
+    folds = np.concatenate([index.folds, index.folds])
+    for f in np.unique(index.folds):
+        half = set(range(5)) if f < 5 else set(range(5, 10))
+        own = people_in_folds(pairs, {int(f)})
+        candidates = rows[np.isin(folds, sorted(half - {int(f)}))]
+        candidates = candidates[~np.isin(person[candidates], sorted(own))]
+        cohort = one_per_person(person, candidates)
+        emb = embeddings_of(int(f))
+        chosen = index.folds == f
+        a, b = index.rows_a[chosen], index.rows_b[chosen]
+        both = cohort_stats(emb[np.concatenate([a, b])], emb[cohort])
+        n = len(a)
+        out[chosen] = asnorm(distances[chosen], both.take(np.arange(n)),
+                             both.take(np.arange(n, 2 * n)))
+    return out
+
+
+def _cohort_open_set(
+    config: EvaluationConfig,
+    person: NDArray[np.str_],
+    pairs: list[Pair],
+    clean: Embeddings,
+    camera: Embeddings,
+) -> dict[str, tuple[tuple[float, float], tuple[float, float]]]:
+    """Each model's FNIR at FPIR 0.5% and 1% on simulated rosters (as in :func:`_open_set`,
+    camera-like probes), with raw and with cohort-normalised distances. The folds 6-10 people
+    are split: those of folds 6-7 are the cohort (one image each), the rosters and strangers
+    are drawn from those of folds 8-10 only (so nobody is in the cohort and on a roster)."""
+    cohort_people = people_in_folds(pairs, {5, 6})
+    in_cohort = np.isin(person, sorted(cohort_people))
+    cohort_rows = one_per_person(person, np.flatnonzero(in_cohort))
+    sim = np.flatnonzero(~in_cohort)
+    result = {}
+    for name in ("dlib", "inhouse"):
+        cohort = clean[name][cohort_rows]
+        normalisers = {name: (cohort_stats(clean[name][sim], cohort, DEFAULT_TOP_K),
+                              cohort_stats(camera[name][sim], cohort, DEFAULT_TOP_K))}
+        figures = []
+        for norm in (None, normalisers):
+            scores = simulate_rosters(
+                person[sim], {name: clean[name][sim]}, _only(name),
+                seed=config.seed, probes={name: camera[name][sim]}, normalisers=norm)
+            figures.append(tuple(scores.fnir(scores.threshold_at_fpir(r))
+                                 for r in (0.005, 0.01)))
+        result[name] = ((figures[0][0], figures[1][0]), (figures[0][1], figures[1][1]))
+    return result
+
+
+def _only(model: str) -> Scorer:
+    """The scorer of one model alone: its per-student distances as they are."""
+    return lambda d: d[model]
 
 
 def _camera_fusion(

@@ -296,3 +296,31 @@ def test_the_default_fused_rule_accepts_what_the_fusion_or_dlib_accepts() -> Non
     assert fpir >= max(rows["dlib"][1], rows["fusion"][1])
     assert fnir <= min(rows["dlib"][2], rows["fusion"][2])
     assert fnir < rows["fusion"][2] or fpir > rows["fusion"][1]  # dlib adds something here
+
+
+def test_model_card_shows_cohort_normalisation_as_measured_not_used(tmp_path: Path) -> None:
+    from models.cnn.report import INHOUSE_COHORT
+
+    d, same, folds = _synthetic()
+    summary = EvaluationSummary(
+        reports=[verification_report("inhouse", d + 0.2, same, folds),
+                 verification_report(INHOUSE_COHORT, d, same, folds)],
+        closed_set=[],
+        timings_ms={},
+        fusion_weights=(-1.0, -2.0, 3.0),
+        thresholds={},
+        open_set={},
+        roc_png=tmp_path / "roc.png",
+        shipped_name="face_cnn_v2.keras",
+        fusion_file="face_cnn_v2.fusion.json",
+        shipped_version="face_cnn_v2+0123456789",
+        shipped_bytes=3_000_000,
+        parameters=736_688,
+        inhouse_fpir=0.005,
+        cohort_open_set={"inhouse": ((0.6, 0.42), (0.5, 0.33))},
+    )
+    card = render_model_card(summary, {}, {})
+    assert f"| {INHOUSE_COHORT} |" in card
+    assert "with cohort score normalisation" in card
+    assert "not yet used by the matcher" in card
+    assert "| inhouse | 60.00% → 42.00% | 50.00% → 33.00% |" in card
