@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from numpy.typing import NDArray
 
 from ..protocol import FaceInput
 from .camera_probes import compute_camera_probes
-from .cohort import DEFAULT_TOP_K, asnorm, cohort_stats, one_per_person
+from .cohort import asnorm, cohort_stats, fit_mixture_cohort
 from .embedder import KerasCnnEmbedder
 from .evaluate import (
     ClosedSetResult,
@@ -150,9 +149,21 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
     d_in = np.where(first, pair_distances(emb_a, index), pair_distances(emb_b, index))
     d_fused, _ = fused_distances(d_dlib, d_in, index.same, index.folds)
     d_shipped = pair_distances(emb_s, index)
-    by_half = {True: emb_a, False: emb_b}
-    d_in_norm = _cohort_normalised(d_in, lambda f: by_half[f < 5], index, features.person, pairs)
-    d_dlib_norm = _cohort_normalised(d_dlib, lambda f: dlib, index, features.person, pairs)
+    # Synthetic cohorts (models.cnn.cohort) from each cross-fold model's training vectors.
+    train_a, train_b = (
+        np.flatnonzero(~np.isin(features.person, sorted(people_in_folds(pairs, folds))))
+        for folds in (set(range(5)), set(range(5, 10)))
+    )
+    inhouse_cohorts = (
+        fit_mixture_cohort(KerasCnnEmbedder(config.model_a).embed_crops(crops[train_a]),
+                           seed=config.seed),
+        fit_mixture_cohort(KerasCnnEmbedder(config.model_b).embed_crops(crops[train_b]),
+                           seed=config.seed),
+    )
+    dlib_cohorts = (fit_mixture_cohort(dlib[train_a], seed=config.seed),
+                    fit_mixture_cohort(dlib[train_b], seed=config.seed))
+    d_in_norm = _cohort_normalised(d_in, (emb_a, emb_b), inhouse_cohorts, index)
+    d_dlib_norm = _cohort_normalised(d_dlib, (dlib, dlib), dlib_cohorts, index)
     reports = [
         verification_report("dlib", d_dlib, index.same, index.folds),
         verification_report("inhouse", d_in, index.same, index.folds),
@@ -188,8 +199,8 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
     }
     weights = _camera_fusion(index, rows_open, clean_open, camera_open)
     open_set = _open_set(config, features.person[rows_open], clean_open, camera_open, weights)
-    cohort_open = _cohort_open_set(config, features.person[rows_open], pairs, clean_open,
-                                   camera_open)
+    cohort_open = _cohort_open_set(config, features.person[rows_open], clean_open, camera_open,
+                                   {"dlib": dlib_cohorts[1], "inhouse": inhouse_cohorts[1]})
     timings = _timings(config)
     import keras  # noqa: PLC0415 - already imported by the embedder above
 
@@ -221,31 +232,18 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
 
 def _cohort_normalised(
     distances: FloatArray,
-    embeddings_of: Callable[[int], NDArray[np.float32]],
+    embeddings: tuple[NDArray[np.float32], NDArray[np.float32]],
+    cohorts: tuple[NDArray[np.float32], NDArray[np.float32]],
     index: PairIndex,
-    person: NDArray[np.str_],
-    pairs: list[Pair],
 ) -> FloatArray:
-    """Cohort-normalised scores (:mod:`models.cnn.cohort`) of every pair's ``distances``.
-
-    A pair of fold ``f`` is normalised with the vectors of the model that scores it
-    (``embeddings_of(f)``), against a cohort of one image of each person of the other four
-    folds of its half: people that model never saw either, and never anyone of fold ``f``,
-    so no pair's own people, and nothing a cross-fold model trained on, shapes its score.
-    """
+    """Cohort-normalised scores (:mod:`models.cnn.cohort`) of every pair's ``distances``:
+    pairs of folds 1-5 with the first of ``embeddings`` and ``cohorts`` (model A's vectors,
+    and a cohort drawn from A's training vectors only), folds 6-10 with the second."""
     out = np.empty(len(distances))
-    rows = np.concatenate([index.rows_a, index.rows_b])
-    folds = np.concatenate([index.folds, index.folds])
-    for f in np.unique(index.folds):
-        half = set(range(5)) if f < 5 else set(range(5, 10))
-        own = people_in_folds(pairs, {int(f)})
-        candidates = rows[np.isin(folds, sorted(half - {int(f)}))]
-        candidates = candidates[~np.isin(person[candidates], sorted(own))]
-        cohort = one_per_person(person, candidates)
-        emb = embeddings_of(int(f))
-        chosen = index.folds == f
+    for half, emb, cohort in zip((True, False), embeddings, cohorts, strict=True):
+        chosen = (index.folds < 5) == half
         a, b = index.rows_a[chosen], index.rows_b[chosen]
-        both = cohort_stats(emb[np.concatenate([a, b])], emb[cohort])
+        both = cohort_stats(emb[np.concatenate([a, b])], cohort)
         n = len(a)
         out[chosen] = asnorm(distances[chosen], both.take(np.arange(n)),
                              both.take(np.arange(n, 2 * n)))
@@ -255,28 +253,21 @@ def _cohort_normalised(
 def _cohort_open_set(
     config: EvaluationConfig,
     person: NDArray[np.str_],
-    pairs: list[Pair],
     clean: Embeddings,
     camera: Embeddings,
+    cohorts: Embeddings,
 ) -> dict[str, tuple[tuple[float, float], tuple[float, float]]]:
-    """Each model's FNIR at FPIR 0.5% and 1% on simulated rosters (as in :func:`_open_set`,
-    camera-like probes), with raw and with cohort-normalised distances. The folds 6-10 people
-    are split: those of folds 6-7 are the cohort (one image each), the rosters and strangers
-    are drawn from those of folds 8-10 only (so nobody is in the cohort and on a roster)."""
-    cohort_people = people_in_folds(pairs, {5, 6})
-    in_cohort = np.isin(person, sorted(cohort_people))
-    cohort_rows = one_per_person(person, np.flatnonzero(in_cohort))
-    sim = np.flatnonzero(~in_cohort)
+    """Each model's FNIR at FPIR 0.5% and 1% on the simulated rosters of :func:`_open_set`
+    (the same people, rosters and camera-like probes), with raw and with cohort-normalised
+    distances (``cohorts``: per model, drawn from model B's training vectors only)."""
     result = {}
-    for name in ("dlib", "inhouse"):
-        cohort = clean[name][cohort_rows]
-        normalisers = {name: (cohort_stats(clean[name][sim], cohort, DEFAULT_TOP_K),
-                              cohort_stats(camera[name][sim], cohort, DEFAULT_TOP_K))}
+    for name, cohort in cohorts.items():
+        normalisers = {name: (cohort_stats(clean[name], cohort),
+                              cohort_stats(camera[name], cohort))}
         figures = []
         for norm in (None, normalisers):
-            scores = simulate_rosters(
-                person[sim], {name: clean[name][sim]}, _only(name),
-                seed=config.seed, probes={name: camera[name][sim]}, normalisers=norm)
+            scores = simulate_rosters(person, {name: clean[name]}, _only(name), seed=config.seed,
+                                      probes={name: camera[name]}, normalisers=norm)
             figures.append(tuple(scores.fnir(scores.threshold_at_fpir(r))
                                  for r in (0.005, 0.01)))
         result[name] = ((figures[0][0], figures[1][0]), (figures[0][1], figures[1][1]))

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.cnn.cohort import CohortStats, asnorm, cohort_stats, one_per_person
+from models.cnn.cohort import CohortStats, asnorm, cohort_stats, fit_mixture_cohort
 from models.cnn.evaluate import PairIndex
-from models.cnn.lfw import Pair
 from models.cnn.openset import OpenSetScores, simulate_rosters
 
 
@@ -47,9 +46,29 @@ def test_a_cohort_too_small_or_of_another_dimension_is_refused() -> None:
         cohort_stats(np.zeros((2, 4)), np.zeros((10, 3)), k=3)
 
 
-def test_a_cohort_counts_each_person_once() -> None:
-    person = np.array(["a", "a", "b", "c", "c", "c"])
-    assert one_per_person(person, np.array([1, 0, 2, 5, 4])).tolist() == [1, 2, 5]
+def test_the_synthetic_cohort_follows_where_the_vectors_crowd() -> None:
+    rng = np.random.default_rng(4)
+    # Three groups of faces of different sizes and spreads, far apart.
+    centres = np.array([[0.0] * 8, [10.0] * 8, [-10.0] * 8])
+    sizes, spreads = (600, 300, 100), (0.5, 1.0, 0.2)
+    vectors = np.concatenate([c + rng.normal(0, s, (n, 8))
+                              for c, n, s in zip(centres, sizes, spreads, strict=True)])
+    cohort = fit_mixture_cohort(vectors, components=3, draws=1000, seed=0)
+    assert cohort.shape == (1000, 8)
+    assert cohort.dtype == np.float32
+    nearest = np.linalg.norm(cohort[:, None] - centres[None], axis=2).argmin(axis=1)
+    counts = np.bincount(nearest, minlength=3)
+    assert counts.tolist() == pytest.approx([600, 300, 100], abs=40)  # drawn by cluster size
+    assert cohort[nearest == 1].std() == pytest.approx(1.0, rel=0.2)  # with each one's spread
+    assert cohort[nearest == 2].std() == pytest.approx(0.2, rel=0.2)
+    assert not np.isin(cohort, vectors.astype(np.float32)).all(axis=1).any()  # nobody's vector
+    again = fit_mixture_cohort(vectors, components=3, draws=1000, seed=0)
+    np.testing.assert_array_equal(cohort, again)  # deterministic for a seed
+
+
+def test_a_mixture_needs_enough_vectors() -> None:
+    with pytest.raises(ValueError, match="cannot fit a mixture of 16"):
+        fit_mixture_cohort(np.zeros((100, 8)))
 
 
 def test_normalisers_with_neutral_statistics_leave_the_roster_scores_alone() -> None:
@@ -71,55 +90,21 @@ def test_normalisers_with_neutral_statistics_leave_the_roster_scores_alone() -> 
     np.testing.assert_allclose(half.non_mated, raw.non_mated / 2)
 
 
-def _lfw_like(people_per_fold: int = 30) -> tuple[np.ndarray, np.ndarray, PairIndex, list[Pair]]:
-    """Per fold, people with 2 images each (one same pair, one different pair per person),
-    embedded as well separated 16-d vectors."""
-    rng = np.random.default_rng(3)
-    names, vectors, pairs = [], [], []
-    for fold in range(10):
-        for k in range(people_per_fold):
-            name = f"f{fold}p{k}"
-            centre = rng.normal(0, 1.0, 16)
-            names += [name, name]
-            vectors += [centre + rng.normal(0, 0.3, 16), centre + rng.normal(0, 0.3, 16)]
-            pairs.append(Pair(fold, name, 1, name, 2))
-        for k in range(people_per_fold):
-            pairs.append(Pair(fold, f"f{fold}p{k}", 1, f"f{fold}p{(k + 1) % people_per_fold}", 2))
-    person = np.array(names)
-    row = {(n, i): 2 * j + i - 1 for j, n in enumerate(names[::2]) for i in (1, 2)}
-    index = PairIndex(
-        rows_a=np.array([row[(p.name_a, p.number_a)] for p in pairs]),
-        rows_b=np.array([row[(p.name_b, p.number_b)] for p in pairs]),
-        same=np.array([p.same for p in pairs]),
-        folds=np.array([p.fold for p in pairs]),
-    )
-    return person, np.array(vectors, dtype=np.float32), index, pairs
-
-
-def test_cross_fold_normalisation_draws_its_cohort_from_the_other_folds_of_the_half(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from models.cnn import report
+def test_cross_fold_normalisation_uses_each_halfs_model_and_cohort() -> None:
     from models.cnn.evaluate import pair_distances
+    from models.cnn.report import _cohort_normalised
 
-    person, vectors, index, pairs = _lfw_like(people_per_fold=30)
-    seen: list[set[str]] = []
-
-    def spy(x: np.ndarray, cohort: np.ndarray, k: int = 100) -> CohortStats:
-        rows = [int(np.flatnonzero((vectors == c).all(axis=1))[0]) for c in cohort]
-        seen.append({str(person[r]) for r in rows})
-        return cohort_stats(x, cohort, k=10)
-
-    monkeypatch.setattr(report, "cohort_stats", spy)
-    d = pair_distances(vectors, index)
-    normalised = report._cohort_normalised(d, lambda f: vectors, index, person, pairs)
-    assert len(seen) == 10  # one cohort per fold, in fold order
-    for fold, people in enumerate(seen):
-        folds_of = {int(name[1]) for name in people}
-        half = set(range(5)) if fold < 5 else set(range(5, 10))
-        assert fold not in folds_of  # never the people of the pair's own fold
-        assert folds_of <= half  # only people the half's model never saw
-        assert len(people) == 4 * 30  # one image of each person of the other four folds
-    assert np.isfinite(normalised).all()
-    # Separable people stay separable: every same pair scores below every different one.
-    assert normalised[index.same].max() < normalised[~index.same].min()
+    rng = np.random.default_rng(3)
+    vectors_a, vectors_b = (rng.normal(size=(40, 4)).astype(np.float32) for _ in range(2))
+    index = PairIndex(rows_a=np.arange(0, 40, 2), rows_b=np.arange(1, 40, 2),
+                      same=np.tile([True, False], 10), folds=np.repeat(np.arange(10), 2))
+    cohort_a = rng.normal(size=(300, 4)).astype(np.float32)
+    cohort_b = rng.normal(2.0, 1.0, size=(300, 4)).astype(np.float32)
+    d = np.where(index.folds < 5, pair_distances(vectors_a, index),
+                 pair_distances(vectors_b, index))
+    scores = _cohort_normalised(d, (vectors_a, vectors_b), (cohort_a, cohort_b), index)
+    for i in range(20):
+        vectors, cohort = (vectors_a, cohort_a) if index.folds[i] < 5 else (vectors_b, cohort_b)
+        a = cohort_stats(vectors[[index.rows_a[i]]], cohort)
+        b = cohort_stats(vectors[[index.rows_b[i]]], cohort)
+        assert scores[i] == pytest.approx(asnorm(d[[i]], a, b)[0])
