@@ -184,7 +184,8 @@ def _weights_file(path: Path) -> Path:
     "--write-fusion/--no-write-fusion",
     default=True,
     show_default=True,
-    help="write the fitted fusion and thresholds next to the shipped weights",
+    help="write the fitted fusion and thresholds next to the shipped weights, and each "
+    "in-house model's cohort next to it",
 )
 @click.option("--timing-repeats", default=100, show_default=True)
 def evaluate_command(
@@ -198,11 +199,13 @@ def evaluate_command(
     write_fusion: bool,
     timing_repeats: int,
 ) -> None:
-    """Score dlib, in-house (cross-fold) and fusion on LFW View 2; rewrite the model card and
-    the fusion parameters shipped with the weights (the first run also computes camera-like
+    """Score dlib, in-house (cross-fold) and fusion on LFW View 2; rewrite the model card, and
+    the fusion parameters and the cohorts (of the shipped and of the cross-fold weights)
+    shipped with the weights (the first run also computes camera-like
     versions of the folds 6-10 images, about 5 minutes on 2 cores, cached in --cache-dir)."""
     import json  # noqa: PLC0415
 
+    from .cnn.cohort import save_cohort  # noqa: PLC0415
     from .cnn.embedder import CROSS_FOLD_WEIGHTS, DEFAULT_WEIGHTS, weights_digest  # noqa: PLC0415
     from .cnn.lfw import PAIRS_NAME, ensure_unpacked  # noqa: PLC0415
     from .cnn.model_card import render_model_card  # noqa: PLC0415
@@ -240,6 +243,9 @@ def evaluate_command(
         data = fusion_params_json(summary, DEFAULT_WEIGHTS, weights_digest(DEFAULT_WEIGHTS))
         target.write_text(json.dumps(data, indent=2) + "\n")
         click.echo(f"wrote {target}")
+        for key, weights in (("shipped", DEFAULT_WEIGHTS), ("A", weights_a), ("B", weights_b)):
+            written = save_cohort(weights, summary.cohorts[key], weights_digest(weights))
+            click.echo(f"wrote {written}")
     for r in summary.reports:
         click.echo(
             f"{r.model}: acc {r.mean_accuracy:.4f} ± {r.std_accuracy:.4f}, "

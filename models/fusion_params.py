@@ -8,14 +8,21 @@ to the in-house weights as ``<weights stem>.fusion.json``::
     {"inhouse_weights": "face_cnn_v2.keras", "inhouse_digest": "<10 hex>",
      "coef_dlib": -39.8, "coef_inhouse": -1.0, "intercept": 26.1,
      "fused_threshold": -2.89, "dlib_threshold": 0.55, "inhouse_threshold": 0.50,
-     "fitted_on": "...", "generated": "..."}
+     "inhouse_cohort": "face_cnn_v2.cohort.npz", "fitted_on": "...", "generated": "..."}
 
 For a face and a candidate, with ``d_dlib`` and ``d_inhouse`` each model's Euclidean distance
-to that candidate's nearest photo: ``logit = coef_dlib*d_dlib + coef_inhouse*d_inhouse +
-intercept``, ``p(same) = sigmoid(logit)``, and the *fused distance* is ``-logit`` (like any
-distance: smaller is more alike). A fused distance at or below ``fused_threshold`` is a
-match. ``inhouse_threshold`` is the in-house model's own acceptance distance measured the
-same honest way (used when it decides alone, and the default ``inhouse_threshold``).
+to that candidate's nearest photo (``d_inhouse`` cohort-normalised, see below): ``logit =
+coef_dlib*d_dlib + coef_inhouse*d_inhouse + intercept``, ``p(same) = sigmoid(logit)``, and
+the *fused distance* is ``-logit`` (like any distance: smaller is more alike). A fused
+distance at or below ``fused_threshold`` is a match. ``inhouse_threshold`` is the in-house
+model's own acceptance distance measured the same honest way (used when it decides alone,
+and the default ``inhouse_threshold``).
+
+With ``"inhouse_cohort": "<stem>.cohort.npz"`` (optional; absent or ``""`` means raw
+distances) the in-house term is the cohort-normalised score of each photo pair
+(:mod:`models.cnn.cohort`) instead of the raw distance, with the cohort shipped beside the
+in-house weights in use; ``inhouse_threshold`` (the in-house model deciding alone) stays a
+raw distance.
 
 The file names the weights it was fitted for by their digest
 (:func:`models.cnn.embedder.weights_digest`): parameters of other weights are refused,
@@ -29,13 +36,14 @@ import functools
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .cnn.cohort import Cohort, CohortError, load_cohort
 from .errors import ModelLoadError
 
 #: ``<weights stem>`` + this suffix, next to the weights file.
@@ -69,6 +77,15 @@ class FusionParams:
     inhouse_digest: str = ""
     fitted_on: str = ""
     generated: str = ""
+    #: File name of the cohort the in-house term is normalised with ("" = raw distances),
+    #: and that cohort, loaded from beside the in-house weights in use.
+    inhouse_cohort: str = ""
+    cohort: Cohort | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def normalises(self) -> bool:
+        """Whether the in-house term is a cohort-normalised score (needs :attr:`cohort`)."""
+        return bool(self.inhouse_cohort)
 
     @property
     def label(self) -> str:
@@ -122,6 +139,11 @@ class FusionParams:
             if not isinstance(data[key], str):
                 raise FusionParamsError(f"{source}: {key} must be text, not {data[key]!r}")
             values[key] = data[key]
+        cohort = data.get("inhouse_cohort", "")
+        if not isinstance(cohort, str):
+            raise FusionParamsError(f"{source}: inhouse_cohort must be a file name, "
+                                    f"not {cohort!r}")
+        values["inhouse_cohort"] = cohort
         for key in ("dlib_threshold", "inhouse_threshold"):
             if not 0.0 < values[key] < 4.0:
                 raise FusionParamsError(f"{source}: {key} must be a distance between 0 and 4")
@@ -167,7 +189,24 @@ def load_fusion_params(weights: Path, *, path: Path | None = None,
             raise FusionParamsError(
                 f"fusion parameters {path} were fitted for {params.inhouse_weights} "
                 f"({params.inhouse_digest}), not for {weights.name} ({digest}): {redo}")
-    return params
+    return with_cohort_of(params, weights)
+
+
+def with_cohort_of(params: FusionParams, weights: Path) -> FusionParams:
+    """``params`` with the cohort shipped beside the in-house ``weights`` in use (a cohort
+    lives in one model's space: the cross-fold weights have their own); unchanged when the
+    fit uses raw distances. FusionParamsError when the cohort is missing or for other weights.
+    """
+    if not params.normalises:
+        return params
+    from .cnn.embedder import weights_digest  # noqa: PLC0415 - no keras at import
+
+    try:
+        cohort = load_cohort(weights, weights_digest(weights))
+    except (CohortError, OSError) as exc:
+        raise FusionParamsError(f"the fusion normalises in-house distances with a cohort: "
+                                f"{exc}") from exc
+    return replace(params, cohort=cohort)
 
 
 @functools.cache
@@ -187,4 +226,4 @@ def shipped_fusion_params() -> FusionParams:
 
 
 __all__ = ["FUSION_SUFFIX", "FusionParams", "FusionParamsError", "fusion_params_path",
-           "load_fusion_params", "shipped_fusion_params"]
+           "load_fusion_params", "shipped_fusion_params", "with_cohort_of"]

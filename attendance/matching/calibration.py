@@ -12,6 +12,7 @@ from models.fusion_params import (
     fusion_params_path,
     load_fusion_params,
     shipped_fusion_params,
+    with_cohort_of,
 )
 
 from ..config import FUSED_RULES, Settings
@@ -33,14 +34,18 @@ def fusion_for(settings: Settings, model_names: Collection[str], *, rule: str | 
 
     ``weights`` names in-house weights other than the shipped ones (the benchmark's cross-fold
     model): their own ``<stem>.fusion.json`` when there is one, else the shipped fit, which
-    was made on cross-fold scores of weights like them. A ``fused_threshold`` set in the
-    configuration replaces the shipped one. Raises ``models.fusion_params.FusionParamsError``
-    (a ``ModelError``) when the shipped file is missing, malformed or for other weights.
+    was made on cross-fold scores of weights like them, with the cohort shipped beside
+    ``weights`` when the fit normalises in-house distances (a cohort is one model's). A
+    ``fused_threshold`` set in the configuration replaces the shipped one. Raises
+    ``models.fusion_params.FusionParamsError`` (a ``ModelError``) when the shipped file is
+    missing, malformed or for other weights.
     """
     if not fuses(settings, model_names, rule):
         return None
     if weights is not None and fusion_params_path(weights).is_file():
         params = load_fusion_params(weights)
+    elif weights is not None:
+        params = with_cohort_of(shipped_fusion_params(), weights)
     else:
         params = shipped_fusion_params()
     if settings.fused_threshold is not None:

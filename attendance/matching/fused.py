@@ -2,10 +2,12 @@
 
 For each face and each student with embeddings of *both* models, ``d_dlib`` and
 ``d_inhouse`` are each model's distance to that student's nearest photo (exactly what
-:func:`~attendance.matching.identify.identify` compares with a threshold), and the fused
-distance is ``-(coef_dlib*d_dlib + coef_inhouse*d_inhouse + intercept)`` with the
-coefficients fitted on honest cross-fold LFW scores (``models.fusion_params``). The face's
-fused candidate is the student with the smallest fused distance; it is accepted at or below
+:func:`~attendance.matching.identify.identify` compares with a threshold; where the fit
+normalises in-house distances, ``d_inhouse`` is instead the smallest cohort-normalised score
+of that student's photos, :mod:`models.cnn.cohort`), and the fused distance is
+``-(coef_dlib*d_dlib + coef_inhouse*d_inhouse + intercept)`` with the coefficients fitted
+on honest cross-fold LFW scores (``models.fusion_params``). The face's fused candidate is
+the student with the smallest fused distance; it is accepted at or below
 ``fused_threshold``, like a single model's nearest student at or below its threshold (no
 margin over the runner-up is required, as for one model; the runner-up is reported).
 
@@ -76,6 +78,12 @@ def fused_faces(
     dlib, inhouse = (galleries[name] for name in FUSED_MODELS)
     d_dlib = student_distances(dlib, embeddings["dlib"])
     d_inhouse = student_distances(inhouse, embeddings["inhouse"])
+    if params.normalises and params.cohort is None:
+        raise ValueError(f"the fusion {params.label} normalises in-house distances but has "
+                         "no cohort (models.fusion_params.with_cohort_of)")
+    # The fused term: the cohort-normalised score where the fit was made on such scores.
+    s_inhouse = (student_distances(inhouse, embeddings["inhouse"], params.cohort)
+                 if params.normalises else d_inhouse)
     faces = len(d_dlib)
     if len(d_inhouse) != faces:
         raise ValueError(f"models embedded different numbers of faces: {faces}, "
@@ -83,7 +91,7 @@ def fused_faces(
     common = np.intersect1d(dlib.students, inhouse.students)
     fused = params.fused_distance(
         d_dlib[:, np.searchsorted(dlib.students, common)],
-        d_inhouse[:, np.searchsorted(inhouse.students, common)])
+        s_inhouse[:, np.searchsorted(inhouse.students, common)])
     only = {
         "dlib": (~np.isin(dlib.students, common), dlib.students, d_dlib),
         "inhouse": (~np.isin(inhouse.students, common), inhouse.students, d_inhouse),

@@ -23,12 +23,20 @@ otherwise the face is unknown (people outside the roster are the common case).
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
+from models.cnn.cohort import Cohort, CohortStats, asnorm
+
 from .roster import Gallery
+
+#: Each gallery's photos' cohort statistics, computed once per gallery (a class session
+#: loads its galleries once and matches every frame against them).
+_GALLERY_STATS: weakref.WeakKeyDictionary[Gallery, tuple[Cohort, CohortStats]] = (
+    weakref.WeakKeyDictionary())
 
 
 @dataclass(frozen=True)
@@ -55,12 +63,14 @@ class ModelMatch:
 
 
 def student_distances(
-    gallery: Gallery, embeddings: NDArray[np.float32]
+    gallery: Gallery, embeddings: NDArray[np.float32], cohort: Cohort | None = None
 ) -> NDArray[np.float32]:
     """(faces, students) matrix: each face's distance to each of ``gallery.students``.
 
     ``embeddings`` is (faces, dimension) from the gallery's model; each entry is the minimum
-    over that student's photos.
+    over that student's photos. With ``cohort`` (of the gallery's model), each photo pair is
+    scored by its cohort-normalised distance (:func:`models.cnn.cohort.asnorm`, a z-like
+    score, not a distance) before the minimum is taken.
     """
     queries = np.asarray(embeddings, dtype=np.float32).reshape(-1, gallery.dimension)
     if len(gallery) == 0:
@@ -72,8 +82,22 @@ def student_distances(
         - 2.0 * (queries @ gallery.vectors.T)
     )
     per_photo = np.sqrt(np.maximum(squared, 0.0, dtype=np.float32))
+    if cohort is not None:
+        faces, photos = cohort.stats(queries), _photo_stats(gallery, cohort)
+        per_photo = asnorm(per_photo, CohortStats(faces.mean[:, None], faces.std[:, None]),
+                           CohortStats(photos.mean[None, :], photos.std[None, :])
+                           ).astype(np.float32)
     result: NDArray[np.float32] = np.minimum.reduceat(per_photo, gallery.starts, axis=1)
     return result
+
+
+def _photo_stats(gallery: Gallery, cohort: Cohort) -> CohortStats:
+    cached = _GALLERY_STATS.get(gallery)
+    if cached is not None and cached[0] is cohort:
+        return cached[1]
+    stats = cohort.stats(gallery.vectors)
+    _GALLERY_STATS[gallery] = (cohort, stats)
+    return stats
 
 
 def identify(

@@ -158,35 +158,44 @@ label per process on this CPU, while an accelerator speeds up only the student),
 student, which the 10x speed target leaves room for up to about twice today's compute, are
 the next things to try.
 
-## Cohort score normalisation (measured 2026-12-06; not yet used by the matcher)
+## Cohort score normalisation (2026-12-06): what the fused rule now uses
 
-Every stage above changed the network; the seventh experiment changes how its distances are
-read, and needs no training. A raw distance treats every face alike, but some faces sit
-where many people are close (a common face, a blurred one) and others where nobody is; the
-impostor pairs that decide TAR at a low FAR are mostly faces of the first kind. Adaptive
-symmetric normalisation (AS-norm, from speaker verification; `models/cnn/cohort.py`)
-measures each face against a cohort, the mean and deviation of its 100 smallest distances to
-it, and scores a pair by its distance standardised by either face's statistics, averaged: a
-z-like score, lower is more alike. It costs one product of the face's vector with the
-cohort's, small beside the CNN. The cohort is synthetic, so that it can ship with the weights
-without being anybody's template: 4,000 vectors drawn from a mixture of 16 Gaussians fitted
-to the model's own vectors of its training faces (k-means, each cluster's covariance shrunk
-10% towards its diagonal; each component summarises hundreds of people). Cross-fold, model
-A's cohort comes from A's training people and B's from B's, so no pair's people shape their
-own score. On the unchanged weights it lifts the in-house model past the issue's TAR targets
-(the `inhouse, cohort-normalised` row below; with the cohort drawn with seeds 0-4 instead of
-the evaluation's seed, TAR at FAR = 1% ranged 0.905-0.910 and at 0.1% 0.718-0.748) and helps
-dlib too; on the simulated rosters it finds many of the students each model missed at the
-same FPIR (the table after the operating thresholds). Other cohorts measured in a scratch
-comparison on the same pairs (TAR at FAR = 1%, in-house; 0.868 raw): one image of each
-person of the other four folds of a half, real people the model never saw, 0.911; 4,000
-vectors of blends of two training faces 0.897; 1,000 k-means centroids 0.886; 16,000 draws
-from a single Gaussian 0.885. The mixture does as well as real people, which a school would
-otherwise have to find among its enrolled students (whose consent covers their own courses).
-Not done yet: the matcher, the shipped thresholds and fusion, and `docs/benchmarks.md` still
-use raw distances. Using the normalised score means shipping the shipped weights' cohort
-beside them, normalising the in-house gallery and faces in `attendance.matching`, and
-refitting the in-house threshold and the fusion on normalised scores.
+Every stage above changed the network; the seventh changes how its distances are read, and
+needs no training. A raw distance treats every face alike, but some faces sit where many
+people are close (a common face, a blurred one) and others where nobody is; the impostor
+pairs that decide TAR at a low FAR are mostly faces of the first kind. Adaptive symmetric
+normalisation (AS-norm, from speaker verification; `models/cnn/cohort.py`) measures each
+face against a cohort, the mean and deviation of its 100 smallest distances to it, and scores
+a pair by its distance standardised by either face's statistics, averaged: a z-like score,
+lower is more alike. It costs one product of the face's vector with the cohort's, small
+beside the CNN, and each enrolled photo's statistics are computed once per gallery.
+
+The cohort is synthetic, so that it ships with the weights without being anybody's
+template: 4,000 vectors drawn from a mixture of 16 Gaussians fitted to the model's own
+vectors of its training faces (k-means++, the best of 4 runs, each cluster's covariance
+shrunk 10% towards its diagonal; every component summarises hundreds of people), written by
+`attendance model evaluate` beside each weights file as `<stem>.cohort.npz` (float16, 1 MB).
+Cross-fold, model A's cohort comes from A's training people and B's from B's, so no pair's
+people shape their own score. On the unchanged weights it lifts the in-house model past the
+issue's TAR targets (the `inhouse, cohort-normalised` row below; with cohorts drawn with
+seeds 0-4 instead of the evaluation's, TAR at FAR = 1% ranged 0.905-0.910 and at 0.1%
+0.718-0.748) and helps dlib too. Other cohorts measured in a scratch comparison on the same
+pairs (TAR at FAR = 1%, in-house; 0.868 raw): one image of each person of the other four
+folds of a half, real people the model never saw, 0.911; 4,000 vectors of blends of two
+training faces 0.897; 1,000 k-means centroids 0.886; 16,000 draws from a single Gaussian
+0.885. The mixture does as well as real people, which a school would otherwise have to find
+among its enrolled students, whose consent covers their own courses only.
+
+What uses it: the fusion. `<weights>.fusion.json` names the cohort (`inhouse_cohort`), its
+logistic fit and fused threshold are made on normalised in-house scores (model B's, with B's
+cohort), and the matcher normalises the in-house term of the fused score with the cohort
+beside the in-house weights in use (the benchmark's cross-fold model A uses A's). Each model
+deciding alone, the in-house threshold, the enrollment duplicate check and the distances
+shown on the evidence page stay raw Euclidean distances. On the simulated rosters below, the
+fusion as strict as dlib misses fewer students with the normalised term (the table after the
+operating thresholds), and so does the default `fused` rule; normalising dlib's own distances
+and the in-house model alone would gain more there, but would change what their configured
+thresholds mean, and is left for later.
 
 ## Architecture
 
@@ -230,7 +239,8 @@ averages each face's vector with that of its mirror image.
   where 3 impostor pairs fall.
 * **Cohort normalisation** (the `cohort-normalised` rows and the table after the operating
   thresholds): see the section above; the accuracy of those rows is View 2's, with each
-  fold's threshold chosen on the other nine folds' normalised scores.
+  fold's threshold chosen on the other nine folds' normalised scores. dlib's row uses a
+  cohort drawn the same way from dlib's vectors of the cross-fold model's training people.
 * **Closed-set identification**: the 19 people with at least 40 images; per person a
   seeded random 80% of images form the gallery and 20% the probes; 1-nearest-neighbour
   accuracy. Every one of the 19 appears in some View 2 fold, so the in-house figures are

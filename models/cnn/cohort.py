@@ -23,9 +23,12 @@ LFW it normalised as well as real people the model never saw (``docs/model_card.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
+
+from ..errors import ModelLoadError
 
 FloatArray = NDArray[np.float64]
 
@@ -145,4 +148,58 @@ def _kmeans(x: NDArray[np.float64], k: int, rng: np.random.Generator, iterations
     return float(np.maximum(sq[np.arange(len(x)), label], 0.0).sum()), label
 
 
-__all__ = ["DEFAULT_TOP_K", "CohortStats", "asnorm", "cohort_stats", "fit_mixture_cohort"]
+#: ``<weights stem>`` + this suffix, next to the weights file.
+COHORT_SUFFIX = ".cohort.npz"
+
+
+class CohortError(ModelLoadError):
+    """A cohort file is missing, malformed, or belongs to other weights."""
+
+
+def cohort_path(weights: Path) -> Path:
+    """Where the cohort of ``weights`` lives: ``<stem>.cohort.npz`` beside it."""
+    return weights.with_name(weights.name.removesuffix(".keras") + COHORT_SUFFIX)
+
+
+def save_cohort(weights: Path, vectors: NDArray[np.floating], digest: str) -> Path:
+    """Write the cohort of ``weights`` (whose digest is ``digest``) beside them, as float16
+    (1 MB for 4,000 vectors; the statistics do not need more precision)."""
+    path = cohort_path(weights)
+    np.savez(path, vectors=np.asarray(vectors, dtype=np.float16), digest=np.str_(digest),
+             top_k=np.int32(DEFAULT_TOP_K))
+    return path
+
+
+@dataclass(frozen=True, eq=False)
+class Cohort:
+    """A model's cohort and how many nearest members describe a face (``top_k``)."""
+
+    vectors: NDArray[np.float32]
+    top_k: int = DEFAULT_TOP_K
+
+    def stats(self, embeddings: NDArray[np.floating]) -> CohortStats:
+        """:func:`cohort_stats` of ``embeddings`` against this cohort."""
+        return cohort_stats(embeddings, self.vectors, self.top_k)
+
+
+def load_cohort(weights: Path, digest: str) -> Cohort:
+    """The cohort shipped beside ``weights``; CohortError unless it exists, is well formed and
+    was made for weights of this ``digest`` (:func:`models.cnn.embedder.weights_digest`)."""
+    path = cohort_path(weights)
+    redo = "run `attendance model evaluate` on these weights to write it"
+    try:
+        with np.load(path) as data:
+            vectors, stored, top_k = data["vectors"], str(data["digest"]), int(data["top_k"])
+    except FileNotFoundError as exc:
+        raise CohortError(f"cohort {path} not found: {redo}") from exc
+    except (OSError, KeyError, ValueError) as exc:
+        raise CohortError(f"cohort {path} cannot be read ({exc}): {redo}") from exc
+    if stored != digest:
+        raise CohortError(f"cohort {path} was made for weights {stored}, not {digest}: {redo}")
+    if vectors.ndim != 2 or len(vectors) <= top_k or not np.isfinite(vectors).all():
+        raise CohortError(f"cohort {path} holds no usable vectors {vectors.shape}: {redo}")
+    return Cohort(np.asarray(vectors, dtype=np.float32), top_k)
+
+
+__all__ = ["COHORT_SUFFIX", "DEFAULT_TOP_K", "Cohort", "CohortError", "CohortStats", "asnorm",
+           "cohort_path", "cohort_stats", "fit_mixture_cohort", "load_cohort", "save_cohort"]

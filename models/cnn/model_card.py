@@ -105,8 +105,8 @@ def _targets(summary: EvaluationSummary) -> list[str]:
     normalised = by_name.get(INHOUSE_COHORT)
     if normalised is not None:
         lines += [
-            f"* The same, with cohort score normalisation (`{INHOUSE_COHORT}`; not yet used by "
-            f"the matcher): accuracy {normalised.mean_accuracy:.4f}, TAR at FAR = 1% "
+            f"* The same, with cohort score normalisation (`{INHOUSE_COHORT}`, as the fused "
+            f"rule scores it): accuracy {normalised.mean_accuracy:.4f}, TAR at FAR = 1% "
             f"{normalised.tar_at_far_1e2:.4f} "
             f"({verdict(normalised.tar_at_far_1e2 >= 0.90)}), at FAR = 0.1% "
             f"{normalised.tar_at_far_1e3:.4f} ({verdict(normalised.tar_at_far_1e3 >= 0.70)}).",
@@ -186,23 +186,27 @@ def _extra_teacher_data(summary: Mapping[str, str]) -> str:
 
 
 def _cohort_open_set_table(summary: EvaluationSummary) -> list[str]:
-    """The simulated rosters with and without cohort normalisation (empty when not measured)."""
+    """The simulated rosters with raw and with cohort-normalised scores (empty when not
+    measured)."""
     if not summary.cohort_open_set:
         return []
     return [
-        "### Cohort score normalisation on simulated rosters (measured, not yet used)",
+        "### Cohort score normalisation on the simulated rosters",
         "",
-        "The same simulation (camera-like probes, rosters of 30, 300 rosters), on the people "
-        "of folds 8-10 only; one photo of each person of folds 6-7 forms the cohort "
-        f"(`models/cnn/cohort.py`, the {DEFAULT_TOP_K} nearest cohort members per face). "
-        "Each model alone, its threshold set on these scores at the FPIR named; FNIR is the "
-        "share of students not found:",
+        "The same rosters and camera-like probes as above, each figure with raw distances and "
+        "with cohort-normalised scores (`models/cnn/cohort.py`: model B's synthetic cohort "
+        f"for the in-house model, one drawn the same way from dlib's vectors of B's training "
+        f"people for dlib, the {DEFAULT_TOP_K} nearest cohort members per face). Each model "
+        "alone has its threshold set on the scores shown at the FPIR named; the fusion rows "
+        "are the fusion fitted on raw in-house distances (as shipped before 2026-12-06 evening) "
+        "against the one fitted on normalised in-house scores (shipped now), each at its own "
+        "threshold as strict as dlib. FNIR: students not found.",
         "",
-        "| model | FNIR at FPIR 0.5%: raw → normalised | FNIR at FPIR 1%: raw → normalised |",
+        "| what | FPIR: raw → normalised | FNIR: raw → normalised |",
         "|---|---|---|",
         *[
-            f"| {name} | {half[0]:.2%} → {half[1]:.2%} | {one[0]:.2%} → {one[1]:.2%} |"
-            for name, (half, one) in summary.cohort_open_set.items()
+            f"| {label} | {fpir[0]:.2%} → {fpir[1]:.2%} | {fnir[0]:.2%} → {fnir[1]:.2%} |"
+            for label, fpir, fnir in summary.cohort_open_set
         ],
         "",
     ]
@@ -244,10 +248,13 @@ def render_model_card(
         "against a camera's face: the 3,000 pairs of folds 6-10, one image as it is and the "
         "other as a camera sees it (`models/cnn/camera_probes.py`: shrunk until the face is "
         "36-72 px wide, JPEG quality 55-90, landmarks found again), both ways round, "
-        "in-house distances from model B: p(same) = sigmoid("
-        f"{summary.fusion_weights[0]:.3f}·d_dlib + {summary.fusion_weights[1]:.3f}·d_inhouse + "
+        "in-house scores from model B, cohort-normalised with B's cohort (s_inhouse): "
+        "p(same) = sigmoid("
+        f"{summary.fusion_weights[0]:.3f}·d_dlib + {summary.fusion_weights[1]:.3f}·s_inhouse + "
         f"{summary.fusion_weights[2]:.3f}), written with the operating thresholds below to "
-        f"`{summary.fusion_file}`.",
+        f"`{summary.fusion_file}`; the shipped weights' own cohort goes beside them "
+        f"(`{summary.fusion_file.removesuffix('.fusion.json')}.cohort.npz`), and each "
+        "cross-fold model's beside it.",
         "",
         f"ROC figure: `{summary.roc_png}` (regenerated with the card).",
         "",

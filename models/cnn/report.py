@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from ..protocol import FaceInput
 from .camera_probes import compute_camera_probes
-from .cohort import asnorm, cohort_stats, fit_mixture_cohort
+from .cohort import asnorm, cohort_path, cohort_stats, fit_mixture_cohort
 from .embedder import KerasCnnEmbedder
 from .evaluate import (
     ClosedSetResult,
@@ -31,7 +31,7 @@ from .evaluate import (
 from .features import load_features
 from .lfw import Pair, people_in_folds, read_pairs
 from .metrics import fit_logistic
-from .openset import Embeddings, Scorer, simulate_rosters
+from .openset import Embeddings, Normalisers, Scorer, simulate_rosters
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,8 @@ FUSED_RULE = "fused rule: the fusion, or dlib at its threshold (the default)"
 #: The verification rows with cohort score normalisation (:func:`_cohort_normalised`).
 INHOUSE_COHORT = "inhouse, cohort-normalised (AS-norm)"
 DLIB_COHORT = "dlib, cohort-normalised (AS-norm)"
+#: A row of the cohort table: what, (FPIR raw, normalised), (FNIR raw, normalised).
+CohortRow = tuple[str, tuple[float, float], tuple[float, float]]
 #: Closed-set task: people with at least this many images (19 people in LFW).
 CLOSED_SET_MIN_IMAGES = 40
 
@@ -101,10 +103,12 @@ class EvaluationSummary:
     #: The simulated FPIR the in-house threshold was set at (:attr:`EvaluationConfig.inhouse_fpir`).
     inhouse_fpir: float
     extra: dict[str, str] = field(default_factory=dict)
-    #: Cohort normalisation on simulated rosters (:func:`_cohort_open_set`), by model: FNIR
-    #: at FPIR 0.5% and at 1%, each as (raw distances, cohort-normalised).
-    cohort_open_set: dict[str, tuple[tuple[float, float], tuple[float, float]]] = field(
-        default_factory=dict)
+    #: The simulated rosters with raw and with cohort-normalised in-house scores
+    #: (:func:`_cohort_open_set`, and the fused rows of :func:`_open_set` both ways).
+    cohort_open_set: list[CohortRow] = field(default_factory=list)
+    #: The synthetic cohorts (:mod:`models.cnn.cohort`) of the in-house weights evaluated:
+    #: ``"A"``, ``"B"`` (the cross-fold models) and ``"shipped"``.
+    cohorts: dict[str, NDArray[np.float32]] = field(default_factory=dict)
 
 
 def _embed_rows(
@@ -197,10 +201,29 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
         "dlib": camera.dlib,
         "inhouse": KerasCnnEmbedder(config.model_b).embed_crops(camera.crops),
     }
-    weights = _camera_fusion(index, rows_open, clean_open, camera_open)
-    open_set = _open_set(config, features.person[rows_open], clean_open, camera_open, weights)
+    # The shipped fusion scores the in-house model by cohort-normalised scores (model B's
+    # cohort here; the shipped weights and each cross-fold model get their own).
+    normalisers = {"inhouse": (cohort_stats(clean_open["inhouse"], inhouse_cohorts[1]),
+                               cohort_stats(camera_open["inhouse"], inhouse_cohorts[1]))}
+    weights = _camera_fusion(index, rows_open, clean_open, camera_open, normalisers)
+    open_set = _open_set(config, features.person[rows_open], clean_open, camera_open, weights,
+                         normalisers)
     cohort_open = _cohort_open_set(config, features.person[rows_open], clean_open, camera_open,
                                    {"dlib": dlib_cohorts[1], "inhouse": inhouse_cohorts[1]})
+    raw_weights = _camera_fusion(index, rows_open, clean_open, camera_open)
+    raw_open = _open_set(config, features.person[rows_open], clean_open, camera_open,
+                         raw_weights)
+    cohort_open += [
+        (label, (raw_open[name][1], open_set[name][1]), (raw_open[name][2], open_set[name][2]))
+        for name, label in (("fusion", "fusion, as strict as dlib (refitted)"),
+                            (FUSED_RULE, "fused rule (the default)"))
+    ]
+    cohorts = {
+        "A": inhouse_cohorts[0],
+        "B": inhouse_cohorts[1],
+        "shipped": fit_mixture_cohort(KerasCnnEmbedder(config.shipped).embed_crops(crops),
+                                      seed=config.seed),
+    }
     timings = _timings(config)
     import keras  # noqa: PLC0415 - already imported by the embedder above
 
@@ -227,6 +250,7 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
         },
         inhouse_fpir=config.inhouse_fpir,
         cohort_open_set=cohort_open,
+        cohorts=cohorts,
     )
 
 
@@ -256,22 +280,25 @@ def _cohort_open_set(
     clean: Embeddings,
     camera: Embeddings,
     cohorts: Embeddings,
-) -> dict[str, tuple[tuple[float, float], tuple[float, float]]]:
-    """Each model's FNIR at FPIR 0.5% and 1% on the simulated rosters of :func:`_open_set`
-    (the same people, rosters and camera-like probes), with raw and with cohort-normalised
-    distances (``cohorts``: per model, drawn from model B's training vectors only)."""
-    result = {}
+) -> list[CohortRow]:
+    """Each model alone on the simulated rosters of :func:`_open_set` (the same people,
+    rosters and camera-like probes), its threshold at FPIR 0.5% and at 1%, with raw and with
+    cohort-normalised distances (``cohorts``: per model, drawn from model B's training
+    vectors only)."""
+    rows: list[CohortRow] = []
     for name, cohort in cohorts.items():
         normalisers = {name: (cohort_stats(clean[name], cohort),
                               cohort_stats(camera[name], cohort))}
-        figures = []
-        for norm in (None, normalisers):
-            scores = simulate_rosters(person, {name: clean[name]}, _only(name), seed=config.seed,
-                                      probes={name: camera[name]}, normalisers=norm)
-            figures.append(tuple(scores.fnir(scores.threshold_at_fpir(r))
-                                 for r in (0.005, 0.01)))
-        result[name] = ((figures[0][0], figures[1][0]), (figures[0][1], figures[1][1]))
-    return result
+        raw, normalised = (
+            simulate_rosters(person, {name: clean[name]}, _only(name), seed=config.seed,
+                             probes={name: camera[name]}, normalisers=norm)
+            for norm in (None, normalisers))
+        for target in (0.005, 0.01):
+            thresholds = (raw.threshold_at_fpir(target), normalised.threshold_at_fpir(target))
+            rows.append((f"{name} alone, at FPIR {target:.1%}",
+                         (raw.fpir(thresholds[0]), normalised.fpir(thresholds[1])),
+                         (raw.fnir(thresholds[0]), normalised.fnir(thresholds[1]))))
+    return rows
 
 
 def _only(model: str) -> Scorer:
@@ -280,12 +307,18 @@ def _only(model: str) -> Scorer:
 
 
 def _camera_fusion(
-    index: PairIndex, rows: NDArray[np.int64], clean: Embeddings, camera: Embeddings
+    index: PairIndex,
+    rows: NDArray[np.int64],
+    clean: Embeddings,
+    camera: Embeddings,
+    normalisers: Normalisers | None = None,
 ) -> NDArray[np.float64]:
     """The shipped fusion weights (w_dlib, w_inhouse, bias): a logistic regression over both
     models' distances between one image of a pair as it is (an enrolled photo) and the other
     as a camera sees it, both ways round, on the 3,000 pairs of folds 6-10 (model B never saw
-    their people). ``clean`` and ``camera`` hold the vectors of ``rows``, in that order."""
+    their people). ``clean`` and ``camera`` hold the vectors of ``rows``, in that order. A
+    model named in ``normalisers`` (statistics of ``clean`` and of ``camera``, rows alike)
+    enters by its cohort-normalised scores (:mod:`models.cnn.cohort`)."""
     position = np.full(int(rows.max()) + 1, -1, dtype=np.int64)
     position[rows] = np.arange(len(rows))
     chosen = index.folds >= 5
@@ -295,10 +328,13 @@ def _camera_fusion(
 
     def distances(model: str) -> FloatArray:
         gallery, probe = clean[model].astype(np.float64), camera[model]
-        return np.concatenate([
-            np.linalg.norm(gallery[a] - probe[b], axis=1),
-            np.linalg.norm(gallery[b] - probe[a], axis=1),
-        ])
+        one = np.linalg.norm(gallery[a] - probe[b], axis=1)
+        other = np.linalg.norm(gallery[b] - probe[a], axis=1)
+        if normalisers is not None and model in normalisers:
+            enrolled, probed = normalisers[model]
+            one = asnorm(one, enrolled.take(a), probed.take(b))
+            other = asnorm(other, enrolled.take(b), probed.take(a))
+        return np.concatenate([one, other])
 
     x = np.stack([distances("dlib"), distances("inhouse")], axis=1)
     return fit_logistic(x, np.concatenate([index.same[chosen]] * 2))
@@ -310,11 +346,14 @@ def _open_set(
     clean: Embeddings,
     camera: Embeddings,
     weights: NDArray[np.float64],
+    normalisers: Normalisers | None = None,
 ) -> dict[str, tuple[float, float, float]]:
     """Thresholds on simulated rosters of the folds 6-10 people (``person``; dlib and model B
     vectors of their images as they are, ``clean``, enrolled, and as a camera sees them,
     ``camera``, probing; :mod:`models.cnn.openset`): in-house at ``inhouse_fpir``; fused as
-    strict as dlib at ``dlib_threshold`` (see :attr:`EvaluationConfig.dlib_threshold`)."""
+    strict as dlib at ``dlib_threshold`` (see :attr:`EvaluationConfig.dlib_threshold`). The
+    fused rows score the models named in ``normalisers`` by cohort-normalised scores, as
+    ``weights`` were fitted; each model alone is scored by its raw distances."""
     w = weights
 
     def scorers(name: str) -> Scorer:
@@ -323,7 +362,8 @@ def _open_set(
         return lambda d: d[name]
 
     scores = {
-        name: simulate_rosters(person, clean, scorers(name), seed=config.seed, probes=camera)
+        name: simulate_rosters(person, clean, scorers(name), seed=config.seed, probes=camera,
+                               normalisers=normalisers if name == "fusion" else None)
         for name in ("dlib", "inhouse", "fusion")
     }
     dlib_fpir = scores["dlib"].fpir(config.dlib_threshold)
@@ -341,7 +381,7 @@ def _open_set(
     either = simulate_rosters(
         person, clean,
         lambda d: np.minimum(1.0 + fusion(d) - thresholds["fusion"], d["dlib"] / dlib),
-        seed=config.seed, probes=camera)
+        seed=config.seed, probes=camera, normalisers=normalisers)
     rows[FUSED_RULE] = (thresholds["fusion"], either.fpir(1.0), either.fnir(1.0))
     # The alternative the docstring of `dlib_threshold` explains, for the card only.
     sensitive = scores["fusion"].threshold_at_fnir(scores["dlib"].fnir(config.dlib_threshold))
@@ -368,10 +408,13 @@ def fusion_params_json(summary: EvaluationSummary, weights: Path, digest: str) -
         "fused_threshold": round(summary.thresholds["fusion"], 6),
         "dlib_threshold": round(summary.thresholds["dlib"], 6),
         "inhouse_threshold": round(summary.thresholds["inhouse"], 6),
+        "inhouse_cohort": cohort_path(weights).name,
         "fitted_on": (
             "LFW View 2 folds 6-10, 3,000 pairs, one image as it is against the other as a "
             "camera sees it (shrunk, JPEG), both ways round, in-house distances from the "
-            "cross-fold model B (people never seen in training); thresholds on simulated "
+            "cross-fold model B (people never seen in training), normalised with B's synthetic "
+            "cohort (the fused term; the in-house threshold is a raw distance); thresholds on "
+            "simulated "
             "rosters of 30 of the same people, enrolled from the images as they are and probed "
             f"with camera-like ones: in-house at FPIR {summary.inhouse_fpir:.1%}, fused as "
             "strict as dlib at its threshold (the same FPIR)"

@@ -160,7 +160,14 @@ def test_fusion_params_json_loads_back(tmp_path: Path) -> None:
     data = fusion_params_json(summary, weights, weights_digest(weights))
     assert "in-house at FPIR 0.5%" in str(data["fitted_on"])
     (tmp_path / "w.fusion.json").write_text(json.dumps(data))
+    # The fit is on normalised in-house scores: it needs the weights' cohort beside them.
+    assert data["inhouse_cohort"] == "w.cohort.npz"
+    from models.cnn.cohort import save_cohort
+
+    save_cohort(weights, np.random.default_rng(0).normal(size=(200, 8)), weights_digest(weights))
     params = load_fusion_params(weights)
+    assert params.normalises
+    assert params.cohort is not None
     assert params.coef_inhouse == -5.0
     assert params.fused_threshold == -2.5
     assert params.threshold_for("inhouse") == 0.52
@@ -298,7 +305,7 @@ def test_the_default_fused_rule_accepts_what_the_fusion_or_dlib_accepts() -> Non
     assert fnir < rows["fusion"][2] or fpir > rows["fusion"][1]  # dlib adds something here
 
 
-def test_model_card_shows_cohort_normalisation_as_measured_not_used(tmp_path: Path) -> None:
+def test_model_card_shows_cohort_normalisation_beside_raw_distances(tmp_path: Path) -> None:
     from models.cnn.report import INHOUSE_COHORT
 
     d, same, folds = _synthetic()
@@ -317,10 +324,46 @@ def test_model_card_shows_cohort_normalisation_as_measured_not_used(tmp_path: Pa
         shipped_bytes=3_000_000,
         parameters=736_688,
         inhouse_fpir=0.005,
-        cohort_open_set={"inhouse": ((0.6, 0.42), (0.5, 0.33))},
+        cohort_open_set=[("inhouse alone, at FPIR 0.5%", (0.005, 0.004), (0.6, 0.42))],
     )
     card = render_model_card(summary, {}, {})
     assert f"| {INHOUSE_COHORT} |" in card
     assert "with cohort score normalisation" in card
-    assert "not yet used by the matcher" in card
-    assert "| inhouse | 60.00% → 42.00% | 50.00% → 33.00% |" in card
+    assert "| inhouse alone, at FPIR 0.5% | 0.50% → 0.40% | 60.00% → 42.00% |" in card
+
+
+def test_camera_fusion_and_fused_thresholds_on_normalised_in_house_scores() -> None:
+    from models.cnn.cohort import CohortStats
+    from models.cnn.report import FUSED_RULE, EvaluationConfig, _camera_fusion, _open_set
+
+    person, vectors = _people(people=80)
+    rng = np.random.default_rng(5)
+    clean = {"dlib": vectors,
+             "inhouse": (vectors + rng.normal(0, 0.3, vectors.shape)).astype(np.float32)}
+    camera = {name: (v + rng.normal(0, 0.2, v.shape)).astype(np.float32)
+              for name, v in clean.items()}
+    rows = np.arange(len(person))
+    index = PairIndex(rows_a=np.arange(0, 320, 4), rows_b=np.arange(1, 320, 4),
+                      same=np.ones(80, dtype=bool), folds=np.full(80, 7))
+    index = PairIndex(rows_a=np.concatenate([index.rows_a, np.arange(0, 312, 4)]),
+                      rows_b=np.concatenate([index.rows_b, np.arange(8, 320, 4)]),
+                      same=np.concatenate([index.same, np.zeros(78, dtype=bool)]),
+                      folds=np.concatenate([index.folds, np.full(78, 8)]))
+    n = len(person)
+    neutral = CohortStats(np.zeros(n), np.ones(n))
+    halved = CohortStats(np.zeros(n), np.full(n, 2.0))
+    raw = _camera_fusion(index, rows, clean, camera)
+    same = _camera_fusion(index, rows, clean, camera, {"inhouse": (neutral, neutral)})
+    half = _camera_fusion(index, rows, clean, camera, {"inhouse": (halved, halved)})
+    np.testing.assert_allclose(same, raw)  # neutral statistics change nothing
+    assert half[1] < raw[1]  # in-house scores halved: the fit weighs them more
+    config = EvaluationConfig(*(Path("unused"),) * 8, dlib_threshold=0.9)
+    plain = _open_set(config, person, clean, camera, raw)
+    # Scores halved and their weight doubled: the same fused decisions, and each model alone
+    # is scored by its raw distances either way.
+    normalised = _open_set(config, person, clean, camera, raw * np.array([1.0, 2.0, 1.0]),
+                           {"inhouse": (halved, halved)})
+    for name in ("fusion", FUSED_RULE):
+        assert normalised[name] == pytest.approx(plain[name], abs=1e-6)
+    assert normalised["inhouse"] == plain["inhouse"]
+    assert normalised["dlib"] == plain["dlib"]

@@ -104,3 +104,56 @@ def test_tests_build_parameters_in_memory() -> None:
         "dlib_threshold": 0.5, "inhouse_threshold": 0.5, "inhouse_weights": "w.keras",
         "inhouse_digest": "x", "fitted_on": "", "generated": ""})
     assert params.coef_dlib == -1.0
+
+
+def test_a_fit_on_normalised_scores_loads_the_cohort_beside_the_weights(weights: Path) -> None:
+    import numpy as np
+
+    from models.cnn.cohort import cohort_path, save_cohort
+
+    data = {**_valid(weights), "inhouse_cohort": cohort_path(weights).name}
+    fusion_params_path(weights).write_text(json.dumps(data))
+    with pytest.raises(FusionParamsError, match=r"face_cnn_test\.cohort\.npz not found"):
+        load_fusion_params(weights)
+    save_cohort(weights, np.ones((5, 4)), "someone else")
+    with pytest.raises(FusionParamsError, match="made for weights someone else"):
+        load_fusion_params(weights)
+    vectors = np.random.default_rng(0).normal(size=(300, 4))
+    save_cohort(weights, vectors, weights_digest(weights))
+    params = load_fusion_params(weights)
+    assert params.normalises
+    assert params.cohort is not None
+    np.testing.assert_allclose(params.cohort.vectors, vectors, atol=2e-3)  # stored as float16
+
+
+def test_a_fit_on_raw_distances_needs_no_cohort(weights: Path) -> None:
+    fusion_params_path(weights).write_text(json.dumps(_valid(weights)))
+    params = load_fusion_params(weights)
+    assert not params.normalises
+    assert params.cohort is None
+
+
+def test_the_cohort_name_must_be_text(weights: Path) -> None:
+    fusion_params_path(weights).write_text(json.dumps({**_valid(weights), "inhouse_cohort": 3}))
+    with pytest.raises(FusionParamsError, match="inhouse_cohort must be a file name"):
+        load_fusion_params(weights)
+
+
+def test_other_weights_get_the_shipped_fit_with_their_own_cohort(tmp_path: Path) -> None:
+    import numpy as np
+
+    from attendance.config import Settings
+    from attendance.matching import fusion_for
+    from models.cnn.cohort import save_cohort
+
+    shipped = shipped_fusion_params()
+    other = tmp_path / "face_cnn_other.keras"
+    other.write_bytes(b"other weights")
+    vectors = np.random.default_rng(1).normal(size=(300, 128))
+    save_cohort(other, vectors, weights_digest(other))
+    params = fusion_for(Settings(), ["dlib", "inhouse"], rule="fused", weights=other)
+    assert params is not None
+    assert params.coef_inhouse == shipped.coef_inhouse
+    if shipped.normalises:
+        assert params.cohort is not None
+        np.testing.assert_allclose(params.cohort.vectors, vectors, atol=2e-2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -143,3 +144,40 @@ def test_empty_galleries_leave_every_face_unknown() -> None:
     embeddings = {"dlib": np.zeros((2, 1), np.float32), "inhouse": np.zeros((2, 1), np.float32)}
     decisions = decide_faces(galleries, embeddings, THRESHOLDS, "fused", PARAMS)
     assert [d.student_id for d in decisions] == [None, None]
+
+
+def test_a_fit_on_normalised_scores_fuses_the_in_house_score_against_its_cohort() -> None:
+    from models.cnn.cohort import Cohort, CohortStats, asnorm
+
+    # A one-dimensional cohort spread evenly over [-5, 5]: a face near 0 is in a crowd, one
+    # near 4.5 is at its edge.
+    cohort = Cohort(np.linspace(-5, 5, 201, dtype=np.float32)[:, None], top_k=20)
+    params = dataclasses.replace(PARAMS, inhouse_cohort="w.cohort.npz", cohort=cohort,
+                                 coef_inhouse=-1.0)
+    galleries = {"dlib": _gallery("dlib", {1: 0.0, 2: 0.0}),
+                 "inhouse": _gallery("inhouse", {1: 0.0, 2: 4.5})}
+    faces = np.asarray([[0.3], [4.2]], np.float32)
+    embeddings = {"dlib": np.asarray([[0.1], [0.1]], np.float32), "inhouse": faces}
+    decisions = decide_faces(galleries, embeddings, THRESHOLDS, "fused_score", params)
+    for face, decision in zip(faces, decisions, strict=True):
+        assert decision.fused is not None
+        # Expected: every student's normalised in-house score, the best one fused with dlib.
+        f = cohort.stats(face[None])
+        scores = {}
+        for student, position in ((1, 0.0), (2, 4.5)):
+            p = cohort.stats(np.asarray([[position]]))
+            scores[student] = asnorm(np.asarray([abs(face[0] - position)]),
+                                     CohortStats(f.mean, f.std), p)[0]
+        best = min(scores, key=scores.__getitem__)
+        assert decision.fused.student_id == best
+        assert decision.fused.distance == pytest.approx(
+            float(params.fused_distance(0.1, scores[best])), abs=1e-3)
+        # Each model's own match stays a raw distance (what its threshold is set on).
+        assert decision.matches["inhouse"].distance == pytest.approx(
+            min(abs(face[0] - 0.0), abs(face[0] - 4.5)), abs=1e-5)
+
+
+def test_a_fit_on_normalised_scores_without_its_cohort_is_refused() -> None:
+    params = dataclasses.replace(PARAMS, inhouse_cohort="w.cohort.npz")
+    with pytest.raises(ValueError, match="no cohort"):
+        _decide({1: 0.0}, {1: 0.0}, (0.1, 0.1), params)
