@@ -43,6 +43,7 @@ FUSED_RULE = "fused rule: the fusion, or dlib at its threshold (the default)"
 #: The verification rows with cohort score normalisation (:func:`_cohort_normalised`).
 INHOUSE_COHORT = "inhouse, cohort-normalised (AS-norm)"
 DLIB_COHORT = "dlib, cohort-normalised (AS-norm)"
+FUSION_COHORT = "fusion, in-house term cohort-normalised (as the matcher fuses)"
 #: A row of the cohort table: what, (FPIR raw, normalised), (FNIR raw, normalised).
 CohortRow = tuple[str, tuple[float, float], tuple[float, float]]
 #: Closed-set task: people with at least this many images (19 people in LFW).
@@ -182,6 +183,9 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
             "inhouse-shipped (saw every LFW person)", d_shipped, index.same, index.folds
         ),
         verification_report(INHOUSE_COHORT, d_in_norm, index.same, index.folds),
+        verification_report(FUSION_COHORT,
+                            fused_distances(d_dlib, d_in_norm, index.same, index.folds)[0],
+                            index.same, index.folds),
         verification_report(DLIB_COHORT, d_dlib_norm, index.same, index.folds),
     ]
     roc_png = plot_roc(
