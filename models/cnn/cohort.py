@@ -22,7 +22,7 @@ LFW it normalised as well as real people the model never saw (``docs/model_card.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -66,8 +66,14 @@ def cohort_stats(
     ValueError when the cohort has fewer than ``k`` + 1 members (the statistics of a handful
     of neighbours are noise) or the dimensions differ.
     """
-    x = np.asarray(embeddings, dtype=np.float64)
     c = np.asarray(cohort, dtype=np.float64)
+    return _stats(embeddings, c, np.einsum("ij,ij->i", c, c), k)
+
+
+def _stats(
+    embeddings: NDArray[np.floating], c: FloatArray, c_sq: FloatArray, k: int
+) -> CohortStats:
+    x = np.asarray(embeddings, dtype=np.float64)
     if x.ndim != 2 or c.ndim != 2 or x.shape[1] != c.shape[1]:
         raise ValueError(f"embeddings {x.shape} and cohort {c.shape} are not alike")
     if k < 2 or len(c) <= k:
@@ -75,7 +81,6 @@ def cohort_stats(
                          f"members than k)")
     mean = np.empty(len(x))
     std = np.empty(len(x))
-    c_sq = np.einsum("ij,ij->i", c, c)
     for start in range(0, len(x), 1024):  # bounded memory: 1024 x cohort distances at a time
         part = x[start : start + 1024]
         sq = np.einsum("ij,ij->i", part, part)[:, None] + c_sq[None, :] - 2.0 * part @ c.T
@@ -176,10 +181,19 @@ class Cohort:
 
     vectors: NDArray[np.float32]
     top_k: int = DEFAULT_TOP_K
+    #: The rows in float64 and their squared norms, made once (every frame's faces are
+    #: measured against them).
+    _rows: FloatArray = field(init=False, repr=False)
+    _sq_norms: FloatArray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        rows = np.ascontiguousarray(self.vectors, dtype=np.float64)
+        object.__setattr__(self, "_rows", rows)
+        object.__setattr__(self, "_sq_norms", np.einsum("ij,ij->i", rows, rows))
 
     def stats(self, embeddings: NDArray[np.floating]) -> CohortStats:
         """:func:`cohort_stats` of ``embeddings`` against this cohort."""
-        return cohort_stats(embeddings, self.vectors, self.top_k)
+        return _stats(embeddings, self._rows, self._sq_norms, self.top_k)
 
 
 def load_cohort(weights: Path, digest: str) -> Cohort:
