@@ -108,3 +108,13 @@ def test_cross_fold_normalisation_uses_each_halfs_model_and_cohort() -> None:
         a = cohort_stats(vectors[[index.rows_a[i]]], cohort)
         b = cohort_stats(vectors[[index.rows_b[i]]], cohort)
         assert scores[i] == pytest.approx(asnorm(d[[i]], a, b)[0])
+
+
+def test_a_few_faces_and_many_get_the_same_statistics() -> None:
+    rng = np.random.default_rng(6)
+    faces, cohort = rng.normal(size=(20, 16)), rng.normal(size=(300, 16))
+    together = cohort_stats(faces, cohort, k=30)  # one matrix product
+    for i in range(20):
+        alone = cohort_stats(faces[i : i + 1], cohort, k=30)  # the loop for a few faces
+        assert alone.mean[0] == pytest.approx(together.mean[i], rel=1e-9)
+        assert alone.std[0] == pytest.approx(together.std[i], rel=1e-9)
