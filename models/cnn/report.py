@@ -44,8 +44,8 @@ FUSED_RULE = "fused rule: the fusion, or dlib at its threshold (the default)"
 INHOUSE_COHORT = "inhouse, cohort-normalised (AS-norm)"
 DLIB_COHORT = "dlib, cohort-normalised (AS-norm)"
 FUSION_COHORT = "fusion, in-house term cohort-normalised (as the matcher fuses)"
-#: The timing of an in-house embedding with its cohort statistics, as the fused rule needs.
-INHOUSE_COHORT_MS = "inhouse end to end, with its cohort statistics"
+#: The timing of an in-house vector's cohort statistics, which the fused rule adds.
+INHOUSE_COHORT_MS = "inhouse cohort statistics (one face's vector)"
 #: A row of the cohort table: what, (FPIR raw, normalised), (FNIR raw, normalised).
 CohortRow = tuple[str, tuple[float, float], tuple[float, float]]
 #: Closed-set task: people with at least this many images (19 people in LFW).
@@ -484,8 +484,8 @@ def _closed_set(
 def _timings(config: EvaluationConfig, cohort: NDArray[np.float32]) -> dict[str, float]:
     """Median ms per face at batch size 1 on one LFW image, both end to end (from image, box
     and landmarks) and encoder only (dlib on its 150x150 chip, ours on its aligned crop), and
-    the in-house face's cohort statistics (``cohort``: the shipped one), which the fused rule
-    adds to every in-house embedding."""
+    the cohort statistics of the in-house vector (``cohort``: the shipped one), which the
+    fused rule adds to every in-house embedding."""
     import dlib as dlib_lib  # noqa: PLC0415
     import face_recognition  # noqa: PLC0415
     import face_recognition.api as fr_api  # noqa: PLC0415
@@ -501,7 +501,7 @@ def _timings(config: EvaluationConfig, cohort: NDArray[np.float32]) -> dict[str,
     shape = fr_api.pose_predictor_5_point(image, dlib_lib.rectangle(70, 70, 180, 180))
     chip = dlib_lib.get_face_chip(image, shape, size=150, padding=0.25)
     crop = _crop(face)[None]
-    normaliser = Cohort(cohort)
+    normaliser, vector = Cohort(cohort), ours.embed([face])
     n = config.timing_repeats
     return {
         "dlib end to end": median_ms(lambda: dlib_model.embed([face]), n),
@@ -510,7 +510,7 @@ def _timings(config: EvaluationConfig, cohort: NDArray[np.float32]) -> dict[str,
             lambda: fr_api.face_encoder.compute_face_descriptor(chip), n
         ),
         "inhouse encoder only (aligned crop)": median_ms(lambda: ours.embed_crops(crop), n),
-        INHOUSE_COHORT_MS: median_ms(lambda: normaliser.stats(ours.embed([face])), n),
+        INHOUSE_COHORT_MS: median_ms(lambda: normaliser.stats(vector), n),
     }
 
 
