@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -133,12 +135,10 @@ def test_model_card_renders(tmp_path: Path) -> None:
     assert "TAR at FAR = 0.1% >= dlib's" not in card
 
 
-def test_fusion_params_json_loads_back(tmp_path: Path) -> None:
-    from models.cnn.report import fusion_params_json
-    from models.fusion_params import load_fusion_params
-
+def _summary(tmp_path: Path, **changes: Any) -> EvaluationSummary:
+    """A small evaluation summary; ``changes`` replace its fields."""
     d, same, folds = _synthetic()
-    summary = EvaluationSummary(
+    base = EvaluationSummary(
         reports=[verification_report("dlib", d, same, folds)],
         closed_set=[],
         timings_ms={},
@@ -153,6 +153,14 @@ def test_fusion_params_json_loads_back(tmp_path: Path) -> None:
         parameters=1,
         inhouse_fpir=0.005,
     )
+    return dataclasses.replace(base, **changes)
+
+
+def test_fusion_params_json_loads_back(tmp_path: Path) -> None:
+    from models.cnn.report import fusion_params_json
+    from models.fusion_params import load_fusion_params
+
+    summary = _summary(tmp_path)
     weights = tmp_path / "w.keras"
     weights.write_bytes(b"weights")
     from models.cnn.embedder import weights_digest
@@ -309,22 +317,12 @@ def test_model_card_shows_cohort_normalisation_beside_raw_distances(tmp_path: Pa
     from models.cnn.report import INHOUSE_COHORT, INHOUSE_COHORT_MS
 
     d, same, folds = _synthetic()
-    summary = EvaluationSummary(
+    summary = _summary(
+        tmp_path,
         reports=[verification_report("inhouse", d + 0.2, same, folds),
                  verification_report(INHOUSE_COHORT, d, same, folds)],
-        closed_set=[],
         timings_ms={"dlib end to end": 100.0, "inhouse end to end": 5.0,
                     INHOUSE_COHORT_MS: 5.0},
-        fusion_weights=(-1.0, -2.0, 3.0),
-        thresholds={},
-        open_set={},
-        roc_png=tmp_path / "roc.png",
-        shipped_name="face_cnn_v2.keras",
-        fusion_file="face_cnn_v2.fusion.json",
-        shipped_version="face_cnn_v2+0123456789",
-        shipped_bytes=3_000_000,
-        parameters=736_688,
-        inhouse_fpir=0.005,
         cohort_open_set=[("inhouse alone, at FPIR 0.5%", (0.005, 0.004), (0.6, 0.42))],
     )
     card = render_model_card(summary, {}, {})
