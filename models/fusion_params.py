@@ -189,20 +189,23 @@ def load_fusion_params(weights: Path, *, path: Path | None = None,
             raise FusionParamsError(
                 f"fusion parameters {path} were fitted for {params.inhouse_weights} "
                 f"({params.inhouse_digest}), not for {weights.name} ({digest}): {redo}")
+        return with_cohort_of(params, weights, digest)
     return with_cohort_of(params, weights)
 
 
-def with_cohort_of(params: FusionParams, weights: Path) -> FusionParams:
+def with_cohort_of(params: FusionParams, weights: Path, digest: str | None = None
+                   ) -> FusionParams:
     """``params`` with the cohort shipped beside the in-house ``weights`` in use (a cohort
     lives in one model's space: the cross-fold weights have their own); unchanged when the
-    fit uses raw distances. FusionParamsError when the cohort is missing or for other weights.
+    fit uses raw distances. ``digest``: the weights' digest when already read.
+    FusionParamsError when the cohort is missing or for other weights.
     """
     if not params.normalises:
         return params
     from .cnn.embedder import weights_digest  # noqa: PLC0415 - no keras at import
 
     try:
-        cohort = load_cohort(weights, weights_digest(weights))
+        cohort = load_cohort(weights, digest or weights_digest(weights))
     except (CohortError, OSError) as exc:
         raise FusionParamsError(f"the fusion normalises in-house distances with a cohort: "
                                 f"{exc}") from exc

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from models.cnn.cohort import Cohort, CohortStats, asnorm
+from models.cnn.cohort import Cohort, CohortStats, asnorm_matrix
 
 from .roster import Gallery
 
@@ -69,7 +69,7 @@ def student_distances(
 
     ``embeddings`` is (faces, dimension) from the gallery's model; each entry is the minimum
     over that student's photos. With ``cohort`` (of the gallery's model), each photo pair is
-    scored by its cohort-normalised distance (:func:`models.cnn.cohort.asnorm`, a z-like
+    scored by its cohort-normalised distance (:func:`models.cnn.cohort.asnorm_matrix`, a z-like
     score, not a distance) before the minimum is taken.
     """
     queries = np.asarray(embeddings, dtype=np.float32).reshape(-1, gallery.dimension)
@@ -83,10 +83,8 @@ def student_distances(
     )
     per_photo = np.sqrt(np.maximum(squared, 0.0, dtype=np.float32))
     if cohort is not None:
-        faces, photos = cohort.stats(queries), _photo_stats(gallery, cohort)
-        per_photo = asnorm(per_photo, CohortStats(faces.mean[:, None], faces.std[:, None]),
-                           CohortStats(photos.mean[None, :], photos.std[None, :])
-                           ).astype(np.float32)
+        per_photo = asnorm_matrix(per_photo, cohort.stats(queries),
+                                  _photo_stats(gallery, cohort)).astype(np.float32)
     result: NDArray[np.float32] = np.minimum.reduceat(per_photo, gallery.starts, axis=1)
     return result
 

@@ -83,9 +83,11 @@ def _stats(
     std = np.empty(len(x))
     for start in range(0, len(x), 1024):  # bounded memory: 1024 x cohort distances at a time
         part = x[start : start + 1024]
-        # A few faces (a frame's, at batch size 1 in the timings) by a plain loop: a BLAS
-        # product's threads, woken right after TensorFlow's inference, stalled ~3 ms on this
-        # 2-core CPU where the loop takes 0.3 ms; many faces (the evaluation) by BLAS.
+        # A few faces (a frame's) by a plain loop, many (the evaluation) by BLAS. Right after
+        # an inference on this 2-core CPU with another job running (as beside a second
+        # camera's worker), a BLAS product for one face stalled ~3 ms where the loop took
+        # 0.3; on an idle machine BLAS is as fast for one face and faster for 8 (1.1 against
+        # 1.8 ms): the loop trades that for never stalling.
         products = np.einsum("ij,kj->ik", part, c) if len(part) <= 8 else part @ c.T
         sq = np.einsum("ij,ij->i", part, part)[:, None] + c_sq[None, :] - 2.0 * products
         nearest = np.sqrt(np.partition(np.maximum(sq, 0.0), k - 1, axis=1)[:, :k])
@@ -99,6 +101,13 @@ def asnorm(distances: FloatArray, a: CohortStats, b: CohortStats) -> FloatArray:
     ``a`` and ``b`` (all rows alike)."""
     d = np.asarray(distances, dtype=np.float64)
     return np.asarray(((d - a.mean) / a.std + (d - b.mean) / b.std) / 2.0, dtype=np.float64)
+
+
+def asnorm_matrix(distances: FloatArray, rows: CohortStats, columns: CohortStats) -> FloatArray:
+    """:func:`asnorm` of a (rows x columns) distance matrix, say faces x enrolled photos,
+    with the statistics of each row's face and of each column's."""
+    return asnorm(distances, CohortStats(rows.mean[:, None], rows.std[:, None]),
+                  CohortStats(columns.mean[None, :], columns.std[None, :]))
 
 
 def fit_mixture_cohort(
@@ -220,4 +229,5 @@ def load_cohort(weights: Path, digest: str) -> Cohort:
 
 
 __all__ = ["COHORT_SUFFIX", "DEFAULT_TOP_K", "Cohort", "CohortError", "CohortStats", "asnorm",
-           "cohort_path", "cohort_stats", "fit_mixture_cohort", "load_cohort", "save_cohort"]
+           "asnorm_matrix", "cohort_path", "cohort_stats", "fit_mixture_cohort", "load_cohort",
+           "save_cohort"]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .cohort import CohortStats, asnorm
+from .cohort import CohortStats, asnorm_matrix
 
 FloatArray = NDArray[np.float64]
 #: Per model, (faces, dimension) embeddings of the simulation's images, rows alike.
@@ -77,7 +77,7 @@ def simulate_rosters(
     models (camera-like versions, :mod:`models.cnn.camera_probes`); the rosters are always
     enrolled from ``embeddings``. By default the probes are ``embeddings`` too. With
     ``normalisers``, the models named there score photo pairs by their cohort-normalised
-    distance (:func:`models.cnn.cohort.asnorm`) before each student's nearest photo is taken.
+    distance (:func:`models.cnn.cohort.asnorm_matrix`) before each student's nearest photo is taken.
     """
     probe_embeddings = embeddings if probes is None else probes
     rng = np.random.default_rng(seed)
@@ -131,8 +131,7 @@ def _per_student(
     d = np.linalg.norm(probes[:, None, :].astype(np.float64) - gallery[None, :, :], axis=2)
     if stats is not None:
         enrolled, probed = stats
-        d = asnorm(d, CohortStats(probed.mean[:, None], probed.std[:, None]),
-                   CohortStats(enrolled.mean[None, :], enrolled.std[None, :]))
+        d = asnorm_matrix(d, probed, enrolled)
     out = np.full((len(probes), n), np.inf)
     for k in range(n):
         out[:, k] = d[:, owner == k].min(axis=1)
