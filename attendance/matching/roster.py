@@ -98,6 +98,8 @@ def load_gallery(
         if active_only:
             query = query.where(Student.active.is_(True))
         rows = session.execute(query).all()
+        _warn_other_versions_only(session, name, version, student_ids,
+                                  {row.student_id for row in rows})
         dimensions = {row.dimension for row in rows}
         if len(dimensions) > 1:
             raise ValueError(f"{name} {version} embeddings have mixed dimensions {dimensions}")
@@ -114,6 +116,23 @@ def load_gallery(
         logger.debug("gallery %s %s: %d vectors of %d students", name, version,
                      len(ids), len(galleries[name].students))
     return galleries
+
+
+def _warn_other_versions_only(session: Session, name: str, version: str,
+                              student_ids: Collection[int] | None, have: set[int]) -> None:
+    """Log a warning naming the command that helps when some students have ``name``
+    embeddings of other versions only (the model's weights or views changed since they were
+    enrolled): for them the matcher cannot use that model."""
+    query = (select(FaceEmbedding.student_id).distinct()
+             .where(FaceEmbedding.model_name == name, FaceEmbedding.model_version != version))
+    if student_ids is not None:
+        query = query.where(FaceEmbedding.student_id.in_(list(student_ids)))
+    outdated = set(session.scalars(query)) - have
+    if outdated:
+        logger.warning(
+            "%d students have %s embeddings of another version only, none of %s: that model "
+            "cannot match them until `attendance embeddings backfill` adds the current version",
+            len(outdated), name, version)
 
 
 __all__ = ["Gallery", "load_gallery"]

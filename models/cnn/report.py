@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from ..protocol import FaceInput
 from .camera_probes import compute_camera_probes
 from .cohort import Cohort, asnorm, cohort_path, cohort_stats, fit_mixture_cohort
-from .embedder import KerasCnnEmbedder
+from .embedder import TEST_TIME_ZOOM, KerasCnnEmbedder
 from .evaluate import (
     ClosedSetResult,
     FloatArray,
@@ -418,7 +418,9 @@ def fusion_params_json(summary: EvaluationSummary, weights: Path, digest: str) -
         "fitted_on": (
             "LFW View 2 folds 6-10, 3,000 pairs, one image as it is against the other as a "
             "camera sees it (shrunk, JPEG), both ways round, in-house distances from the "
-            "cross-fold model B (people never seen in training), normalised with B's synthetic "
+            "cross-fold model B (people never seen in training; each vector the mean of the "
+            f"embedder's four views: the crop, zoomed in by {TEST_TIME_ZOOM:g}, both mirrored), "
+            "normalised with B's synthetic "
             "cohort (the fused term; the in-house threshold is a raw distance); thresholds on "
             "simulated "
             "rosters of 30 of the same people, enrolled from the images as they are and probed "

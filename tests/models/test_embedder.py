@@ -11,7 +11,12 @@ import pytest
 
 from models import Embedder, FaceInput, ModelLoadError, load_embedders
 from models.cnn.architecture import EMBEDDING_DIM, INPUT_SIZE, build_embedding_model
-from models.cnn.embedder import CROSS_FOLD_WEIGHTS, DEFAULT_WEIGHTS, KerasCnnEmbedder
+from models.cnn.embedder import (
+    CROSS_FOLD_WEIGHTS,
+    DEFAULT_WEIGHTS,
+    TEST_TIME_ZOOM,
+    KerasCnnEmbedder,
+)
 from models.dlib_resnet import DlibResNetEmbedder
 
 
@@ -46,11 +51,54 @@ def test_embed_faces_with_and_without_landmarks(shipped: KerasCnnEmbedder) -> No
     assert shipped.embed([]).shape == (0, EMBEDDING_DIM)
 
 
-def test_version_names_the_weights(shipped: KerasCnnEmbedder) -> None:
-    assert shipped.version.startswith("face_cnn_v2+")
-    assert len(shipped.version) == len("face_cnn_v2+") + 10
+def test_version_names_the_weights_and_the_views(shipped: KerasCnnEmbedder) -> None:
+    stem, digest, views = shipped.version.split("+")
+    assert (stem, len(digest), views) == ("face_cnn_v2", 10, f"zoom{TEST_TIME_ZOOM:g}")
     assert shipped.name == "inhouse"
     assert shipped.dimension == EMBEDDING_DIM
+    # Embeddings of other views are other versions: a gallery never mixes them.
+    versions = {
+        KerasCnnEmbedder(flip_average=flip, zoom=zoom).version
+        for flip in (True, False) for zoom in (None, TEST_TIME_ZOOM, 1.2)
+    }
+    assert len(versions) == 6
+    assert KerasCnnEmbedder(zoom=None).version == f"face_cnn_v2+{digest}"
+
+
+@pytest.mark.parametrize("zoom", [1.0, 0.9, 2.5])
+def test_zoom_must_enlarge(zoom: float) -> None:
+    with pytest.raises(ValueError, match="zoom must be above 1"):
+        KerasCnnEmbedder(zoom=zoom)
+
+
+def test_views_are_averaged(shipped: KerasCnnEmbedder) -> None:
+    """The default vector is the mean of four single-view vectors: the crop, its centre
+    zoomed in (cut and enlarged here by OpenCV, not by the embedder's TensorFlow op), and
+    both mirrored."""
+    import cv2  # noqa: PLC0415
+
+    rng = np.random.default_rng(2)
+    # Smooth random images, so that two bilinear resamplings agree to a grey level or so.
+    crops = np.stack([
+        cv2.resize(rng.integers(0, 256, (8, 8, 3), np.uint8), (INPUT_SIZE, INPUT_SIZE),
+                   interpolation=cv2.INTER_CUBIC)
+        for _ in range(3)
+    ])
+    single = KerasCnnEmbedder(flip_average=False, zoom=None)
+    side = INPUT_SIZE / TEST_TIME_ZOOM
+    start = (INPUT_SIZE - 1 - (side - 1)) / 2
+    # Map output pixel centres 0..63 onto start..start+side-1 of the input, as crop_and_resize.
+    scale = (side - 1) / (INPUT_SIZE - 1)
+    matrix = np.array([[scale, 0, start], [0, scale, start]], np.float64)
+    zoomed = np.stack([
+        cv2.warpAffine(c, matrix, (INPUT_SIZE, INPUT_SIZE),
+                       flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP) for c in crops
+    ])
+    views = [crops, zoomed, crops[:, :, ::-1], zoomed[:, :, ::-1]]
+    expected = np.mean([single.embed_crops(np.ascontiguousarray(v)) for v in views], axis=0)
+    got = shipped.embed_crops(crops)
+    unzoomed = KerasCnnEmbedder(zoom=None).embed_crops(crops)
+    assert np.abs(got - expected).max() < 0.1 * np.abs(got - unzoomed).max()
 
 
 def test_protocol() -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
+import pytest
 from sqlalchemy.orm import Session
 
 from attendance.db import Consent, FaceEmbedding, FacePhoto, Student, vector_to_bytes
@@ -42,3 +45,24 @@ def test_gallery_holds_every_photo_of_the_roster_only(db_session: Session) -> No
     everyone = load_gallery(db_session, None, {"dlib": "v1", "inhouse": "x"})
     assert len(everyone["dlib"]) == 4  # A1 x2, B2, C3: not the old version, not inactive
     assert len(everyone["inhouse"]) == 0
+
+
+def test_students_with_other_versions_only_are_named_in_a_warning(
+    db_session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    current = _student(db_session, "A1", [[1, 0, 0]])
+    _student(db_session, "A1-old", [[1, 0, 0]], version="v0")
+    both = _student(db_session, "B2", [[0, 1, 0]])
+    db_session.add(FaceEmbedding(student=both, photo=both.photos[0], model_name="dlib",
+                                 model_version="v0", dimension=3,
+                                 vector=vector_to_bytes(np.zeros(3))))
+    db_session.flush()
+    with caplog.at_level(logging.WARNING, logger="attendance.matching.roster"):
+        load_gallery(db_session, [current.id, both.id], {"dlib": "v1"})
+    assert not caplog.records  # B2 has the current version too
+    with caplog.at_level(logging.WARNING, logger="attendance.matching.roster"):
+        load_gallery(db_session, None, {"dlib": "v1"})
+    [record] = caplog.records
+    assert "1 students have dlib embeddings of another version only, none of v1" in (
+        record.getMessage())
+    assert "attendance embeddings backfill" in record.getMessage()
