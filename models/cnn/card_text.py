@@ -225,6 +225,25 @@ whitening of the in-house vectors by the within-person scatter of the training p
 on its training images; ridge-regularised) reached at best 0.9573 accuracy, 0.871 TAR at
 FAR = 1% and 0.686 at 0.1% (the best of each over 16 variants), below the zoomed view.
 
+What the views cost: in this evaluation 9.20 ms a face end to end against dlib's 103.12 ms
+(11.2x; the first evaluation run of that night gave 11.67 against 130.79, 11.2x again; with
+two views the card of the evening measured 3.24 against 75.30 on a quieter machine, 23.3x).
+Timed in turns on one busy machine (a scratch script, 3 rounds of 50 calls on one LFW face)
+the two views took 6.65-8.14 ms, the four 9.57-13.46 and dlib 108-154: 8.0x to 16.0x for the
+four views, so the 10x target now holds with little margin on a loaded machine. A cheaper
+choice measured on the same pairs: the crop and the zoomed crop's mirror only (two views, the
+old cost) scored 0.9548, 0.883 and 0.670 raw, 0.9640, 0.911 and 0.771 normalised.
+
+In the classroom benchmark (`docs/benchmarks.md`; cross-fold model A, the same sessions
+before and after, the fusion and thresholds refitted for each): the default `fused` rule
+recalled 476 of 489 students in the rows room (475 with two views; dlib 472) and 465 of 486
+in the seated one (465; dlib 464) with no false presence, and per face at FPIR 1% missed
+4.96% and 6.85% (5.73% and 6.98%; dlib 7.91% and 9.48%); on another draw of sessions (seed
+1) 490 of 504 and 482 of 504 (488 and 481; dlib 484 and 478), and 11.99% and 13.64% per face
+(11.53% and 14.72%; dlib 12.33% and 14.12%). The in-house model alone recalled 52.4% and
+50.6% (46.6% and 46.1%) at its refitted threshold, and in the rows room marked one absent
+student present from faces of another student, which it had not with two views.
+
 ## Architecture
 
 `models/cnn/architecture.py`: a 24-channel stem at 64x64, four stride-2 3x3 conv stages

@@ -60,7 +60,7 @@ def test_saved_model_round_trip(tiny_run: tuple[TrainConfig, TrainResult], tmp_p
     np.testing.assert_allclose(np.asarray(again(crops.astype(np.float32))), expected, atol=1e-6)
     # The embedder (architecture + load_weights + tf.function) gives the same numbers.
     np.testing.assert_allclose(
-        KerasCnnEmbedder(result.model_path, flip_average=False).embed_crops(crops),
+        KerasCnnEmbedder(result.model_path, flip_average=False, zoom=None).embed_crops(crops),
         expected,
         atol=1e-5,
     )
