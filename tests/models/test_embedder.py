@@ -83,7 +83,7 @@ def test_views_are_averaged(shipped: KerasCnnEmbedder) -> None:
         cv2.resize(rng.integers(0, 256, (8, 8, 3), np.uint8), (INPUT_SIZE, INPUT_SIZE),
                    interpolation=cv2.INTER_CUBIC)
         for _ in range(3)
-    ])
+    ]).astype(np.uint8)
     single = KerasCnnEmbedder(flip_average=False, zoom=None)
     side = INPUT_SIZE / TEST_TIME_ZOOM
     start = (INPUT_SIZE - 1 - (side - 1)) / 2
@@ -93,7 +93,7 @@ def test_views_are_averaged(shipped: KerasCnnEmbedder) -> None:
     zoomed = np.stack([
         cv2.warpAffine(c, matrix, (INPUT_SIZE, INPUT_SIZE),
                        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP) for c in crops
-    ])
+    ]).astype(np.uint8)
     views = [crops, zoomed, crops[:, :, ::-1], zoomed[:, :, ::-1]]
     expected = np.mean([single.embed_crops(np.ascontiguousarray(v)) for v in views], axis=0)
     got = shipped.embed_crops(crops)
