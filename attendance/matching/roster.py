@@ -98,7 +98,7 @@ def load_gallery(
         if active_only:
             query = query.where(Student.active.is_(True))
         rows = session.execute(query).all()
-        _warn_other_versions_only(session, name, version, student_ids,
+        _warn_other_versions_only(session, name, version, student_ids, active_only,
                                   {row.student_id for row in rows})
         dimensions = {row.dimension for row in rows}
         if len(dimensions) > 1:
@@ -119,7 +119,8 @@ def load_gallery(
 
 
 def _warn_other_versions_only(session: Session, name: str, version: str,
-                              student_ids: Collection[int] | None, have: set[int]) -> None:
+                              student_ids: Collection[int] | None, active_only: bool,
+                              have: set[int]) -> None:
     """Log a warning naming the command that helps when some students have ``name``
     embeddings of other versions only (the model's weights or views changed since they were
     enrolled): for them the matcher cannot use that model."""
@@ -127,6 +128,9 @@ def _warn_other_versions_only(session: Session, name: str, version: str,
              .where(FaceEmbedding.model_name == name, FaceEmbedding.model_version != version))
     if student_ids is not None:
         query = query.where(FaceEmbedding.student_id.in_(list(student_ids)))
+    if active_only:
+        query = query.join(Student, Student.id == FaceEmbedding.student_id).where(
+            Student.active.is_(True))
     outdated = set(session.scalars(query)) - have
     if outdated:
         logger.warning(

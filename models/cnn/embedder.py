@@ -39,7 +39,7 @@ CROSS_FOLD_WEIGHTS = {
 
 #: The second test-time view: each face is also embedded zoomed in by this factor (the
 #: central 1/1.12 of its crop enlarged back to the full side) and the views' vectors averaged.
-#: Measured cross-fold on LFW (models/cnn/card_text.py): with it raw accuracy 0.9552 -> 0.9588,
+#: Measured cross-fold on LFW (docs/model_card.md): with it raw accuracy 0.9552 -> 0.9588,
 #: TAR at FAR 1% 0.868 -> 0.886 and at 0.1% 0.642 -> 0.726, for twice the CNN's compute.
 TEST_TIME_ZOOM = 1.12
 
