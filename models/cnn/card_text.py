@@ -170,16 +170,16 @@ a pair by its distance standardised by either face's statistics, averaged: a z-l
 lower is more alike. It costs one product of the face's vector with the cohort's, small
 beside the CNN, and each enrolled photo's statistics are computed once per gallery.
 
-The cohort is synthetic, so that it ships with the weights without being anybody's
-template: 4,000 vectors drawn from a mixture of 16 Gaussians fitted to the model's own
-vectors of its training faces (k-means++, the best of 4 runs, each cluster's covariance
-shrunk 10% towards its diagonal; every component summarises hundreds of people), written by
-`attendance model evaluate` beside each weights file as `<stem>.cohort.npz` (float16, 1 MB).
-Cross-fold, model A's cohort comes from A's training people and B's from B's, so no pair's
-people shape their own score. On the unchanged weights it lifts the in-house model past the
-issue's TAR targets (the `inhouse, cohort-normalised` row below; with cohorts drawn with
-seeds 0-4 instead of the evaluation's, TAR at FAR = 1% ranged 0.905-0.910 and at 0.1%
-0.718-0.748) and helps dlib too. Other cohorts measured in a scratch comparison on the same
+The cohort is synthetic, so that it ships with the weights without being anybody's template:
+4,000 vectors drawn from a mixture of 16 Gaussians fitted to the model's own vectors of its
+training faces (k-means++, the best of 4 runs, each cluster's covariance shrunk 10% towards
+its diagonal; every component summarises hundreds of people), written by `attendance model
+evaluate` beside each weights file as `<stem>.cohort.npz` (float16, 1 MB). Cross-fold, model
+A's cohort comes from A's training people and B's from B's, so no pair's people shape their
+own score. On the unchanged weights it lifts the in-house model past the issue's TAR targets
+(the `inhouse, cohort-normalised` row below; with cohorts drawn with seeds 0-4 instead of
+the evaluation's, TAR at FAR = 1% ranged 0.905-0.910 and at 0.1% 0.718-0.748, measured with
+two views) and helps dlib too. Other cohorts measured in a scratch comparison on the same
 pairs (TAR at FAR = 1%, in-house; 0.868 raw): one image of each person of the other four
 folds of a half, real people the model never saw, 0.911; 4,000 vectors of blends of two
 training faces 0.897; 1,000 k-means centroids 0.886; 16,000 draws from a single Gaussian
