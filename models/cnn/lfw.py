@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import tarfile
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,7 +92,12 @@ def list_images(images_dir: Path) -> list[tuple[str, int, Path]]:
 
 def ensure_unpacked(dataset_dir: Path, cache_dir: Path) -> Path:
     """Return the unpacked images directory, unpacking ``dataset_dir``'s archive into
-    ``cache_dir`` if needed. ``dataset_dir`` holds either ``lfw-deepfunneled/`` or the .tgz."""
+    ``cache_dir`` if needed. ``dataset_dir`` holds either ``lfw-deepfunneled/`` or the .tgz.
+
+    The archive is unpacked into a temporary directory beside the cache's and renamed into
+    place when complete, so an interrupted run, or two commands unpacking at once, never
+    leave a half-filled image tree that later runs would take for the whole dataset.
+    """
     for candidate in (dataset_dir / IMAGES_DIRNAME, cache_dir / IMAGES_DIRNAME):
         if candidate.is_dir() and any(candidate.iterdir()):
             return candidate
@@ -102,7 +108,19 @@ def ensure_unpacked(dataset_dir: Path, cache_dir: Path) -> Path:
             f"deep-funneled into {dataset_dir}."
         )
     cache_dir.mkdir(parents=True, exist_ok=True)
+    target = cache_dir / IMAGES_DIRNAME
     logger.info("unpacking %s into %s", archive, cache_dir)
-    with tarfile.open(archive, "r:gz") as tar:
-        tar.extractall(cache_dir, filter="data")
-    return cache_dir / IMAGES_DIRNAME
+    with tempfile.TemporaryDirectory(dir=cache_dir, prefix=f".{IMAGES_DIRNAME}-") as staging:
+        with tarfile.open(archive, "r:gz") as tar:
+            tar.extractall(staging, filter="data")
+        unpacked = Path(staging) / IMAGES_DIRNAME
+        if not unpacked.is_dir():
+            raise DatasetNotFoundError(f"{archive} holds no {IMAGES_DIRNAME}/ directory")
+        if target.is_dir() and not any(target.iterdir()):
+            target.rmdir()  # an empty leftover
+        try:
+            unpacked.rename(target)
+        except OSError:
+            if not target.is_dir():  # else another run finished first: keep its tree
+                raise
+    return target

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -59,3 +61,51 @@ def test_subset_images(lfw_subset: Path) -> None:
     images = list_images(lfw_subset)
     assert len(images) > 40
     assert all(path == image_path(lfw_subset, name, n) for name, n, path in images)
+
+
+def _archive(dataset: Path, names: list[str]) -> None:
+    """A tiny ``lfw-deepfunneled.tgz`` holding one small file per name."""
+    dataset.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(dataset / "lfw-deepfunneled.tgz", "w:gz") as tar:
+        for name in names:
+            data = name.encode()
+            info = tarfile.TarInfo(f"lfw-deepfunneled/{name}/{name}_0001.jpg")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+
+def test_unpacks_the_archive_into_the_cache(tmp_path: Path) -> None:
+    _archive(tmp_path / "lfw", ["Alice", "Bob"])
+    images = ensure_unpacked(tmp_path / "lfw", tmp_path / "cache")
+    assert images == tmp_path / "cache" / "lfw-deepfunneled"
+    assert sorted(p.name for p in images.iterdir()) == ["Alice", "Bob"]
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["lfw-deepfunneled"]
+    assert ensure_unpacked(tmp_path / "lfw", tmp_path / "cache") == images
+
+
+def test_an_interrupted_unpack_leaves_nothing_half_done(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _archive(tmp_path / "lfw", ["Alice", "Bob"])
+    real = tarfile.TarFile.extractall
+
+    def interrupted(self: tarfile.TarFile, path: str, **kwargs: object) -> None:
+        self.extract(self.getmembers()[0], path, filter="data")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tarfile.TarFile, "extractall", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        ensure_unpacked(tmp_path / "lfw", tmp_path / "cache")
+    assert list((tmp_path / "cache").iterdir()) == []
+    monkeypatch.setattr(tarfile.TarFile, "extractall", real)
+    images = ensure_unpacked(tmp_path / "lfw", tmp_path / "cache")
+    assert sorted(p.name for p in images.iterdir()) == ["Alice", "Bob"]
+
+
+def test_an_archive_without_the_image_tree_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "lfw").mkdir()
+    with tarfile.open(tmp_path / "lfw" / "lfw-deepfunneled.tgz", "w:gz") as tar:
+        info = tarfile.TarInfo("something-else/readme.txt")
+        tar.addfile(info, io.BytesIO(b""))
+    with pytest.raises(DatasetNotFoundError, match="holds no lfw-deepfunneled"):
+        ensure_unpacked(tmp_path / "lfw", tmp_path / "cache")
+    assert list((tmp_path / "cache").iterdir()) == []
