@@ -8,7 +8,8 @@ to the in-house weights as ``<weights stem>.fusion.json``::
     {"inhouse_weights": "face_cnn_v2.keras", "inhouse_digest": "<10 hex>",
      "coef_dlib": -39.8, "coef_inhouse": -1.0, "intercept": 26.1,
      "fused_threshold": -2.89, "dlib_threshold": 0.55, "inhouse_threshold": 0.50,
-     "inhouse_cohort": "face_cnn_v2.cohort.npz", "fitted_on": "...", "generated": "..."}
+     "inhouse_cohort": "face_cnn_v2.cohort.npz", "inhouse_views": "+zoom1.12",
+     "fitted_on": "...", "generated": "..."}
 
 For a face and a candidate, with ``d_dlib`` and ``d_inhouse`` each model's Euclidean distance
 to that candidate's nearest photo (``d_inhouse`` cohort-normalised, see below): ``logit =
@@ -26,8 +27,12 @@ raw distance.
 
 The file names the weights it was fitted for by their digest
 (:func:`models.cnn.embedder.weights_digest`): parameters of other weights are refused,
-because the distances of two weight files are not on the same scale. Reading it imports
-no keras.
+because the distances of two weight files are not on the same scale. ``inhouse_views``
+(optional; absent or ``""`` means the crop and its mirror) names the embedder's views the
+fit was made on, as the in-house version spells them after the digest
+(:func:`models.cnn.embedder.views_suffix`): averaging other views moves the distances a
+little, so :meth:`FusionParams.check_views` refuses an embedder of other views. Reading it
+imports no keras.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -48,6 +54,10 @@ from .errors import ModelLoadError
 
 #: ``<weights stem>`` + this suffix, next to the weights file.
 FUSION_SUFFIX = ".fusion.json"
+#: The views' suffix of an in-house version, and a whole version: ``<weights stem>+<10 hex
+#: digits>`` then that suffix (:meth:`models.cnn.embedder.KerasCnnEmbedder.version`).
+_VIEWS = re.compile(r"(?:\+[^+]+)*")
+_VERSION = re.compile(rf"(?P<stem>.+?)\+(?P<digest>[0-9a-f]{{10}})(?P<views>{_VIEWS.pattern})")
 _FLOATS = ("coef_dlib", "coef_inhouse", "intercept", "fused_threshold", "dlib_threshold",
            "inhouse_threshold")
 _TEXTS = ("inhouse_weights", "inhouse_digest", "fitted_on", "generated")
@@ -81,6 +91,9 @@ class FusionParams:
     #: and that cohort, loaded from beside the in-house weights in use.
     inhouse_cohort: str = ""
     cohort: Cohort | None = field(default=None, compare=False, repr=False)
+    #: The embedder's views the in-house vectors were averaged over, as its version's suffix
+    #: after the digest (``""``: the crop and its mirror; ``"+zoom1.12"``: four views).
+    inhouse_views: str = ""
 
     @property
     def normalises(self) -> bool:
@@ -109,6 +122,19 @@ class FusionParams:
         if fused_distance >= 0:
             return math.exp(-fused_distance) / (1.0 + math.exp(-fused_distance))
         return 1.0 / (1.0 + math.exp(fused_distance))
+
+    def check_views(self, inhouse_version: str) -> None:
+        """FusionParamsError unless the in-house embedder of ``inhouse_version`` (its
+        ``version``) averages the views this fit was made on; a version that names no views
+        (:func:`views_of` None) is not checked."""
+        views = views_of(inhouse_version)
+        if views is not None and views != self.inhouse_views:
+            raise FusionParamsError(
+                f"the fusion {self.label} was fitted on in-house vectors of the views "
+                f"{self.inhouse_views or '(crop and mirror)'!r}, but the in-house embedder "
+                f"{inhouse_version} computes {views or '(crop and mirror)'!r}: use the "
+                "embedder's default views, or run `attendance model evaluate` with these "
+                "views to fit the fusion again")
 
     def threshold_for(self, model_name: str) -> float:
         """The calibrated acceptance distance of ``"dlib"`` or ``"inhouse"``."""
@@ -144,6 +170,11 @@ class FusionParams:
             raise FusionParamsError(f"{source}: inhouse_cohort must be a file name, "
                                     f"not {cohort!r}")
         values["inhouse_cohort"] = cohort
+        views = data.get("inhouse_views", "")
+        if not isinstance(views, str) or not _VIEWS.fullmatch(views):
+            raise FusionParamsError(f"{source}: inhouse_views must be a version suffix such "
+                                    f"as '+zoom1.12' (or ''), not {views!r}")
+        values["inhouse_views"] = views
         for key in ("dlib_threshold", "inhouse_threshold"):
             if not 0.0 < values[key] < 4.0:
                 raise FusionParamsError(f"{source}: {key} must be a distance between 0 and 4")
@@ -151,6 +182,15 @@ class FusionParams:
             raise FusionParamsError(f"{source}: coef_dlib and coef_inhouse must be negative "
                                     "(a larger distance means less alike)")
         return cls(**values)
+
+
+def views_of(inhouse_version: str) -> str | None:
+    """The views' suffix of an in-house version: ``"+zoom1.12"`` of
+    ``"face_cnn_v2+89a3e08896+zoom1.12"``, ``""`` of ``"face_cnn_v2+89a3e08896"``; None
+    when the text is not of that form (an embedder that names no views, such as a test
+    double)."""
+    match = _VERSION.fullmatch(inhouse_version)
+    return None if match is None else match["views"]
 
 
 def fusion_params_path(weights: Path) -> Path:
@@ -229,4 +269,4 @@ def shipped_fusion_params() -> FusionParams:
 
 
 __all__ = ["FUSION_SUFFIX", "FusionParams", "FusionParamsError", "fusion_params_path",
-           "load_fusion_params", "shipped_fusion_params", "with_cohort_of"]
+           "load_fusion_params", "shipped_fusion_params", "views_of", "with_cohort_of"]

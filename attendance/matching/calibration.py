@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from models.fusion_params import (
@@ -28,9 +28,10 @@ def fuses(settings: Settings, model_names: Collection[str], rule: str | None = N
             and set(FUSED_MODELS) <= set(model_names))
 
 
-def fusion_for(settings: Settings, model_names: Collection[str], *, rule: str | None = None,
+def fusion_for(settings: Settings, versions: Mapping[str, str], *, rule: str | None = None,
                weights: Path | None = None) -> FusionParams | None:
-    """The fusion parameters a fused rule needs with ``model_names`` enabled, else None.
+    """The fusion parameters a fused rule needs with the models of ``versions`` (name ->
+    the embedder's ``version``) enabled, else None.
 
     ``weights`` names in-house weights other than the shipped ones (the benchmark's cross-fold
     model): their own ``<stem>.fusion.json`` when there is one, else the shipped fit, which
@@ -38,9 +39,10 @@ def fusion_for(settings: Settings, model_names: Collection[str], *, rule: str | 
     ``weights`` when the fit normalises in-house distances (a cohort is one model's). A
     ``fused_threshold`` set in the configuration replaces the shipped one. Raises
     ``models.fusion_params.FusionParamsError`` (a ``ModelError``) when the shipped file is
-    missing, malformed or for other weights.
+    missing, malformed, for other weights, or fitted on other views than the in-house
+    embedder's (:meth:`~models.fusion_params.FusionParams.check_views`).
     """
-    if not fuses(settings, model_names, rule):
+    if not fuses(settings, versions, rule):
         return None
     if weights is not None and fusion_params_path(weights).is_file():
         params = load_fusion_params(weights)
@@ -48,6 +50,7 @@ def fusion_for(settings: Settings, model_names: Collection[str], *, rule: str | 
         params = with_cohort_of(shipped_fusion_params(), weights)
     else:
         params = shipped_fusion_params()
+    params.check_views(versions["inhouse"])
     if settings.fused_threshold is not None:
         params = dataclasses.replace(params, fused_threshold=settings.fused_threshold)
     return params

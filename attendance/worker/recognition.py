@@ -114,7 +114,7 @@ class Recognizer:
             detector=settings_detector(settings),
             thresholds={e.name: settings.threshold_for(e.name) for e in embedders},
             rule=settings.fusion_rule,
-            fusion=fusion_for(settings, [e.name for e in embedders]),
+            fusion=fusion_for(settings, {e.name: e.version for e in embedders}),
         )
 
     @property

@@ -208,7 +208,9 @@ different errors on people the network never saw, and their mean makes fewer. Th
 cohorts' method and fusion's form are unchanged; the cohorts, fusion and thresholds are
 refitted by this evaluation on the new vectors, and the embedder's version gains
 `+zoom1.12`, so galleries never mix vectors of the old and new views
-(`attendance embeddings backfill` adds the new version to photos already enrolled).
+(`attendance embeddings backfill` adds the new version to photos already enrolled). The
+fusion file names the views it was fitted on (`"inhouse_views": "+zoom1.12"`), and the
+fused rule refuses an in-house embedder of other views rather than misapply the fit.
 
 Chosen in a scratch comparison on the cross-fold pairs (raw distances; accuracy, TAR at FAR
 = 1% and at 0.1%, each view with its mirror): as before 0.9552, 0.868, 0.642; adding a view

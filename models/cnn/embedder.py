@@ -51,6 +51,12 @@ def weights_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
 
 
+def views_suffix(*, flip_average: bool = True, zoom: float | None = TEST_TIME_ZOOM) -> str:
+    """What a version adds after the weights' digest for these views: ``+noflip`` without
+    the flip average, ``+zoom<factor>`` with the zoomed view (the default: ``+zoom1.12``)."""
+    return ("" if flip_average else "+noflip") + ("" if zoom is None else f"+zoom{zoom:g}")
+
+
 def load_embedding_model(path: Path) -> Any:
     """Build the architecture and load ``path`` (.keras) into it; ModelLoadError if impossible."""
     if not path.is_file():
@@ -118,8 +124,7 @@ class KerasCnnEmbedder:
             if not self.weights.is_file():
                 raise ModelLoadError(f"in-house CNN weights not found at {self.weights}")
             stem = self.weights.name.removesuffix(".keras")
-            suffix = ("" if self.flip_average else "+noflip") + (
-                "" if self.zoom is None else f"+zoom{self.zoom:g}")
+            suffix = views_suffix(flip_average=self.flip_average, zoom=self.zoom)
             self._version = f"{stem}+{weights_digest(self.weights)}{suffix}"
         return self._version
 

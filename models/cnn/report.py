@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from ..protocol import FaceInput
 from .camera_probes import compute_camera_probes
 from .cohort import Cohort, asnorm, cohort_path, cohort_stats, fit_mixture_cohort
-from .embedder import TEST_TIME_ZOOM, KerasCnnEmbedder
+from .embedder import TEST_TIME_ZOOM, KerasCnnEmbedder, views_suffix
 from .evaluate import (
     ClosedSetResult,
     FloatArray,
@@ -415,6 +415,7 @@ def fusion_params_json(summary: EvaluationSummary, weights: Path, digest: str) -
         "dlib_threshold": round(summary.thresholds["dlib"], 6),
         "inhouse_threshold": round(summary.thresholds["inhouse"], 6),
         "inhouse_cohort": cohort_path(weights).name,
+        "inhouse_views": views_suffix(),
         "fitted_on": (
             "LFW View 2 folds 6-10, 3,000 pairs, one image as it is against the other as a "
             "camera sees it (shrunk, JPEG), both ways round, in-house distances from the "

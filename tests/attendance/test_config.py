@@ -133,17 +133,19 @@ def test_both_models_and_the_fused_rule_by_default(tmp_path: Path) -> None:
 
 def test_thresholds_set_by_the_user_win_over_the_shipped_fit(tmp_path: Path) -> None:
     from attendance.matching import fusion_for
+    from models.cnn.embedder import KerasCnnEmbedder
 
     s = load_settings({"instance_path": tmp_path / "i"},
                       environ={"ATTENDANCE_INHOUSE_THRESHOLD": "0.61",
                                "ATTENDANCE_FUSED_THRESHOLD": "-1.5"})
     assert s.threshold_for("inhouse") == pytest.approx(0.61)
-    params = fusion_for(s, s.embedders)
+    versions = {"dlib": "dlib", "inhouse": KerasCnnEmbedder().version}
+    params = fusion_for(s, versions)
     assert params is not None
     assert params.fused_threshold == pytest.approx(-1.5)
     # One model, or another rule: nothing to fuse.
-    assert fusion_for(s, ("dlib",)) is None
-    assert fusion_for(s, s.embedders, rule="both") is None
+    assert fusion_for(s, {"dlib": "dlib"}) is None
+    assert fusion_for(s, versions, rule="both") is None
 
 
 @pytest.mark.parametrize(("key", "value"), [("INHOUSE_THRESHOLD", "5"),

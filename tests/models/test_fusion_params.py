@@ -15,6 +15,7 @@ from models.fusion_params import (
     fusion_params_path,
     load_fusion_params,
     shipped_fusion_params,
+    views_of,
 )
 
 
@@ -67,6 +68,8 @@ def test_a_missing_file_is_named(weights: Path) -> None:
     ({"coef_inhouse": 1.0}, "must be negative"),
     ({"inhouse_threshold": 9.0}, "inhouse_threshold must be a distance"),
     ({"fitted_on": 3}, "fitted_on must be text"),
+    ({"inhouse_views": "zoom1.12"}, "inhouse_views must be a version suffix"),
+    ({"inhouse_views": 1.12}, "inhouse_views must be a version suffix"),
 ])
 def test_malformed_values_are_refused_naming_the_file(weights: Path, change: dict[str, Any],
                                                       message: str) -> None:
@@ -151,10 +154,59 @@ def test_other_weights_get_the_shipped_fit_with_their_own_cohort(tmp_path: Path)
     other.write_bytes(b"other weights")
     vectors = np.random.default_rng(1).normal(size=(300, 128))
     save_cohort(other, vectors, weights_digest(other))
-    params = fusion_for(Settings(), ["dlib", "inhouse"], rule="fused", weights=other)
+    versions = {"dlib": "dlib", "inhouse": f"face_cnn_other+{weights_digest(other)}+zoom1.12"}
+    params = fusion_for(Settings(), versions, rule="fused", weights=other)
     assert params is not None
     assert params.coef_inhouse == shipped.coef_inhouse
     assert shipped.normalises  # the shipped fit is made on normalised in-house scores
     assert params.cohort is not None
     assert shipped.cohort is not None
     np.testing.assert_allclose(params.cohort.vectors, vectors, atol=2e-2)  # theirs, not shipped
+
+
+def test_a_version_names_its_views_after_the_digest() -> None:
+    assert views_of("face_cnn_v2+89a3e08896+zoom1.12") == "+zoom1.12"
+    assert views_of("face_cnn_v2_A+0123456789+noflip+zoom1.2") == "+noflip+zoom1.2"
+    assert views_of("face_cnn_v2+89a3e08896") == ""
+    assert views_of("fake-1") is None  # a test double's version names no views
+    shipped_fusion_params().check_views("fake-1")
+
+
+def test_the_shipped_fit_is_for_the_default_embedders_views() -> None:
+    from models.cnn.embedder import KerasCnnEmbedder
+
+    params = shipped_fusion_params()
+    assert params.inhouse_views == views_of(KerasCnnEmbedder().version) == "+zoom1.12"
+    params.check_views(KerasCnnEmbedder().version)
+
+
+@pytest.mark.parametrize(("views", "embedder_kwargs"), [
+    ("+zoom1.12", {"zoom": None}),  # a fit on four views, an embedder of two
+    ("+zoom1.12", {"zoom": 1.2}),
+    ("", {}),  # a file from before the field: fitted on the crop and its mirror
+])
+def test_an_embedder_of_other_views_is_refused(weights: Path, views: str,
+                                               embedder_kwargs: dict[str, Any]) -> None:
+    from models.cnn.embedder import KerasCnnEmbedder
+
+    data = {**_valid(weights), "inhouse_views": views} if views else _valid(weights)
+    fusion_params_path(weights).write_text(json.dumps(data))
+    params = load_fusion_params(weights)
+    assert params.inhouse_views == views
+    version = KerasCnnEmbedder(weights, **embedder_kwargs).version
+    with pytest.raises(FusionParamsError, match="fitted on in-house vectors of the views"):
+        params.check_views(version)
+
+
+def test_the_fused_rule_refuses_an_embedder_of_other_views() -> None:
+    from attendance.config import Settings
+    from attendance.matching import fusion_for
+    from models.cnn.embedder import KerasCnnEmbedder
+
+    settings = Settings()
+    default = {"dlib": "dlib", "inhouse": KerasCnnEmbedder().version}
+    assert fusion_for(settings, default, rule="fused") is not None
+    two_views = {**default, "inhouse": KerasCnnEmbedder(zoom=None).version}
+    with pytest.raises(FusionParamsError, match="run `attendance model evaluate`"):
+        fusion_for(settings, two_views, rule="fused")
+    assert fusion_for(settings, two_views, rule="either") is None  # nothing fused
