@@ -111,6 +111,10 @@ class Settings:
     #: The fused rules accept a fused distance (minus the logit of p(same person)) at or
     #: below this; unset means the threshold shipped with the in-house weights.
     fused_threshold: float | None = None
+    #: ... and only when the runner-up student's fused distance is at least this much larger
+    #: (the best e**margin times likelier); a face closer to two students than this is left
+    #: unknown, whatever accepts it. Unset means the margin shipped with the in-house weights.
+    fused_margin: float | None = None
     #: Enrollment quality checks.
     min_face_pixels: int = 60
     min_sharpness: float = 20.0
@@ -229,7 +233,7 @@ class Settings:
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
 #: Settings whose unset value (None) means "the calibrated value shipped with the weights".
-_OPTIONAL_FLOATS = frozenset({"inhouse_threshold", "fused_threshold"})
+_OPTIONAL_FLOATS = frozenset({"inhouse_threshold", "fused_threshold", "fused_margin"})
 
 
 def load_settings(
@@ -361,6 +365,8 @@ def _validate(s: Settings) -> None:
             fail(name, "must be a distance between 0 and 4")
     if s.fused_threshold is not None and not math.isfinite(s.fused_threshold):
         fail("fused_threshold", "must be a finite number (minus a logit, e.g. -2.9)")
+    if s.fused_margin is not None and not 0.0 <= s.fused_margin <= 20.0:
+        fail("fused_margin", "must be a number between 0 (no margin) and 20 (a logit)")
     positive = (
         "detection_max_side",
         "detection_frame_max_side",

@@ -7,7 +7,8 @@ to the in-house weights as ``<weights stem>.fusion.json``::
 
     {"inhouse_weights": "face_cnn_v2.keras", "inhouse_digest": "<10 hex>",
      "coef_dlib": -39.8, "coef_inhouse": -1.0, "intercept": 26.1,
-     "fused_threshold": -2.89, "dlib_threshold": 0.55, "inhouse_threshold": 0.50,
+     "fused_threshold": -2.89, "fused_margin": 0.7,
+     "dlib_threshold": 0.55, "inhouse_threshold": 0.50,
      "inhouse_cohort": "face_cnn_v2.cohort.npz", "inhouse_views": "+zoom1.12",
      "fitted_on": "...", "generated": "..."}
 
@@ -15,7 +16,10 @@ For a face and a candidate, with ``d_dlib`` and ``d_inhouse`` each model's Eucli
 to that candidate's nearest photo (``d_inhouse`` cohort-normalised, see below): ``logit =
 coef_dlib*d_dlib + coef_inhouse*d_inhouse + intercept``, ``p(same) = sigmoid(logit)``, and
 the *fused distance* is ``-logit`` (like any distance: smaller is more alike). A fused
-distance at or below ``fused_threshold`` is a match. ``inhouse_threshold`` is the in-house
+distance at or below ``fused_threshold`` is a match, provided the runner-up student's fused
+distance is at least ``fused_margin`` larger (optional, default 0: the best candidate is
+``e**fused_margin`` times likelier; a face that close to two students is ambiguous and left
+unknown). ``inhouse_threshold`` is the in-house
 model's own acceptance distance measured the same honest way (used when it decides alone,
 and the default ``inhouse_threshold``).
 
@@ -94,6 +98,8 @@ class FusionParams:
     #: The embedder's views the in-house vectors were averaged over, as its version's suffix
     #: after the digest (``""``: the crop and its mirror; ``"+zoom1.12"``: four views).
     inhouse_views: str = ""
+    #: A face whose two nearest students' fused distances differ by less is ambiguous.
+    fused_margin: float = 0.0
 
     @property
     def normalises(self) -> bool:
@@ -175,6 +181,12 @@ class FusionParams:
             raise FusionParamsError(f"{source}: inhouse_views must be a version suffix such "
                                     f"as '+zoom1.12' (or ''), not {views!r}")
         values["inhouse_views"] = views
+        margin = data.get("fused_margin", 0.0)
+        if isinstance(margin, bool) or not isinstance(margin, int | float) \
+                or not 0.0 <= margin <= 20.0:
+            raise FusionParamsError(f"{source}: fused_margin must be a number between 0 and "
+                                    f"20, not {margin!r}")
+        values["fused_margin"] = float(margin)
         for key in ("dlib_threshold", "inhouse_threshold"):
             if not 0.0 < values[key] < 4.0:
                 raise FusionParamsError(f"{source}: {key} must be a distance between 0 and 4")

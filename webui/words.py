@@ -22,7 +22,7 @@ from attendance.services import checkin
 from attendance.services.camera_health import Health
 from attendance.services.rates import RateFigures
 from attendance.services.recognisability import INACTIVE, NO_CONSENT, RECOGNITION_OFF
-from attendance.services.unsure import DIFFERENT_STUDENTS
+from attendance.services.unsure import DIFFERENT_STUDENTS, TWO_STUDENTS_ALIKE
 
 from .formatting import DISTANCE_DIGITS, THRESHOLD_DIGITS, number
 from .i18n import _, current_language, ngettext, npgettext, pgettext
@@ -158,6 +158,7 @@ def domain_text(text: str) -> str:
         NO_CONSENT: lambda: _("no active consent covering this course"),
         INACTIVE: lambda: _("student is marked inactive"),
         DIFFERENT_STUDENTS: lambda: _("models name different students"),
+        TWO_STUDENTS_ALIKE: lambda: _("the face looks about as much like two students"),
         checkin.NO_MATCH: lambda: _(
             "That student number and code do not match an open check-in. Check both and try "
             "again, or ask your teacher."),

@@ -37,10 +37,10 @@ def fusion_for(settings: Settings, versions: Mapping[str, str], *, rule: str | N
     model): their own ``<stem>.fusion.json`` when there is one, else the shipped fit, which
     was made on cross-fold scores of weights like them, with the cohort shipped beside
     ``weights`` when the fit normalises in-house distances (a cohort is one model's). A
-    ``fused_threshold`` set in the configuration replaces the shipped one. Raises
-    ``models.fusion_params.FusionParamsError`` (a ``ModelError``) when the shipped file is
-    missing, malformed, for other weights, or fitted on other views than the in-house
-    embedder's (:meth:`~models.fusion_params.FusionParams.check_views`).
+    ``fused_threshold`` or ``fused_margin`` set in the configuration replaces the shipped
+    one. Raises ``models.fusion_params.FusionParamsError`` (a ``ModelError``) when the
+    shipped file is missing, malformed, for other weights, or fitted on other views than the
+    in-house embedder's (:meth:`~models.fusion_params.FusionParams.check_views`).
     """
     if not fuses(settings, versions, rule):
         return None
@@ -53,6 +53,8 @@ def fusion_for(settings: Settings, versions: Mapping[str, str], *, rule: str | N
     params.check_views(versions["inhouse"])
     if settings.fused_threshold is not None:
         params = dataclasses.replace(params, fused_threshold=settings.fused_threshold)
+    if settings.fused_margin is not None:
+        params = dataclasses.replace(params, fused_margin=settings.fused_margin)
     return params
 
 

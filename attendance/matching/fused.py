@@ -8,8 +8,11 @@ of that student's photos, :mod:`models.cnn.cohort`), and the fused distance is
 ``-(coef_dlib*d_dlib + coef_inhouse*d_inhouse + intercept)`` with the coefficients fitted
 on honest cross-fold LFW scores (``models.fusion_params``). The face's fused candidate is
 the student with the smallest fused distance; it is accepted at or below
-``fused_threshold``, like a single model's nearest student at or below its threshold (no
-margin over the runner-up is required, as for one model; the runner-up is reported).
+``fused_threshold``, like a single model's nearest student at or below its threshold. When
+the runner-up student's fused distance is less than ``fused_margin`` larger, the face is
+*ambiguous* (it looks about as much like two students; with camera faces this is mostly a
+look-alike of the one shown), and :func:`attendance.matching.fusion.decide_faces` leaves it
+unknown whatever accepts it.
 
 A student with embeddings of only one model (say, enrolled before the in-house model was
 enabled and not yet back-filled) cannot get a fused score; that model's own threshold
@@ -43,8 +46,10 @@ class FusedMatch:
 
     ``student_id`` is the candidate with the smallest fused ``distance`` (minus the logit;
     ``inf`` and ``None`` when no student has embeddings of both models), ``probability`` its
-    calibrated p(same person), ``runner_up_distance`` the next candidate's fused distance.
-    ``accepted`` is ``distance <= threshold``. ``version`` names the fit
+    calibrated p(same person), ``runner_up_distance`` the next candidate's fused distance
+    and ``runner_up_id`` who that is. ``accepted`` is ``distance <= threshold``;
+    ``ambiguous`` that the runner-up is less than ``margin`` further (the fit's
+    ``fused_margin``). ``version`` names the fit
     (:attr:`~models.fusion_params.FusionParams.label`).
     """
 
@@ -55,6 +60,13 @@ class FusedMatch:
     threshold: float
     accepted: bool
     version: str
+    runner_up_id: int | None = None
+    margin: float = 0.0
+
+    @property
+    def ambiguous(self) -> bool:
+        """Whether the runner-up is within :attr:`margin` of the best candidate."""
+        return self.runner_up_distance - self.distance < self.margin
 
 
 @dataclass(frozen=True)
@@ -113,13 +125,14 @@ def _best(row: NDArray[np.float64], students: NDArray[np.int64],
           params: FusionParams) -> FusedMatch:
     if len(students) == 0:
         return FusedMatch(None, math.inf, 0.0, math.inf, params.fused_threshold, False,
-                          params.label)
+                          params.label, margin=params.fused_margin)
     order = np.argsort(row, kind="stable")[:2]
     distance = float(row[order[0]])
+    second = int(students[order[1]]) if len(order) > 1 else None
     runner_up = float(row[order[1]]) if len(order) > 1 else math.inf
     return FusedMatch(int(students[order[0]]), distance, params.probability(distance),
                       runner_up, params.fused_threshold, distance <= params.fused_threshold,
-                      params.label)
+                      params.label, runner_up_id=second, margin=params.fused_margin)
 
 
 __all__ = ["FUSED_KEY", "FusedFace", "FusedMatch", "fused_faces"]

@@ -8,7 +8,9 @@ Rules (``settings.fusion_rule``):
   dlib's own threshold: the in-house model can add a student dlib misses, and can overrule
   dlib only by the fused score accepting someone else. A student with only one model's
   embeddings is judged by that model's own threshold. When two of these accept different
-  students, the face stays unknown (and goes to the review queue);
+  students, the face stays unknown (and goes to the review queue), and so does a face whose
+  fused scores for its two nearest students are within ``fused_margin`` of each other,
+  whatever accepts it (a look-alike of one of them, mostly);
 - ``fused_score``: the fused score alone (with the one-model students as above): it accepts
   fewer strangers per face than ``fused``, but turns down some faces dlib accepts, and in the
   classroom benchmark it marked fewer students present than dlib alone;
@@ -127,6 +129,11 @@ def _decide_fused(matches: Mapping[str, ModelMatch], face: FusedFace,
     if rule == "fused" and dlib is not None and dlib.accepted and dlib.student_id is not None:
         accepted.setdefault(dlib.student_id,
                             f"dlib accepts at its threshold (fused p={fused.probability:.3f})")
+    if accepted and fused.ambiguous:
+        return Decision(None, rule, matches,
+                        f"the fused score cannot tell two students apart (runner-up "
+                        f"{fused.runner_up_distance - fused.distance:.2f} behind, under the "
+                        f"margin {fused.margin:g})", fused)
     if len(accepted) == 1:
         student_id, reason = accepted.popitem()
         return Decision(student_id, rule, matches, reason, fused)

@@ -12,8 +12,10 @@ Under the ``fused`` rule (evidence holding a ``"fused"`` entry, ``attendance.mat
 fused``) one calibrated score decided, not the models' own thresholds, so a sighting is
 unsure when that score lies just short of acceptance — fused distance in (``threshold``,
 ``threshold + FUSED_REVIEW_MARGIN``] — when a student was named although a model or the
-fused score names someone else, or when a student was named by dlib's own acceptance while
-the fused score turned them down (the ``fused`` rule lets dlib's acceptance stand). A
+fused score names someone else, when a student was named by dlib's own acceptance while
+the fused score turned them down (the ``fused`` rule lets dlib's acceptance stand), or when
+the face was left unknown because it looks about as much like two students (the fused
+scores of the two nearest within the fit's margin; the teacher is asked about the nearest). A
 stranger whose two models merely point at different nearest students, with no score near
 acceptance, is not asked about.
 
@@ -51,6 +53,8 @@ class ModelEvidence:
     candidate: int | None
     accepted: bool
     probability: float | None = None
+    #: The fused score only: its two nearest students were within the fit's margin.
+    ambiguous: bool = False
 
     @property
     def fused(self) -> bool:
@@ -77,12 +81,14 @@ def model_evidence(evidence: Mapping[str, Any]) -> list[ModelEvidence]:
                                  candidate if isinstance(candidate, int) else None,
                                  bool(accepted),
                                  float(probability) if isinstance(probability, int | float)
-                                 else None))
+                                 else None, raw.get("ambiguous") is True))
     return out
 
 
 #: Why a sighting is unsure when the models each name someone else (shown to teachers).
 DIFFERENT_STUDENTS = "models name different students"
+#: Why a face left unknown because it looks about as much like two students is unsure.
+TWO_STUDENTS_ALIKE = "the face looks about as much like two students"
 
 
 def unsure(evidence: list[ModelEvidence], assigned: int | None) -> tuple[int, str] | None:
@@ -116,6 +122,8 @@ def _unsure_fused(fused: ModelEvidence, evidence: list[ModelEvidence],
                  assigned: int | None) -> tuple[int, str] | None:
     """:func:`unsure` when the fused score decided (module docstring)."""
     named = {e.candidate for e in evidence if e.candidate is not None}
+    if assigned is None and fused.ambiguous and fused.candidate is not None:
+        return fused.candidate, TWO_STUDENTS_ALIKE
     if assigned is not None and named - {assigned}:
         return assigned, DIFFERENT_STUDENTS
     if assigned is None and fused.accepted and fused.candidate is not None:
@@ -163,5 +171,6 @@ def _closest(evidence: list[ModelEvidence]) -> int | None:
     return min(scored)[1] if scored else None
 
 
-__all__ = ["DIFFERENT_STUDENTS", "FUSED_REVIEW_MARGIN", "REVIEW_MARGIN", "ModelEvidence",
-           "closeness", "disagree_reason", "fused_reason", "is_unsure", "model_evidence", "unsure"]
+__all__ = ["DIFFERENT_STUDENTS", "FUSED_REVIEW_MARGIN", "REVIEW_MARGIN", "TWO_STUDENTS_ALIKE",
+           "ModelEvidence", "closeness", "disagree_reason", "fused_reason", "is_unsure",
+           "model_evidence", "unsure"]

@@ -182,7 +182,9 @@ def evidence_of(decision: Decision) -> dict[str, Any]:
     """Per model: distance to the nearest student (None when the gallery is empty), the
     threshold, the model version and the nearest student's id (the candidate). Under the
     ``fused`` rule also, keyed ``"fused"``, the same figures of the fused score (distance:
-    minus the logit) plus ``p``, its p(same person), and the fit's version."""
+    minus the logit) plus ``p``, its p(same person), the fit's version, the runner-up
+    student, how far behind it is (``margin``) and whether that is within the fit's margin
+    (``ambiguous``)."""
     evidence: dict[str, Any] = {}
     for name, match in decision.matches.items():
         evidence[name] = {
@@ -202,6 +204,10 @@ def evidence_of(decision: Decision) -> dict[str, Any]:
             "version": fused.version,
             "candidate": fused.student_id,
             "accepted": fused.accepted,
+            "runner_up": fused.runner_up_id,
+            "margin": (round(fused.runner_up_distance - fused.distance, 6)
+                       if math.isfinite(fused.runner_up_distance - fused.distance) else None),
+            "ambiguous": fused.ambiguous,
         }
     return evidence
 

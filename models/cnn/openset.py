@@ -13,8 +13,9 @@ classroom` films with model A.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -79,13 +80,85 @@ def simulate_rosters(
     ``normalisers``, the models named there score photo pairs by their cohort-normalised
     distance (:func:`models.cnn.cohort.asnorm_matrix`) before each student's nearest photo is taken.
     """
+    mated: list[float] = []
+    non_mated: list[float] = []
+    for trial in _roster_trials(person, embeddings, scorer, roster=roster, trials=trials,
+                                strangers=strangers, seed=seed, probes=probes,
+                                normalisers=normalisers):
+        mated += np.min(trial.mated, axis=1).tolist()
+        non_mated += np.min(trial.non_mated, axis=1).tolist()
+    return OpenSetScores(np.array(mated), np.array(non_mated))
+
+
+@dataclass(frozen=True)
+class MarginScores:
+    """Each probe's two best scores against a simulated roster, and for mated probes whether
+    the best is their own student: what a margin over the runner-up costs and saves."""
+
+    mated_best: FloatArray
+    mated_second: FloatArray
+    mated_right: NDArray[np.bool_]
+    non_mated_best: FloatArray
+    non_mated_second: FloatArray
+
+    def rates(self, threshold: float, margin: float) -> tuple[float, float, float]:
+        """(FNIR, wrong-student rate, FPIR) when a best score at or below ``threshold`` is
+        accepted only with the runner-up at least ``margin`` behind: mated probes not
+        named as their own student, mated probes named as another, non-mated probes named."""
+        mated = (self.mated_best <= threshold) & (self.mated_second - self.mated_best >= margin)
+        stranger = ((self.non_mated_best <= threshold)
+                    & (self.non_mated_second - self.non_mated_best >= margin))
+        return (float(np.mean(~(mated & self.mated_right))),
+                float(np.mean(mated & ~self.mated_right)), float(np.mean(stranger)))
+
+
+def simulate_margins(
+    person: NDArray[np.str_],
+    embeddings: Embeddings,
+    scorer: Scorer,
+    **options: Any,
+) -> MarginScores:
+    """:func:`simulate_rosters` keeping each probe's two best scores and, for mated probes,
+    whether the best is their own student (the same rosters for the same ``options``)."""
+    parts: dict[str, list[NDArray[Any]]] = {k: [] for k in (
+        "mated_best", "mated_second", "mated_right", "non_mated_best", "non_mated_second")}
+    for trial in _roster_trials(person, embeddings, scorer, **options):
+        for key, scores in (("mated", trial.mated), ("non_mated", trial.non_mated)):
+            two = np.sort(scores, axis=1)[:, :2]
+            parts[f"{key}_best"].append(two[:, 0])
+            parts[f"{key}_second"].append(two[:, 1])
+        own = trial.mated[np.arange(len(trial.mated)), np.arange(len(trial.mated))]
+        parts["mated_right"].append(own <= np.min(trial.mated, axis=1))
+    return MarginScores(**{k: np.concatenate(v) for k, v in parts.items()})
+
+
+@dataclass(frozen=True)
+class _Trial:
+    """One simulated roster: per-student scores (probes x students) of the mated probes, row
+    ``k`` a probe of student ``k``, and of the non-mated ones."""
+
+    mated: FloatArray
+    non_mated: FloatArray
+
+
+def _roster_trials(
+    person: NDArray[np.str_],
+    embeddings: Embeddings,
+    scorer: Scorer,
+    *,
+    roster: int = 30,
+    trials: int = 300,
+    strangers: int = 60,
+    seed: int = 0,
+    probes: Embeddings | None = None,
+    normalisers: Normalisers | None = None,
+) -> Iterator[_Trial]:
+    """The random rosters of :func:`simulate_rosters`, one at a time."""
     probe_embeddings = embeddings if probes is None else probes
     rng = np.random.default_rng(seed)
     names, inverse = np.unique(person, return_inverse=True)
     rows_of = [np.flatnonzero(inverse == i) for i in range(len(names))]
     multi = np.array([i for i, r in enumerate(rows_of) if len(r) >= 2])
-    mated: list[float] = []
-    non_mated: list[float] = []
     for _ in range(trials):
         chosen = rng.choice(multi, size=roster, replace=False)
         gallery_rows: list[int] = []
@@ -99,15 +172,16 @@ def simulate_rosters(
             mated_rows.append(int(rows[n]))
         others = np.setdiff1d(np.arange(len(names)), chosen)
         stranger_rows = [int(rng.choice(rows_of[p])) for p in rng.choice(others, strangers)]
-        for target, probe_rows in ((mated, mated_rows), (non_mated, stranger_rows)):
+        scored = []
+        for probe_rows in (mated_rows, stranger_rows):
             per_model = {
                 name: _per_student(probe_embeddings[name][probe_rows], e[gallery_rows],
                                    np.array(owner), roster,
                                    _stats_of(normalisers, name, gallery_rows, probe_rows))
                 for name, e in embeddings.items()
             }
-            target += np.min(scorer(per_model), axis=1).tolist()
-    return OpenSetScores(np.array(mated), np.array(non_mated))
+            scored.append(scorer(per_model))
+        yield _Trial(*scored)
 
 
 def _stats_of(

@@ -134,6 +134,7 @@ def test_both_models_and_the_fused_rule_by_default(tmp_path: Path) -> None:
 def test_thresholds_set_by_the_user_win_over_the_shipped_fit(tmp_path: Path) -> None:
     from attendance.matching import fusion_for
     from models.cnn.embedder import KerasCnnEmbedder
+    from models.fusion_params import shipped_fusion_params
 
     s = load_settings({"instance_path": tmp_path / "i"},
                       environ={"ATTENDANCE_INHOUSE_THRESHOLD": "0.61",
@@ -143,6 +144,11 @@ def test_thresholds_set_by_the_user_win_over_the_shipped_fit(tmp_path: Path) -> 
     params = fusion_for(s, versions)
     assert params is not None
     assert params.fused_threshold == pytest.approx(-1.5)
+    assert params.fused_margin == shipped_fusion_params().fused_margin  # unset: shipped
+    wider = fusion_for(load_settings({"instance_path": tmp_path / "i"},
+                                     environ={"ATTENDANCE_FUSED_MARGIN": "2.5"}), versions)
+    assert wider is not None
+    assert wider.fused_margin == pytest.approx(2.5)
     # One model, or another rule: nothing to fuse.
     assert fusion_for(s, {"dlib": "dlib"}) is None
     assert fusion_for(s, versions, rule="both") is None
@@ -150,7 +156,10 @@ def test_thresholds_set_by_the_user_win_over_the_shipped_fit(tmp_path: Path) -> 
 
 @pytest.mark.parametrize(("key", "value"), [("INHOUSE_THRESHOLD", "5"),
                                             ("FUSED_THRESHOLD", "nan"),
-                                            ("FUSED_THRESHOLD", "low")])
+                                            ("FUSED_THRESHOLD", "low"),
+                                            ("FUSED_MARGIN", "-0.5"),
+                                            ("FUSED_MARGIN", "nan"),
+                                            ("FUSED_MARGIN", "wide")])
 def test_invalid_fusion_thresholds_are_refused(tmp_path: Path, key: str, value: str) -> None:
     with pytest.raises(ConfigError, match=key.lower()):
         load_settings({"instance_path": tmp_path / "i"}, environ={f"ATTENDANCE_{key}": value})

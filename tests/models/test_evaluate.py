@@ -213,6 +213,32 @@ def test_open_set_simulation_separates_people_and_sets_thresholds() -> None:
     assert scores.fnir(threshold) < 0.05
 
 
+def test_margin_simulation_keeps_the_rosters_and_prices_a_margin() -> None:
+    from models.cnn.openset import simulate_margins, simulate_rosters
+
+    person, vectors = _people(100)
+    # Twins: person p1's images are p0's, in another order and moved a little, so a roster
+    # with both (most rosters of 90) holds look-alikes.
+    vectors = vectors.copy()
+    vectors[person == "p1"] = vectors[person == "p0"][::-1] + 0.01
+    options = {"roster": 90, "trials": 20, "strangers": 10}
+    plain = simulate_rosters(person, {"m": vectors}, lambda d: d["m"], **options)
+    margins = simulate_margins(person, {"m": vectors}, lambda d: d["m"], **options)
+    # The same rosters and probes: the best scores are the plain simulation's.
+    np.testing.assert_array_equal(margins.mated_best, plain.mated)
+    np.testing.assert_array_equal(margins.non_mated_best, plain.non_mated)
+    assert np.all(margins.mated_second >= margins.mated_best)
+    threshold = 1.0  # people other than the twins are about 4 apart
+    fnir, wrong, fpir = margins.rates(threshold, 0.0)
+    assert wrong > 0  # a twin named as the other
+    assert fnir == pytest.approx(plain.fnir(threshold) + wrong)
+    assert fpir == plain.fpir(threshold)
+    # A margin wider than the twins' gap leaves them unknown, costing the others little.
+    fnir_m, wrong_m, _ = margins.rates(threshold, 0.3)
+    assert wrong_m == 0.0
+    assert fnir_m < fnir + 0.05
+
+
 def test_open_set_thresholds_at_a_miss_rate_and_at_a_stranger_rate() -> None:
     from models.cnn.openset import OpenSetScores
 

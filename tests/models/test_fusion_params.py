@@ -50,6 +50,9 @@ def test_a_valid_file_loads(weights: Path) -> None:
     fusion_params_path(weights).write_text(json.dumps(_valid(weights)))
     params = load_fusion_params(weights)
     assert params.fused_threshold == -2.9
+    assert params.fused_margin == 0.0  # optional: no margin unless the file sets one
+    fusion_params_path(weights).write_text(json.dumps({**_valid(weights), "fused_margin": 0.7}))
+    assert load_fusion_params(weights).fused_margin == 0.7
     assert params.label == f"face_cnn_test+{weights_digest(weights)}"
     assert params.threshold_for("inhouse") == 0.5
     # fused distance = -logit; p(same) = sigmoid(logit)
@@ -70,6 +73,9 @@ def test_a_missing_file_is_named(weights: Path) -> None:
     ({"fitted_on": 3}, "fitted_on must be text"),
     ({"inhouse_views": "zoom1.12"}, "inhouse_views must be a version suffix"),
     ({"inhouse_views": 1.12}, "inhouse_views must be a version suffix"),
+    ({"fused_margin": -0.5}, "fused_margin must be a number between 0 and 20"),
+    ({"fused_margin": True}, "fused_margin must be a number between 0 and 20"),
+    ({"fused_margin": "1"}, "fused_margin must be a number between 0 and 20"),
 ])
 def test_malformed_values_are_refused_naming_the_file(weights: Path, change: dict[str, Any],
                                                       message: str) -> None:

@@ -47,6 +47,14 @@ def test_unsure_rules_under_the_fused_rule() -> None:
     dlib_only = {"dlib": _entry(0.54, 0.55, 7, True), "inhouse": _entry(0.9, 0.5, 7, False),
                  "fused": _fused(1.0, 7, False, 0.27)}
     assert unsure(model_evidence(dlib_only), 7) == (7, "models disagree: fused did not accept")
+    # Left unknown because the runner-up was within the margin: asked about the nearest.
+    alike = {"dlib": _entry(0.4, 0.55, 7, True), "inhouse": _entry(0.3, 0.5, 7, True),
+             "fused": {**_fused(-6.0, 7, True, 0.9975), "runner_up": 8, "margin": 0.4,
+                       "ambiguous": True}}
+    assert unsure(model_evidence(alike), None) == (
+        7, "the face looks about as much like two students")
+    assert unsure(model_evidence({**alike, "fused": {**alike["fused"], "ambiguous": False}}),
+                  7) is None
     # The fused entry comes last, after the models.
     assert [e.model for e in model_evidence(near)] == ["dlib", "inhouse", "fused"]
 
@@ -136,3 +144,26 @@ def test_session_page_best_match_shows_the_fused_score(
     spanish = client.get(f"/sessions/{classroom.session_id}",
                          headers={"Accept-Language": "es-MX"}).get_data(as_text=True)
     assert "combinado: p(misma persona) 1,000" in spanish
+
+
+def test_a_face_like_two_students_is_asked_about_in_the_teachers_language(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom,
+    session_factory: sessionmaker[Session],
+) -> None:
+    first, second = classroom.student_ids
+    with session_factory.begin() as session:
+        consent_for(session, classroom.student_ids)
+        record_sighting(
+            session, class_session_id=classroom.session_id, student_id=None,
+            seen_at=datetime(2026, 3, 2, 8, 3, tzinfo=UTC), box=(10, 60, 60, 10),
+            evidence={"dlib": _entry(0.4, 0.55, first, True),
+                      "inhouse": _entry(0.3, 0.5, first, True),
+                      "fused": {**_fused(-6.0, first, True, 0.9975), "runner_up": second,
+                                "margin": 0.4, "ambiguous": True}},
+            min_sightings=2)
+    auth.login("alice")
+    queue = client.get(f"/courses/{classroom.course_id}/review").get_data(as_text=True)
+    assert "the face looks about as much like two students" in queue
+    spanish = client.get(f"/courses/{classroom.course_id}/review",
+                         headers={"Accept-Language": "es-MX"}).get_data(as_text=True)
+    assert "la cara se parece casi por igual a dos estudiantes" in spanish

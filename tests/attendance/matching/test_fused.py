@@ -181,3 +181,42 @@ def test_a_fit_on_normalised_scores_without_its_cohort_is_refused() -> None:
     params = dataclasses.replace(PARAMS, inhouse_cohort="w.cohort.npz")
     with pytest.raises(ValueError, match="no cohort"):
         _decide({1: 0.0}, {1: 0.0}, (0.1, 0.1), params)
+
+
+def test_a_face_about_as_like_two_students_is_left_unknown_under_the_margin() -> None:
+    # Students 1 and 2 at 0.0 and 0.04 in both models; the face at (0.0, 0.0): fused 1: -10,
+    # 2: 10*0.08-10 = -9.2, so the runner-up is 0.8 behind.
+    dlib, inhouse = {1: 0.0, 2: 0.04}, {1: 0.0, 2: 0.04}
+    without = _decide(dlib, inhouse, (0.0, 0.0))
+    assert without.student_id == 1  # no margin (the default): the nearest is accepted
+    assert without.fused is not None
+    assert without.fused.runner_up_id == 2
+    assert without.fused.runner_up_distance - without.fused.distance == pytest.approx(0.8, abs=1e-4)
+    assert not without.fused.ambiguous
+    for rule in ("fused", "fused_score"):
+        strict = _decide(dlib, inhouse, (0.0, 0.0), dataclasses.replace(PARAMS, fused_margin=1.0),
+                         rule=rule)
+        assert strict.student_id is None  # dlib's own acceptance of 1 does not stand either
+        assert strict.fused is not None
+        assert strict.fused.ambiguous
+        assert strict.reason.startswith("the fused score cannot tell two students apart")
+    # A margin the runner-up clears decides as before.
+    assert _decide(dlib, inhouse, (0.0, 0.0),
+                   dataclasses.replace(PARAMS, fused_margin=0.5)).student_id == 1
+
+
+def test_the_margin_leaves_a_face_nobody_accepts_as_it_was() -> None:
+    # Both students far (fused 10*1.8-10 = 8 and 8.8): unknown for being too far, not alike.
+    params = dataclasses.replace(PARAMS, fused_margin=1.0)
+    decision = _decide({1: 0.0, 2: 0.04}, {1: 0.0, 2: 0.04}, (0.9, 0.9), params)
+    assert decision.student_id is None
+    assert decision.reason.startswith("fused score too low")
+
+
+def test_a_lone_candidate_is_never_ambiguous() -> None:
+    params = dataclasses.replace(PARAMS, fused_margin=5.0)
+    decision = _decide({1: 0.0}, {1: 0.0}, (0.0, 0.0), params)
+    assert decision.student_id == 1
+    assert decision.fused is not None
+    assert decision.fused.runner_up_id is None
+    assert not decision.fused.ambiguous

@@ -98,3 +98,21 @@ def test_two_models_are_combined_by_the_fusion_rule(rule: str, expected: int | N
     assert face.student_id == expected
     assert face.evidence["dlib"]["accepted"] is True
     assert face.evidence["inhouse"]["accepted"] is False
+
+
+def test_evidence_of_a_fused_decision_names_the_runner_up_and_its_margin() -> None:
+    from attendance.matching import FusedMatch
+
+    matches = {"dlib": ModelMatch("dlib", "v1", 0.55, 7, 0.4, 0.45, True)}
+    fused = FusedMatch(7, -6.0, 0.9975, -5.6, -3.78, True, "face_cnn_v2+0123456789",
+                       runner_up_id=8, margin=0.5)
+    evidence = evidence_of(Decision(None, "fused", matches, "alike", fused))
+    assert evidence["fused"] == {
+        "distance": -6.0, "p": 0.9975, "threshold": -3.78, "version": "face_cnn_v2+0123456789",
+        "candidate": 7, "accepted": True, "runner_up": 8, "margin": pytest.approx(0.4),
+        "ambiguous": True}
+    lone = FusedMatch(7, -6.0, 0.9975, math.inf, -3.78, True, "f", margin=0.5)
+    evidence = evidence_of(Decision(7, "fused", matches, "ok", lone))
+    assert evidence["fused"]["runner_up"] is None
+    assert evidence["fused"]["margin"] is None
+    assert evidence["fused"]["ambiguous"] is False
