@@ -230,6 +230,42 @@ def _cohort_open_set_table(summary: EvaluationSummary) -> list[str]:
     ]
 
 
+#: The margins the card lists (besides the one chosen).
+_CARD_MARGINS = (0.0, 0.3, 0.5, 1.0, 1.5, 2.0, 3.0)
+
+
+def _margin_table(summary: EvaluationSummary) -> list[str]:
+    """What a margin over the runner-up costs and saves (empty when not measured)."""
+    if not summary.margins or summary.dlib_margin_row is None:
+        return []
+    dlib = summary.dlib_margin_row
+    shown = [r for r in summary.margins
+             if r.margin in _CARD_MARGINS or r.margin == summary.fused_margin]
+    return [
+        "### The fused rule's margin over the runner-up",
+        "",
+        "A face about as like two roster students is more often a look-alike of one than "
+        "either of them. The same simulated rosters, the fused score at its threshold "
+        "accepting its best student only when the runner-up's fused distance is at least the "
+        "margin larger (minus-logit units: the best e^margin times likelier). The shipped "
+        f"margin, **{summary.fused_margin:g}**, is the smallest of 0 to 3 in steps of 0.1 "
+        "that names a student's face as another student no more often than dlib at its "
+        "threshold (as strict as dlib, as the threshold is); the matcher leaves such a face "
+        "unknown whatever accepts it, and the review queue asks about it. FNIR: students not "
+        "found (those named as someone else included); wrong: students named as another "
+        "student; FPIR: strangers named.",
+        "",
+        "| rule | margin | FNIR | wrong student | FPIR |",
+        "|---|---|---|---|---|",
+        f"| dlib alone, at {summary.thresholds['dlib']:g} | — | {dlib.fnir:.2%} | "
+        f"{dlib.wrong:.3%} | {dlib.fpir:.2%} |",
+        *[f"| fused score, at {summary.thresholds['fusion']:.3f} | {r.margin:g}"
+          f"{' (shipped)' if r.margin == summary.fused_margin else ''} | {r.fnir:.2%} | "
+          f"{r.wrong:.3%} | {r.fpir:.2%} |" for r in shown],
+        "",
+    ]
+
+
 def _ms(value: float) -> str:
     return "—" if math.isnan(value) else f"{value:.2f}"
 
@@ -291,6 +327,7 @@ def render_model_card(
             for name, (thr, fpir, fnir) in summary.open_set.items()
         ],
         "",
+        *_margin_table(summary),
         *_cohort_open_set_table(summary),
         "### Closed-set identification (people with ≥ 40 images, stratified 80/20 split, 1-NN)",
         "",

@@ -160,7 +160,7 @@ def test_fusion_params_json_loads_back(tmp_path: Path) -> None:
     from models.cnn.report import fusion_params_json
     from models.fusion_params import load_fusion_params
 
-    summary = _summary(tmp_path)
+    summary = _summary(tmp_path, fused_margin=0.7)
     weights = tmp_path / "w.keras"
     weights.write_bytes(b"weights")
     from models.cnn.embedder import weights_digest
@@ -178,7 +178,24 @@ def test_fusion_params_json_loads_back(tmp_path: Path) -> None:
     assert params.cohort is not None
     assert params.coef_inhouse == -5.0
     assert params.fused_threshold == -2.5
+    assert params.fused_margin == 0.7
+    assert params.inhouse_views == "+zoom1.12"  # the default embedder's views
     assert params.threshold_for("inhouse") == 0.52
+
+
+def test_the_card_shows_what_each_margin_costs_and_the_one_chosen(tmp_path: Path) -> None:
+    from models.cnn.report import MarginRow
+
+    rows = [MarginRow(m, 0.05 + m / 100, 0.004 - m / 1000, 0.01) for m in (0.0, 0.5, 0.7, 1.0)]
+    summary = _summary(tmp_path, fused_margin=0.7, margins=rows,
+                       dlib_margin_row=MarginRow(0.0, 0.2, 0.0033, 0.01))
+    card = render_model_card(summary, {}, {})
+    assert "The shipped margin, **0.7**" in card
+    assert "| dlib alone, at 0.56 | — | 20.00% | 0.330% | 1.00% |" in card
+    assert "| fused score, at -2.500 | 0.7 (shipped) | 5.70% | 0.330% | 1.00% |" in card
+    assert "| fused score, at -2.500 | 0.5 | 5.50% | 0.350% | 1.00% |" in card
+    assert "| fused score, at -2.500 | 0 | 5.00% | 0.400% | 1.00% |" in card
+    assert "margin over the runner-up" not in render_model_card(_summary(tmp_path), {}, {})
 
 
 def test_zscore_fusion_with_zero_weight_keeps_dlib_order() -> None:
