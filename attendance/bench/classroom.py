@@ -112,6 +112,8 @@ class ClassroomResult:
     detector_trials: list[DetectorTrial] = field(default_factory=list)
     #: The configured (frames downscaled above, upsampled band).
     detector_setting: tuple[int, float] = (1920, 0.5)
+    #: The fused rules' margin over the runner-up (None: no fused configuration ran).
+    fused_margin: float | None = None
 
     @property
     def detector_misses(self) -> int:
@@ -187,6 +189,7 @@ def run_classroom(
         misses_by_size=_misses_by_size(frames), seconds=seconds, outcomes=outcomes,
         scores=scores, frame_size=plan.frame_size, detector_trials=trials,
         detector_setting=configured,
+        fused_margin=None if fusion is None else fusion.fused_margin,
     )
 
 

@@ -53,8 +53,8 @@ def classroom_markdown(
            "every frame."),
         "",
         f"Models: {', '.join(f'{k} `{v}`' for k, v in result.versions.items())}. "
-        f"Thresholds: {', '.join(f'{k} {v}' for k, v in result.thresholds.items())}; "
-        f"min_sightings {result.min_sightings}.",
+        f"Thresholds: {', '.join(f'{k} {v}' for k, v in result.thresholds.items())}"
+        f"{_margin(result)}; min_sightings {result.min_sightings}.",
         "",
         weights_note,
         "",
@@ -194,6 +194,13 @@ def _tracker_lines(result: ClassroomResult) -> list[str]:
         "face; a face that inherited would not have been embedded by the worker.",
         "",
     ]
+
+
+def _margin(result: ClassroomResult) -> str:
+    """The fused rules' margin over the runner-up, when they ran with one."""
+    if not result.fused_margin:
+        return ""
+    return f"; fused margin over the runner-up {result.fused_margin:g}"
 
 
 def _wrong(o: ConfigOutcome) -> int:

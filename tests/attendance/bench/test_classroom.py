@@ -19,6 +19,7 @@ from enrollment.cli_bench import real_enroller
 from models import Embedder
 from models.cnn.embedder import DEFAULT_WEIGHTS, KerasCnnEmbedder
 from models.dlib_resnet import DlibResNetEmbedder
+from models.fusion_params import shipped_fusion_params
 from tests.conftest import make_settings
 from tests.lfw_faces import PEOPLE, CachingEmbedder, lfw_root
 
@@ -74,6 +75,11 @@ def test_tiny_classroom_run(lfw_images: Path, tmp_path: Path) -> None:
         assert "fused" in result.thresholds
         assert result.thresholds["fused_score"] == result.thresholds["fused"]
         assert "| fused_score |" in report
+        assert result.fused_margin == shipped_fusion_params().fused_margin
+        assert (f"fused margin over the runner-up {result.fused_margin:g}" in report
+                ) == bool(result.fused_margin)
+    else:
+        assert result.fused_margin is None
     assert "## Targets" in report
     assert "The tracker adds no false presence, dlib: **met**" in report
 
