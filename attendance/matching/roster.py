@@ -7,6 +7,7 @@ kilobytes per model, so it is loaded once per class session and searched with nu
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
@@ -118,12 +119,39 @@ def load_gallery(
     return galleries
 
 
+class _OutdatedSeen:
+    """Which students each (model, version) warning already named in this process, so a
+    gallery loaded again and again (the enrollment duplicate check loads one per photo)
+    warns once, and again only when more students turn out outdated."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[tuple[str, str], set[int]] = {}
+
+    def first_news(self, name: str, version: str, outdated: set[int]) -> bool:
+        """Whether ``outdated`` names a student not warned about yet (and remember them)."""
+        with self._lock:
+            seen = self._seen.setdefault((name, version), set())
+            news = bool(outdated - seen)
+            seen |= outdated
+            return news
+
+    def forget(self) -> None:
+        """Warn afresh (tests: each database starts its ids from 1)."""
+        with self._lock:
+            self._seen.clear()
+
+
+_OUTDATED = _OutdatedSeen()
+
+
 def _warn_other_versions_only(session: Session, name: str, version: str,
                               student_ids: Collection[int] | None, active_only: bool,
                               have: set[int]) -> None:
     """Log a warning naming the command that helps when some students have ``name``
     embeddings of other versions only (the model's weights or views changed since they were
-    enrolled): for them the matcher cannot use that model."""
+    enrolled): for them the matcher cannot use that model. Once per process for the same
+    students (:class:`_OutdatedSeen`)."""
     query = (select(FaceEmbedding.student_id).distinct()
              .where(FaceEmbedding.model_name == name, FaceEmbedding.model_version != version))
     if student_ids is not None:
@@ -132,7 +160,7 @@ def _warn_other_versions_only(session: Session, name: str, version: str,
         query = query.join(Student, Student.id == FaceEmbedding.student_id).where(
             Student.active.is_(True))
     outdated = set(session.scalars(query)) - have
-    if outdated:
+    if _OUTDATED.first_news(name, version, outdated):
         logger.warning(
             "%d students have %s embeddings of another version only, none of %s: that model "
             "cannot match them until `attendance embeddings backfill` adds the current version",

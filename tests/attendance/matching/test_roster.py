@@ -66,3 +66,22 @@ def test_students_with_other_versions_only_are_named_in_a_warning(
     assert "1 students have dlib embeddings of another version only, none of v1" in (
         record.getMessage())
     assert "attendance embeddings backfill" in record.getMessage()
+    # Loaded again (the duplicate check loads a gallery per photo): no repeat ...
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="attendance.matching.roster"):
+        load_gallery(db_session, None, {"dlib": "v1"})
+    assert not caplog.records
+    # ... until another student turns out outdated.
+    _student(db_session, "C3-old", [[0, 0, 1]], version="v0")
+    with caplog.at_level(logging.WARNING, logger="attendance.matching.roster"):
+        load_gallery(db_session, None, {"dlib": "v1"})
+    [record] = caplog.records
+    assert "2 students have dlib embeddings of another version only" in record.getMessage()
+
+
+@pytest.fixture(autouse=True)
+def _warn_afresh() -> None:
+    """Each test's database numbers its students from 1: forget earlier warnings."""
+    from attendance.matching.roster import _OUTDATED
+
+    _OUTDATED.forget()
