@@ -195,7 +195,7 @@ def test_the_card_shows_what_each_margin_costs_and_the_one_chosen(tmp_path: Path
     assert "| fused score, at -2.500 | 0.7 (shipped) | 5.70% | 0.330% | 1.00% |" in card
     assert "| fused score, at -2.500 | 0.5 | 5.50% | 0.350% | 1.00% |" in card
     assert "| fused score, at -2.500 | 0 | 5.00% | 0.400% | 1.00% |" in card
-    assert "margin over the runner-up" not in render_model_card(_summary(tmp_path), {}, {})
+    assert "### The fused rule's margin" not in render_model_card(_summary(tmp_path), {}, {})
 
 
 def test_zscore_fusion_with_zero_weight_keeps_dlib_order() -> None:
