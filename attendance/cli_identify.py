@@ -55,7 +55,8 @@ def identify(image: Path, course_code: str | None) -> None:
         decisions = decide_faces(galleries, embeddings, thresholds, settings.fusion_rule,
                                  fusion)
         named = ({m.student_id for d in decisions for m in d.matches.values()}
-                 | {d.fused.student_id for d in decisions if d.fused is not None}) - {None}
+                 | {s for d in decisions if d.fused is not None
+                    for s in (d.fused.student_id, d.fused.runner_up_id)}) - {None}
         names = {s.id: f"{s.student_number} {s.display_name}"
                  for s in session.scalars(select(Student).where(Student.id.in_(named)))}
     scope = (f"consenting roster of {course_code}" if course_code
@@ -85,6 +86,11 @@ def _match_lines(decision: Decision, names: dict[int, str]) -> list[str]:
             lines.append(f"fused: best {names.get(fused.student_id, '-')}, p(same) "
                          f"{fused.probability:.3f}, fused distance {fused.distance:.3f} "
                          f"(threshold {fused.threshold:.3f}) -> {verdict}")
+        if fused.runner_up_id is not None:
+            lines.append(f"fused: runner-up {names.get(fused.runner_up_id, '-')}, fused "
+                         f"distance {fused.runner_up_distance:.3f}, "
+                         f"{fused.runner_up_distance - fused.distance:.2f} behind (margin "
+                         f"{fused.margin:g}{', too close' if fused.ambiguous else ''})")
     outcome = names.get(decision.student_id, "?") if decision.student_id is not None else "unknown"
     lines.append(f"decision: {outcome} ({decision.reason})")
     return lines

@@ -157,3 +157,17 @@ def test_enroll_command_refuses_lookalikes_unless_allowed(
                                      "--allow-duplicates"])
     assert allowed.exit_code == 0, allowed.output
     assert "photos accepted: 1" in allowed.output
+
+
+def test_identify_shows_the_fused_runner_up_and_the_margin() -> None:
+    from attendance.cli_identify import _match_lines
+    from attendance.matching import Decision, FusedMatch, ModelMatch
+
+    matches = {"dlib": ModelMatch("dlib", "v1", 0.55, 7, 0.40, 0.45, True)}
+    fused = FusedMatch(7, -6.0, 0.9975, -5.8, -3.78, True, "fit", runner_up_id=8, margin=0.3)
+    lines = _match_lines(Decision(None, "fused", matches, "alike", fused),
+                         {7: "A007 Ana", 8: "A008 Bea"})
+    assert "fused: best A007 Ana, p(same) 0.998, fused distance -6.000" in lines[1]
+    assert lines[2] == ("fused: runner-up A008 Bea, fused distance -5.800, 0.20 behind "
+                        "(margin 0.3, too close)")
+    assert lines[3] == "decision: unknown (alike)"
