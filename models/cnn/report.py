@@ -354,16 +354,21 @@ def _fused_margin(
     threshold, names a roster student's face as another student no more often than dlib
     does at its own threshold, on the rosters of :func:`_open_set`. With the figures of
     every margin tried and dlib's own."""
-    w = weights
-    fused = simulate_margins(
-        person, clean, lambda d: -(w[0] * d["dlib"] + w[1] * d["inhouse"] + w[2]),
-        seed=config.seed, probes=camera, normalisers=normalisers)
+    fused = simulate_margins(person, clean, _fused_scorer(weights), seed=config.seed,
+                             probes=camera, normalisers=normalisers)
     dlib = MarginRow(0.0, *simulate_margins(
         person, clean, _only("dlib"), seed=config.seed, probes=camera,
     ).rates(config.dlib_threshold, 0.0))
     rows = [MarginRow(m, *fused.rates(threshold, m)) for m in MARGIN_GRID]
     chosen = next((r for r in rows if r.wrong <= dlib.wrong), rows[-1])
     return chosen.margin, rows, dlib
+
+
+def _fused_scorer(weights: NDArray[np.float64]) -> Scorer:
+    """The fused distance (minus the logit) of the fusion ``weights`` (w_dlib, w_inhouse,
+    bias) from each model's per-student scores."""
+    w = weights
+    return lambda d: -(w[0] * d["dlib"] + w[1] * d["inhouse"] + w[2])
 
 
 def _only(model: str) -> Scorer:
@@ -423,7 +428,7 @@ def _open_set(
 
     def scorers(name: str) -> Scorer:
         if name == "fusion":
-            return lambda d: -(w[0] * d["dlib"] + w[1] * d["inhouse"] + w[2])
+            return _fused_scorer(w)
         return lambda d: d[name]
 
     scores = {
