@@ -261,10 +261,11 @@ teacher about it ("the face looks about as much like two students"); each sighti
 stores the runner-up and the margin.
 
 The margin is set by this evaluation like the fused threshold, as strict as dlib, on the
-simulated rosters above (`simulate_margins` in `models/cnn/openset.py`: the same rosters and
-camera-like probes, keeping each probe's two best scores): the smallest margin, in steps of
-0.1, at which the fused score at its threshold names a student's face as another student no
-more often than dlib at 0.55 does. In this evaluation that is **0.3** (the table above:
+simulated rosters of the results below (`simulate_margins` in `models/cnn/openset.py`: the
+same rosters and camera-like probes, keeping each probe's two best scores): the smallest
+margin, in steps of 0.1, at which the fused score at its threshold names a student's face
+as another student no more often than dlib at 0.55 does. In this evaluation that is **0.3**
+(its table below:
 wrong student 0.356% → 0.278%, dlib 0.278%; students not found 6.86% → 6.91%; strangers named
 4.76% → 4.66%), written to the fusion file as `fused_margin`; `fused_margin` in the
 configuration overrides it (0: none). The simulation scores the fused score alone, as the
