@@ -7,7 +7,9 @@ teacher's one verdict settles the whole group (``attendance.services.review``). 
 ordered newest session first, then by when the camera first saw the face, and paged.
 
 Only candidates who are on the course's roster and whose active consent covers the course
-are asked about: nobody else may be named.
+are asked about: nobody else may be named. The same holds for the other student a face left
+unknown because it looks about as much like two students resembles (``look_alike``): named
+beside the question only when they too are on the roster with consent.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from ..db import (
     consent_covers,
 )
 from ..errors import InvalidInput
-from .unsure import ModelEvidence, closeness, model_evidence, unsure
+from .unsure import ModelEvidence, closeness, look_alike, model_evidence, unsure
 
 #: Most recent sightings of a course examined for the queue.
 SCAN_LIMIT = 5000
@@ -70,6 +72,9 @@ class ReviewGroup:
     sightings: list[GroupSighting]
     #: Sightings of this candidate in this session a teacher already said "not" about.
     earlier_rejections: int = 0
+    #: (student number, name) of the other student the closest likeness looks about as much
+    #: like (:func:`~.unsure.look_alike`), when they are on the roster with consent.
+    look_alike: tuple[str, str] | None = None
     last_sighting_id: int = field(init=False)
     first_seen: datetime = field(init=False)
     last_seen: datetime = field(init=False)
@@ -141,11 +146,12 @@ def all_groups(session: Session, course_id: int) -> list[ReviewGroup]:
     groups = []
     for (class_session_id, student_id), found in members.items():
         student = roster[student_id]
+        found.sort(key=lambda s: (s.closeness, s.seen_at, s.sighting_id))
+        other = roster.get(look_alike(found[0].evidence, student_id) or -1)
         groups.append(ReviewGroup(
             class_session_id, starts[class_session_id], student_id, student.student_number,
-            student.display_name,
-            sorted(found, key=lambda s: (s.closeness, s.seen_at, s.sighting_id)),
-            rejected.get((class_session_id, student_id), 0)))
+            student.display_name, found, rejected.get((class_session_id, student_id), 0),
+            None if other is None else (other.student_number, other.display_name)))
     groups.sort(key=lambda g: (-g.session_starts_at.timestamp(), g.first_seen, g.student_number))
     return groups
 

@@ -55,6 +55,8 @@ class ModelEvidence:
     probability: float | None = None
     #: The fused score only: its two nearest students were within the fit's margin.
     ambiguous: bool = False
+    #: The fused score only: the second nearest student (None in older evidence).
+    runner_up: int | None = None
 
     @property
     def fused(self) -> bool:
@@ -76,13 +78,28 @@ def model_evidence(evidence: Mapping[str, Any]) -> list[ModelEvidence]:
         accepted = raw.get("accepted")
         if accepted is None:  # older evidence: accepted means within the threshold
             accepted = distance is not None and threshold is not None and distance <= threshold
-        probability = raw.get("p")
+        probability, runner_up = raw.get("p"), raw.get("runner_up")
         out.append(ModelEvidence(model, distance, threshold, str(raw.get("version", "")),
-                                 candidate if isinstance(candidate, int) else None,
-                                 bool(accepted),
+                                 _student_id(candidate), bool(accepted),
                                  float(probability) if isinstance(probability, int | float)
-                                 else None, raw.get("ambiguous") is True))
+                                 else None, raw.get("ambiguous") is True,
+                                 _student_id(runner_up)))
     return out
+
+
+def _student_id(value: object) -> int | None:
+    """A student id stored in evidence JSON (an int, not a bool), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def look_alike(evidence: list[ModelEvidence], candidate: int) -> int | None:
+    """The other student a face left unknown as :data:`TWO_STUDENTS_ALIKE` looks about as
+    much like as ``candidate``, where the evidence names one."""
+    fused = next((e for e in evidence if e.fused), None)
+    if fused is None or not fused.ambiguous:
+        return None
+    others = {fused.runner_up, fused.candidate} - {candidate, None}
+    return others.pop() if len(others) == 1 else None
 
 
 #: Why a sighting is unsure when the models each name someone else (shown to teachers).
@@ -173,4 +190,4 @@ def _closest(evidence: list[ModelEvidence]) -> int | None:
 
 __all__ = ["DIFFERENT_STUDENTS", "FUSED_REVIEW_MARGIN", "REVIEW_MARGIN", "TWO_STUDENTS_ALIKE",
            "ModelEvidence", "closeness", "disagree_reason", "fused_reason", "is_unsure",
-           "model_evidence", "unsure"]
+           "look_alike", "model_evidence", "unsure"]

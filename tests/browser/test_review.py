@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -61,12 +62,19 @@ def _unsure_faces(live_server: LiveServer, lfw: LfwFaces) -> None:
         for n, (class_session, person, i) in enumerate(seen):
             at = class_session.starts_at + timedelta(minutes=2 + 2 * i, seconds=n)
             key = f"lab-1-{n:04d}"
+            evidence: dict[str, Any] = {
+                "dlib": {"distance": 0.56 + 0.003 * i, "threshold": 0.55,
+                         "version": "dlib_face_recognition_resnet_model_v1",
+                         "candidate": people[person].id, "accepted": False}}
+            if person == "Ariel_Sharon":  # the fused score found Gerhard about as like
+                evidence["fused"] = {
+                    "distance": -4.1, "threshold": -3.78, "p": 0.984, "version": "v2",
+                    "candidate": people[person].id, "accepted": True, "ambiguous": True,
+                    "runner_up": people["Gerhard_Schroeder"].id, "margin": 0.3}
             record_sighting(
                 session, class_session_id=class_session.id, student_id=None, seen_at=at,
                 box=FACE_BOX, camera_id=camera.id, dedupe_key=key, min_sightings=2,
-                evidence={"dlib": {"distance": 0.56 + 0.003 * i, "threshold": 0.55,
-                                   "version": "dlib_face_recognition_resnet_model_v1",
-                                   "candidate": people[person].id, "accepted": False}})
+                evidence=evidence)
             frame = lfw.rgb(person, 1 + i % 8)[:, :, ::-1].copy()  # BGR, as a camera gives
             assert save_thumbnail(settings.instance_path, at, key, frame, FACE_BOX, cipher)
 
@@ -87,6 +95,9 @@ def test_review_questions_with_faces(
     for i in range(3):  # served decrypted, and allowed by the CSP
         expect(faces.nth(i)).to_have_js_property("complete", True)
         assert faces.nth(i).evaluate("img => img.naturalWidth") > 0
+    ariel = page.get_by_role("region", name="Is this Ariel Sharon?")
+    expect(ariel).to_contain_text("the face looks about as much like two students")
+    expect(ariel).to_contain_text("It looks about as much like Gerhard Schroeder (S7).")
     height = page.evaluate("document.documentElement.scrollHeight")
     assert height < 1400, f"the queue of 3 questions is {height} px tall"
     page.screenshot(path=str(screenshots / "15_review_queue.png"), full_page=True)

@@ -8,9 +8,11 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from attendance.db import Student
 from attendance.services.evidence import best_matches
 from attendance.services.review import model_evidence, unsure
 from attendance.services.sightings import record_sighting
+from attendance.services.unsure import look_alike
 
 from .conftest import AuthActions, Classroom, consent_for
 
@@ -55,6 +57,13 @@ def test_unsure_rules_under_the_fused_rule() -> None:
         7, "the face looks about as much like two students")
     assert unsure(model_evidence({**alike, "fused": {**alike["fused"], "ambiguous": False}}),
                   7) is None
+    # The other student it looks like: the runner-up, only for an ambiguous face.
+    assert look_alike(model_evidence(alike), 7) == 8
+    assert look_alike(model_evidence({**alike, "fused": {**alike["fused"], "ambiguous": False}}),
+                      7) is None
+    assert look_alike(model_evidence({**alike, "fused": {**alike["fused"], "runner_up": True}}),
+                      7) is None  # not a student id
+    assert look_alike(model_evidence(near), 7) is None  # no fused runner-up at all
     # The fused entry comes last, after the models.
     assert [e.model for e in model_evidence(near)] == ["dlib", "inhouse", "fused"]
 
@@ -164,6 +173,37 @@ def test_a_face_like_two_students_is_asked_about_in_the_teachers_language(
     auth.login("alice")
     queue = client.get(f"/courses/{classroom.course_id}/review").get_data(as_text=True)
     assert "the face looks about as much like two students" in queue
+    assert "It looks about as much like Li Wei (S002)." in queue  # the runner-up
     spanish = client.get(f"/courses/{classroom.course_id}/review",
                          headers={"Accept-Language": "es-MX"}).get_data(as_text=True)
     assert "la cara se parece casi por igual a dos estudiantes" in spanish
+    assert "Se parece casi por igual a Li Wei (S002)." in spanish
+
+
+def test_a_look_alike_is_named_only_from_the_roster_with_consent(
+    classroom: Classroom, session_factory: sessionmaker[Session],
+) -> None:
+    from attendance.services.review_queue import all_groups
+
+    first, second = classroom.student_ids
+    with session_factory.begin() as session:
+        consent_for(session, [first])  # the runner-up has not consented (yet)
+        stranger = Student(student_number="X999", display_name="Not On Roster")
+        session.add(stranger)
+        session.flush()
+        for minute, runner_up in ((3, second), (4, stranger.id)):
+            record_sighting(
+                session, class_session_id=classroom.session_id, student_id=None,
+                seen_at=datetime(2026, 3, 2, 8, minute, tzinfo=UTC), box=(10, 60, 60, 10),
+                evidence={"dlib": _entry(0.4, 0.55, first, True),
+                          "fused": {**_fused(-6.0 + minute, first, True, 0.99),
+                                    "runner_up": runner_up, "margin": 0.4, "ambiguous": True}},
+                min_sightings=2)
+    with session_factory() as session:
+        groups = all_groups(session, classroom.course_id)
+        assert [g.student_id for g in groups] == [first]
+        assert groups[0].look_alike is None  # neither may be named here
+        consent_for(session, [second])
+        session.commit()
+        groups = all_groups(session, classroom.course_id)
+        assert groups[0].look_alike == ("S002", "Li Wei")
