@@ -17,6 +17,7 @@ from .report import (
     INHOUSE_COHORT_MS,
     SENSITIVE_FUSION,
     EvaluationSummary,
+    RuleRow,
 )
 
 
@@ -185,9 +186,12 @@ def _how(model: str, summary: EvaluationSummary) -> str:
         "inhouse": f"FPIR {summary.inhouse_fpir:.1%} (half of 1%: a real camera degrades "
                    "faces in more ways than the simulation's)",
         "fusion": "the FPIR of dlib at its threshold (as strict), in minus-logit units",
-        FUSED_RULE: "the fusion's threshold, and dlib's acceptance at its own stands: a face "
-                    "either accepts is accepted (the default rule `fused`; the fusion alone is "
-                    "`fused_score`)",
+        FUSED_RULE: "the fused threshold and margin over the runner-up (below) making the "
+                    "rule as strict as dlib: a face the fusion or dlib at its own threshold "
+                    "accepts is accepted, unless they differ or the runner-up is within the "
+                    "margin (the default rule `fused`; the fusion alone is `fused_score`). "
+                    "Its FNIR counts a student named as another as not found; the rows "
+                    "above count them as found",
         SENSITIVE_FUSION: "the FNIR of dlib at its threshold (as sensitive), for comparison: "
                           "where its FPIR is below dlib's, the fusion beats dlib both ways",
     }.get(model, "")
@@ -234,34 +238,48 @@ def _cohort_open_set_table(summary: EvaluationSummary) -> list[str]:
 _CARD_MARGINS = (0.0, 0.3, 0.5, 1.0, 1.5, 2.0, 3.0)
 
 
-def _margin_table(summary: EvaluationSummary) -> list[str]:
-    """What a margin over the runner-up costs and saves (empty when not measured)."""
-    if not summary.margins or summary.dlib_margin_row is None:
+def _fused_rule_table(summary: EvaluationSummary) -> list[str]:
+    """How the ``fused`` rule's threshold and margin were chosen (empty when not measured)."""
+    choice = summary.fused_rule
+    if choice is None:
         return []
-    dlib = summary.dlib_margin_row
-    shown = [r for r in summary.margins
-             if r.margin in _CARD_MARGINS or r.margin == summary.fused_margin]
+    chosen, dlib = choice.chosen, choice.dlib
+    shown = [chosen]
+    for margin in _CARD_MARGINS:
+        strict = [r for r in choice.grid if r.margin == margin and r.as_strict_as(dlib)]
+        best = max(strict, key=lambda r: r.threshold, default=None)
+        if best is not None and best != chosen:
+            shown.append(best)
+    shown.sort(key=lambda r: (r.margin, r.threshold))
+
+    def row(rule: str, r: RuleRow, note: str = "") -> str:
+        return (f"| {rule} | {r.threshold:.3f}{note} | {r.margin:g} | {r.fnir:.2%} | "
+                f"{r.wrong:.3%} | {r.fpir:.2%} |")
+
     return [
-        "### The fused rule's margin over the runner-up",
+        "### The fused rule's threshold and margin over the runner-up",
         "",
-        "A face about as like two roster students is more often a look-alike of one than "
-        "either of them. The same simulated rosters, the fused score at its threshold "
-        "accepting its best student only when the runner-up's fused distance is at least the "
-        "margin larger (minus-logit units: the best e^margin times likelier). The shipped "
-        f"margin, **{summary.fused_margin:g}**, is the smallest of 0 to 3 in steps of 0.1 "
-        "that names a student's face as another student no more often than dlib at its "
-        "threshold (as strict as dlib, as the threshold is); the matcher leaves such a face "
-        "unknown whatever accepts it, and the review queue asks about it. FNIR: students not "
-        "found (those named as someone else included); wrong: students named as another "
+        "The same simulated rosters, each probe decided as the matcher decides it under the "
+        "default rule `fused`: the fused score's best student accepted at or below the fused "
+        "threshold, dlib's nearest at or below dlib's own, nobody when the two name different "
+        "students or when the runner-up's fused distance is less than the margin larger "
+        "(minus-logit units: the best e^margin times likelier; a face about as like two "
+        "students is more often a look-alike of one than either). The shipped pair, threshold "
+        f"**{chosen.threshold:.3f}** and margin **{chosen.margin:g}**, is the one missing fewest "
+        "students among the thresholds from the fused score's own to 3 stricter and the "
+        "margins 0 to 3 (steps of 0.1) that name no more strangers and no more students as "
+        "another student than dlib at its threshold: the rule as strict as dlib, both ways. "
+        "Below, for a few margins, the loosest threshold that is as strict. FNIR: students "
+        "not found (those named as someone else included); wrong: students named as another "
         "student; FPIR: strangers named.",
         "",
-        "| rule | margin | FNIR | wrong student | FPIR |",
-        "|---|---|---|---|---|",
-        f"| dlib alone, at {summary.thresholds['dlib']:g} | — | {dlib.fnir:.2%} | "
-        f"{dlib.wrong:.3%} | {dlib.fpir:.2%} |",
-        *[f"| fused score, at {summary.thresholds['fusion']:.3f} | {r.margin:g}"
-          f"{' (shipped)' if r.margin == summary.fused_margin else ''} | {r.fnir:.2%} | "
-          f"{r.wrong:.3%} | {r.fpir:.2%} |" for r in shown],
+        "| rule | threshold | margin | FNIR | wrong student | FPIR |",
+        "|---|---|---|---|---|---|",
+        f"| dlib alone | {dlib.threshold:g} | — | {dlib.fnir:.2%} | {dlib.wrong:.3%} | "
+        f"{dlib.fpir:.2%} |",
+        row("fused score alone (`fused_score`)", choice.score_alone),
+        row("`fused`, the fused score's own threshold, no margin", choice.rule_unchanged),
+        *[row("`fused`", r, " (shipped)" if r == chosen else "") for r in shown],
         "",
     ]
 
@@ -327,7 +345,7 @@ def render_model_card(
             for name, (thr, fpir, fnir) in summary.open_set.items()
         ],
         "",
-        *_margin_table(summary),
+        *_fused_rule_table(summary),
         *_cohort_open_set_table(summary),
         "### Closed-set identification (people with ≥ 40 images, stratified 80/20 split, 1-NN)",
         "",

@@ -82,69 +82,105 @@ def simulate_rosters(
     """
     mated: list[float] = []
     non_mated: list[float] = []
-    for trial in _roster_trials(person, embeddings, scorer, roster=roster, trials=trials,
+    for trial in _roster_trials(person, embeddings, roster=roster, trials=trials,
                                 strangers=strangers, seed=seed, probes=probes,
                                 normalisers=normalisers):
-        mated += np.min(trial.mated, axis=1).tolist()
-        non_mated += np.min(trial.non_mated, axis=1).tolist()
+        mated += np.min(scorer(trial.mated), axis=1).tolist()
+        non_mated += np.min(scorer(trial.non_mated), axis=1).tolist()
     return OpenSetScores(np.array(mated), np.array(non_mated))
 
 
 @dataclass(frozen=True)
-class MarginScores:
-    """Each probe's two best scores against a simulated roster, and for mated probes whether
-    the best is their own student: what a margin over the runner-up costs and saves."""
+class ProbeScores:
+    """What a rule sees of each probe of one kind (mated or non-mated): the scorer's best and
+    runner-up scores, and whether its best is the probe's own student (never, for a stranger);
+    for a second model accepting on its own, its best distance, whether that is the own
+    student, and whether it is the scorer's best student too."""
 
-    mated_best: FloatArray
-    mated_second: FloatArray
-    mated_right: NDArray[np.bool_]
-    non_mated_best: FloatArray
-    non_mated_second: FloatArray
+    best: FloatArray
+    second: FloatArray
+    right: NDArray[np.bool_]
+    also_best: FloatArray
+    also_right: NDArray[np.bool_]
+    agree: NDArray[np.bool_]
 
-    def rates(self, threshold: float, margin: float) -> tuple[float, float, float]:
-        """(FNIR, wrong-student rate, FPIR) when a best score at or below ``threshold`` is
-        accepted only with the runner-up at least ``margin`` behind: mated probes not
-        named as their own student, mated probes named as another, non-mated probes named."""
-        mated = (self.mated_best <= threshold) & (self.mated_second - self.mated_best >= margin)
-        stranger = ((self.non_mated_best <= threshold)
-                    & (self.non_mated_second - self.non_mated_best >= margin))
-        return (float(np.mean(~(mated & self.mated_right))),
-                float(np.mean(mated & ~self.mated_right)), float(np.mean(stranger)))
+    def named(self, threshold: float, margin: float,
+              also_threshold: float) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+        """Which probes the rule names a student for, and which of those rightly."""
+        by_score = self.best <= threshold
+        by_also = self.also_best <= also_threshold
+        clear = self.second - self.best >= margin
+        named = (by_score | by_also) & clear & ~(by_score & by_also & ~self.agree)
+        return named, named & np.where(by_score, self.right, self.also_right)
 
 
-def simulate_margins(
+@dataclass(frozen=True)
+class RuleScores:
+    """Each probe's two best scores against a simulated roster, and a second model's own best
+    distance (:func:`simulate_rule`): what the ``fused`` rule decides at any threshold and
+    margin over the runner-up (:func:`attendance.matching.fusion.decide_faces`)."""
+
+    mated: ProbeScores
+    non_mated: ProbeScores
+
+    def rates(self, threshold: float, margin: float,
+              also_threshold: float = -np.inf) -> tuple[float, float, float]:
+        """(FNIR, wrong-student rate, FPIR) of the rule: the scorer's best student accepted at
+        or below ``threshold``, the second model's at or below ``also_threshold`` (by default
+        never: the score alone), nobody when they name different students or when the
+        runner-up is less than ``margin`` behind. Mated probes not named as their own student,
+        mated probes named as another, non-mated probes named."""
+        named, right = self.mated.named(threshold, margin, also_threshold)
+        strangers, _ = self.non_mated.named(threshold, margin, also_threshold)
+        return (float(np.mean(~right)), float(np.mean(named & ~right)),
+                float(np.mean(strangers)))
+
+
+def simulate_rule(
     person: NDArray[np.str_],
     embeddings: Embeddings,
     scorer: Scorer,
+    also: str | None = None,
     **options: Any,
-) -> MarginScores:
-    """:func:`simulate_rosters` keeping each probe's two best scores and, for mated probes,
-    whether the best is their own student (the same rosters for the same ``options``)."""
-    parts: dict[str, list[NDArray[Any]]] = {k: [] for k in (
-        "mated_best", "mated_second", "mated_right", "non_mated_best", "non_mated_second")}
-    for trial in _roster_trials(person, embeddings, scorer, **options):
-        for key, scores in (("mated", trial.mated), ("non_mated", trial.non_mated)):
-            two = np.sort(scores, axis=1)[:, :2]
-            parts[f"{key}_best"].append(two[:, 0])
-            parts[f"{key}_second"].append(two[:, 1])
-        own = trial.mated[np.arange(len(trial.mated)), np.arange(len(trial.mated))]
-        parts["mated_right"].append(own <= np.min(trial.mated, axis=1))
-    return MarginScores(**{k: np.concatenate(v) for k, v in parts.items()})
+) -> RuleScores:
+    """:func:`simulate_rosters` (the same rosters for the same ``options``) keeping each
+    probe's two best scores, whether the best is its own student, and the best distance of
+    the model ``also`` (a model of ``embeddings`` accepting on its own, as dlib does under
+    the ``fused`` rule; by default none)."""
+    sides: dict[str, dict[str, list[NDArray[Any]]]] = {
+        side: {f: [] for f in ProbeScores.__dataclass_fields__} for side in ("mated", "non_mated")}
+    for trial in _roster_trials(person, embeddings, **options):
+        for side, distances in (("mated", trial.mated), ("non_mated", trial.non_mated)):
+            scores = scorer(distances)
+            other = distances[also] if also is not None else np.full_like(scores, np.inf)
+            own = (np.arange(len(scores)) if side == "mated"
+                   else np.full(len(scores), -1))  # a stranger has no student of their own
+            parts = sides[side]
+            order = np.argsort(scores, axis=1, kind="stable")[:, :2]
+            rows = np.arange(len(scores))
+            parts["best"].append(scores[rows, order[:, 0]])
+            parts["second"].append(scores[rows, order[:, 1]])
+            parts["right"].append(order[:, 0] == own)
+            also_order = np.argmin(other, axis=1)
+            parts["also_best"].append(other[rows, also_order])
+            parts["also_right"].append(also_order == own)
+            parts["agree"].append(also_order == order[:, 0])
+    return RuleScores(*(ProbeScores(**{f: np.concatenate(v) for f, v in sides[side].items()})
+                        for side in ("mated", "non_mated")))
 
 
 @dataclass(frozen=True)
 class _Trial:
-    """One simulated roster: per-student scores (probes x students) of the mated probes, row
-    ``k`` a probe of student ``k``, and of the non-mated ones."""
+    """One simulated roster: per model, the per-student distances (probes x students) of the
+    mated probes, row ``k`` a probe of student ``k``, and of the non-mated ones."""
 
-    mated: FloatArray
-    non_mated: FloatArray
+    mated: dict[str, FloatArray]
+    non_mated: dict[str, FloatArray]
 
 
 def _roster_trials(
     person: NDArray[np.str_],
     embeddings: Embeddings,
-    scorer: Scorer,
     *,
     roster: int = 30,
     trials: int = 300,
@@ -172,16 +208,12 @@ def _roster_trials(
             mated_rows.append(int(rows[n]))
         others = np.setdiff1d(np.arange(len(names)), chosen)
         stranger_rows = [int(rng.choice(rows_of[p])) for p in rng.choice(others, strangers)]
-        scored = []
-        for probe_rows in (mated_rows, stranger_rows):
-            per_model = {
-                name: _per_student(probe_embeddings[name][probe_rows], e[gallery_rows],
-                                   np.array(owner), roster,
-                                   _stats_of(normalisers, name, gallery_rows, probe_rows))
-                for name, e in embeddings.items()
-            }
-            scored.append(scorer(per_model))
-        yield _Trial(*scored)
+        yield _Trial(*(
+            {name: _per_student(probe_embeddings[name][probe_rows], e[gallery_rows],
+                                np.array(owner), roster,
+                                _stats_of(normalisers, name, gallery_rows, probe_rows))
+             for name, e in embeddings.items()}
+            for probe_rows in (mated_rows, stranger_rows)))
 
 
 def _stats_of(

@@ -35,8 +35,8 @@ from .openset import (
     Embeddings,
     Normalisers,
     Scorer,
-    simulate_margins,
     simulate_rosters,
+    simulate_rule,
 )
 
 logger = logging.getLogger(__name__)
@@ -92,18 +92,39 @@ class EvaluationConfig:
 
 #: Margins over the runner-up tried for the fused rule (minus-logit units).
 MARGIN_GRID = tuple(round(0.1 * i, 1) for i in range(31))
+#: How much stricter than the fused score's own "as strict as dlib" threshold the ``fused``
+#: rule's threshold is tried (minus-logit units).
+STRICTER_GRID = tuple(round(0.1 * i, 1) for i in range(31))
 
 
 @dataclass(frozen=True)
-class MarginRow:
-    """The simulated rosters under one margin over the runner-up: mated probes not named as
-    their own student (FNIR), mated probes named as another student (wrong), strangers named
-    (FPIR)."""
+class RuleRow:
+    """A rule on the simulated rosters at one threshold and margin over the runner-up: mated
+    probes not named as their own student (FNIR), mated probes named as another student
+    (wrong), strangers named (FPIR)."""
 
+    threshold: float
     margin: float
     fnir: float
     wrong: float
     fpir: float
+
+    def as_strict_as(self, other: RuleRow) -> bool:
+        """Whether this names no more strangers and no more students wrongly than ``other``."""
+        return self.fpir <= other.fpir and self.wrong <= other.wrong
+
+
+@dataclass(frozen=True)
+class FusedRuleChoice:
+    """How the ``fused`` rule's threshold and margin were chosen (:func:`_fused_rule`): dlib
+    alone, the fused score alone at its own threshold without a margin, the ``fused`` rule
+    there, and every threshold and margin tried (``chosen`` among them)."""
+
+    dlib: RuleRow
+    score_alone: RuleRow
+    rule_unchanged: RuleRow
+    chosen: RuleRow
+    grid: list[RuleRow]
 
 
 @dataclass(frozen=True)
@@ -134,11 +155,9 @@ class EvaluationSummary:
     #: The synthetic cohorts (:mod:`models.cnn.cohort`) of the in-house weights evaluated:
     #: ``"A"``, ``"B"`` (the cross-fold models) and ``"shipped"``.
     cohorts: dict[str, NDArray[np.float32]] = field(default_factory=dict)
-    #: The fused rule's margin over the runner-up (:func:`_fused_margin`; 0: none), what it
-    #: costs and saves on the simulated rosters, and dlib's figures there.
-    fused_margin: float = 0.0
-    margins: list[MarginRow] = field(default_factory=list)
-    dlib_margin_row: MarginRow | None = None
+    #: The ``fused`` rule's threshold and margin over the runner-up (:func:`_fused_rule`),
+    #: what they and the others tried cost and save on the simulated rosters.
+    fused_rule: FusedRuleChoice | None = None
 
 
 def _embed_rows(
@@ -241,7 +260,7 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
     weights = _camera_fusion(index, rows_open, clean_open, camera_open, normalisers)
     open_set = _open_set(config, features.person[rows_open], clean_open, camera_open, weights,
                          normalisers)
-    fused_margin, margins, dlib_margin_row = _fused_margin(
+    fused_rule = _fused_rule(
         config, features.person[rows_open], clean_open, camera_open, weights, normalisers,
         open_set["fusion"][0])
     cohort_open = _cohort_open_set(config, features.person[rows_open], clean_open, camera_open,
@@ -252,8 +271,12 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
     cohort_open += [
         (label, (raw_open[name][1], open_set[name][1]), (raw_open[name][2], open_set[name][2]))
         for name, label in (("fusion", "fusion, as strict as dlib (refitted)"),
-                            (FUSED_RULE, "fused rule (the default)"))
+                            (FUSED_RULE, "fused rule at the fusion's threshold, no margin "
+                                         "(a student named as another counted as found)"))
     ]
+    # The default rule as shipped: the threshold and margin chosen for it.
+    chosen = fused_rule.chosen
+    open_set[FUSED_RULE] = (chosen.threshold, chosen.fpir, chosen.fnir)
     cohorts = {
         "A": inhouse_cohorts[0],
         "B": inhouse_cohorts[1],
@@ -287,9 +310,7 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
         inhouse_fpir=config.inhouse_fpir,
         cohort_open_set=cohort_open,
         cohorts=cohorts,
-        fused_margin=fused_margin,
-        margins=margins,
-        dlib_margin_row=dlib_margin_row,
+        fused_rule=fused_rule,
     )
 
 
@@ -340,7 +361,7 @@ def _cohort_open_set(
     return rows
 
 
-def _fused_margin(
+def _fused_rule(
     config: EvaluationConfig,
     person: NDArray[np.str_],
     clean: Embeddings,
@@ -348,20 +369,35 @@ def _fused_margin(
     weights: NDArray[np.float64],
     normalisers: Normalisers,
     threshold: float,
-) -> tuple[float, list[MarginRow], MarginRow]:
-    """The fused rule's margin over the runner-up, set like its threshold, "as strict as
-    dlib": the smallest margin (of :data:`MARGIN_GRID`) at which the fused score, at its
-    threshold, names a roster student's face as another student no more often than dlib
-    does at its own threshold, on the rosters of :func:`_open_set`. With the figures of
-    every margin tried and dlib's own."""
-    fused = simulate_margins(person, clean, _fused_scorer(weights), seed=config.seed,
-                             probes=camera, normalisers=normalisers)
-    dlib = MarginRow(0.0, *simulate_margins(
-        person, clean, _only("dlib"), seed=config.seed, probes=camera,
-    ).rates(config.dlib_threshold, 0.0))
-    rows = [MarginRow(m, *fused.rates(threshold, m)) for m in MARGIN_GRID]
-    chosen = next((r for r in rows if r.wrong <= dlib.wrong), rows[-1])
-    return chosen.margin, rows, dlib
+) -> FusedRuleChoice:
+    """The ``fused`` rule's threshold and margin over the runner-up, "as strict as dlib" for
+    the rule as the matcher runs it (the fused score's best student, or dlib's at its own
+    threshold, nobody when they differ or the runner-up is within the margin): on the rosters
+    of :func:`_open_set`, of the thresholds from the fused score's own (``threshold``) to 3
+    stricter and the margins of :data:`MARGIN_GRID`, the pair missing fewest students among
+    those naming no more strangers and no more students as another than dlib at its
+    threshold (if none does, the one overshooting dlib least)."""
+    rule = simulate_rule(person, clean, _fused_scorer(weights), also="dlib",
+                         seed=config.seed, probes=camera, normalisers=normalisers)
+    dlib_at = config.dlib_threshold
+    dlib = RuleRow(dlib_at, 0.0, *rule.rates(-np.inf, 0.0, dlib_at))
+    grid = [RuleRow(t, m, *rule.rates(t, m, dlib_at))
+            for t in (threshold - step for step in STRICTER_GRID)
+            for m in MARGIN_GRID]
+
+    def overshoot(r: RuleRow) -> float:
+        return (max(r.fpir - dlib.fpir, 0.0) / max(dlib.fpir, 1e-9)
+                + max(r.wrong - dlib.wrong, 0.0) / max(dlib.wrong, 1e-9))
+
+    chosen = min(grid, key=lambda r: (overshoot(r), r.fnir, r.wrong, r.fpir, r.margin,
+                                      -r.threshold))
+    return FusedRuleChoice(
+        dlib=dlib,
+        score_alone=RuleRow(threshold, 0.0, *rule.rates(threshold, 0.0)),
+        rule_unchanged=RuleRow(threshold, 0.0, *rule.rates(threshold, 0.0, dlib_at)),
+        chosen=chosen,
+        grid=grid,
+    )
 
 
 def _fused_scorer(weights: NDArray[np.float64]) -> Scorer:
@@ -469,14 +505,18 @@ def fusion_params_json(summary: EvaluationSummary, weights: Path, digest: str) -
     from datetime import UTC, datetime  # noqa: PLC0415
 
     w = summary.fusion_weights
+    fused_threshold, fused_margin = summary.thresholds["fusion"], 0.0
+    if summary.fused_rule is not None:
+        fused_threshold = summary.fused_rule.chosen.threshold
+        fused_margin = summary.fused_rule.chosen.margin
     return {
         "inhouse_weights": weights.name,
         "inhouse_digest": digest,
         "coef_dlib": round(w[0], 6),
         "coef_inhouse": round(w[1], 6),
         "intercept": round(w[2], 6),
-        "fused_threshold": round(summary.thresholds["fusion"], 6),
-        "fused_margin": summary.fused_margin,
+        "fused_threshold": round(fused_threshold, 6),
+        "fused_margin": fused_margin,
         "dlib_threshold": round(summary.thresholds["dlib"], 6),
         "inhouse_threshold": round(summary.thresholds["inhouse"], 6),
         "inhouse_cohort": cohort_path(weights).name,
@@ -490,9 +530,10 @@ def fusion_params_json(summary: EvaluationSummary, weights: Path, digest: str) -
             "cohort (the fused term; the in-house threshold is a raw distance); thresholds on "
             "simulated "
             "rosters of 30 of the same people, enrolled from the images as they are and probed "
-            f"with camera-like ones: in-house at FPIR {summary.inhouse_fpir:.1%}, fused as "
-            "strict as dlib at its threshold (the same FPIR), the fused margin over the "
-            "runner-up as strict as dlib (no more roster faces named as another student)"
+            f"with camera-like ones: in-house at FPIR {summary.inhouse_fpir:.1%}; the fused "
+            "threshold and margin over the runner-up together making the fused rule (the "
+            "fused score or dlib at its threshold) as strict as dlib at its threshold: no "
+            "more strangers and no more roster faces named as another student"
         ),
         "generated": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
     }

@@ -157,10 +157,13 @@ def _summary(tmp_path: Path, **changes: Any) -> EvaluationSummary:
 
 
 def test_fusion_params_json_loads_back(tmp_path: Path) -> None:
-    from models.cnn.report import fusion_params_json
+    from models.cnn.report import FusedRuleChoice, RuleRow, fusion_params_json
     from models.fusion_params import load_fusion_params
 
-    summary = _summary(tmp_path, fused_margin=0.7)
+    chosen = RuleRow(-2.8, 0.7, 0.05, 0.003, 0.01)
+    plain = RuleRow(-2.5, 0.0, 0.05, 0.004, 0.01)
+    summary = _summary(tmp_path, fused_rule=FusedRuleChoice(plain, plain, plain, chosen,
+                                                            [plain, chosen]))
     weights = tmp_path / "w.keras"
     weights.write_bytes(b"weights")
     from models.cnn.embedder import weights_digest
@@ -177,25 +180,37 @@ def test_fusion_params_json_loads_back(tmp_path: Path) -> None:
     assert params.normalises
     assert params.cohort is not None
     assert params.coef_inhouse == -5.0
-    assert params.fused_threshold == -2.5
+    assert params.fused_threshold == -2.8  # the rule's, not the fused score's own -2.5
     assert params.fused_margin == 0.7
     assert params.inhouse_views == "+zoom1.12"  # the default embedder's views
     assert params.threshold_for("inhouse") == 0.52
 
 
-def test_the_card_shows_what_each_margin_costs_and_the_one_chosen(tmp_path: Path) -> None:
-    from models.cnn.report import MarginRow
+def test_the_card_shows_how_the_rules_threshold_and_margin_were_chosen(
+        tmp_path: Path) -> None:
+    from models.cnn.report import FusedRuleChoice, RuleRow
 
-    rows = [MarginRow(m, 0.05 + m / 100, 0.004 - m / 1000, 0.01) for m in (0.0, 0.5, 0.7, 1.0)]
-    summary = _summary(tmp_path, fused_margin=0.7, margins=rows,
-                       dlib_margin_row=MarginRow(0.0, 0.2, 0.0033, 0.01))
+    dlib = RuleRow(0.56, 0.0, 0.2, 0.0033, 0.01)
+    fpir = {-2.5: 0.011, -2.6: 0.0095, -2.7: 0.008}
+    wrong = {0.0: 0.004, 0.5: 0.0035, 0.7: 0.0033, 1.0: 0.003}
+    grid = [RuleRow(t, m, 0.05 + m / 100 + (-2.5 - t) / 10, wrong[m], fpir[t])
+            for t in fpir for m in wrong]
+    # As strict as dlib: margin 0.7 or more (wrong) and threshold -2.6 or below (FPIR).
+    chosen = next(r for r in grid if (r.threshold, r.margin) == (-2.6, 0.7))
+    summary = _summary(tmp_path, fused_rule=FusedRuleChoice(
+        dlib, RuleRow(-2.5, 0.0, 0.07, 0.005, 0.009), RuleRow(-2.5, 0.0, 0.06, 0.006, 0.02),
+        chosen, grid))
     card = render_model_card(summary, {}, {})
-    assert "The shipped margin, **0.7**" in card
-    assert "| dlib alone, at 0.56 | — | 20.00% | 0.330% | 1.00% |" in card
-    assert "| fused score, at -2.500 | 0.7 (shipped) | 5.70% | 0.330% | 1.00% |" in card
-    assert "| fused score, at -2.500 | 0.5 | 5.50% | 0.350% | 1.00% |" in card
-    assert "| fused score, at -2.500 | 0 | 5.00% | 0.400% | 1.00% |" in card
-    assert "### The fused rule's margin" not in render_model_card(_summary(tmp_path), {}, {})
+    assert "threshold **-2.600** and margin **0.7**" in card
+    assert "| dlib alone | 0.56 | — | 20.00% | 0.330% | 1.00% |" in card
+    assert "| fused score alone (`fused_score`) | -2.500 | 0 | 7.00% | 0.500% | 0.90% |" in card
+    assert ("| `fused`, the fused score's own threshold, no margin | -2.500 | 0 | 6.00% | "
+            "0.600% | 2.00% |") in card
+    assert "| `fused` | -2.600 (shipped) | 0.7 | 6.70% | 0.330% | 0.95% |" in card
+    assert "| `fused` | -2.600 | 1 | 7.00% | 0.300% | 0.95% |" in card  # loosest at 1.0
+    assert "| `fused` | -2.500 | 1 |" not in card  # not as strict as dlib
+    assert "| `fused` | -2.600 | 0.5 |" not in card
+    assert "### The fused rule's threshold" not in render_model_card(_summary(tmp_path), {}, {})
 
 
 def test_zscore_fusion_with_zero_weight_keeps_dlib_order() -> None:
@@ -230,30 +245,66 @@ def test_open_set_simulation_separates_people_and_sets_thresholds() -> None:
     assert scores.fnir(threshold) < 0.05
 
 
-def test_margin_simulation_keeps_the_rosters_and_prices_a_margin() -> None:
-    from models.cnn.openset import simulate_margins, simulate_rosters
-
-    person, vectors = _people(100)
-    # Twins: person p1's images are p0's, in another order and moved a little, so a roster
-    # with both (most rosters of 90) holds look-alikes.
+def _twins(people: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_people` where p1's images are p0's, in another order and moved a little, so a
+    roster with both (most rosters of 90) holds look-alikes."""
+    person, vectors = _people(people)
     vectors = vectors.copy()
     vectors[person == "p1"] = vectors[person == "p0"][::-1] + 0.01
-    options = {"roster": 90, "trials": 20, "strangers": 10}
+    return person, vectors
+
+
+def test_rule_simulation_keeps_the_rosters_and_prices_a_margin() -> None:
+    from models.cnn.openset import simulate_rosters, simulate_rule
+
+    person, vectors = _twins()
+    options: dict[str, Any] = {"roster": 90, "trials": 20, "strangers": 10}
     plain = simulate_rosters(person, {"m": vectors}, lambda d: d["m"], **options)
-    margins = simulate_margins(person, {"m": vectors}, lambda d: d["m"], **options)
+    rule = simulate_rule(person, {"m": vectors}, lambda d: d["m"], **options)
     # The same rosters and probes: the best scores are the plain simulation's.
-    np.testing.assert_array_equal(margins.mated_best, plain.mated)
-    np.testing.assert_array_equal(margins.non_mated_best, plain.non_mated)
-    assert np.all(margins.mated_second >= margins.mated_best)
+    np.testing.assert_array_equal(rule.mated.best, plain.mated)
+    np.testing.assert_array_equal(rule.non_mated.best, plain.non_mated)
+    assert np.all(rule.mated.second >= rule.mated.best)
+    assert not rule.non_mated.right.any()  # a stranger's best is never their own
     threshold = 1.0  # people other than the twins are about 4 apart
-    fnir, wrong, fpir = margins.rates(threshold, 0.0)
+    fnir, wrong, fpir = rule.rates(threshold, 0.0)
     assert wrong > 0  # a twin named as the other
     assert fnir == pytest.approx(plain.fnir(threshold) + wrong)
     assert fpir == plain.fpir(threshold)
     # A margin wider than the twins' gap leaves them unknown, costing the others little.
-    fnir_m, wrong_m, _ = margins.rates(threshold, 0.3)
+    fnir_m, wrong_m, _ = rule.rates(threshold, 0.3)
     assert wrong_m == 0.0
     assert fnir_m < fnir + 0.05
+
+
+def test_rule_simulation_accepts_what_the_second_model_accepts_unless_they_differ() -> None:
+    from models.cnn.openset import simulate_rule
+
+    person, vectors = _twins()
+    # The score: the vectors with p1 moved away (it tells the twins apart); the second model
+    # ("also") sees the twins as one.
+    scored = vectors.copy()
+    scored[person == "p1"] += 0.5
+    options: dict[str, Any] = {"roster": 90, "trials": 20, "strangers": 10}
+    rule = simulate_rule(person, {"score": scored, "also": vectors}, lambda d: d["score"],
+                         also="also", **options)
+    # The score alone at a threshold too strict for anyone finds nobody...
+    assert rule.rates(-1.0, 0.0) == (1.0, 0.0, 0.0)
+    # ...and the second model alone at 1.0 finds most, naming some twins wrongly.
+    fnir, wrong, fpir = rule.rates(-1.0, 0.0, 1.0)
+    assert fnir < 0.05
+    assert wrong > 0
+    assert 0 < fpir < 0.1  # a twin off the roster taken for the other one, only
+    # With the score accepting too, a twin the two name differently stays unknown: the
+    # second model's wrong names of twins go (a pair of other people both models confuse
+    # stays), and each costs its student.
+    alone = rule.rates(1.0, 0.0)
+    both = rule.rates(1.0, 0.0, 1.0)
+    assert both[1] == pytest.approx(alone[1])
+    assert both[1] < wrong / 2
+    assert both[0] == pytest.approx(fnir)
+    # The margin vetoes what the second model accepts as well.
+    assert rule.rates(-1.0, 100.0, 1.0) == (1.0, 0.0, 0.0)
 
 
 def test_open_set_thresholds_at_a_miss_rate_and_at_a_stranger_rate() -> None:
