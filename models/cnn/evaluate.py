@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,16 +172,28 @@ def closed_set(
     return ClosedSetResult(model, len(set(labels.tolist())), len(gallery), len(probes), acc, note)
 
 
-def median_ms(fn: Callable[[], object], repeats: int, warmup: int = 3) -> float:
-    """Median wall time of ``fn()`` in milliseconds over ``repeats`` runs after ``warmup``."""
+def interleaved_median_ms(
+    fns: Mapping[str, Callable[[], object]],
+    repeats: int,
+    warmup: int = 3,
+    clock: Callable[[], float] = time.perf_counter,
+) -> dict[str, float]:
+    """Median wall time in milliseconds of each of ``fns`` over ``repeats`` rounds after
+    ``warmup``, each round calling every one once, in an order that rotates from round to
+    round: on a shared machine whose speed drifts, all of them meet the same conditions, so
+    their ratios hold better than those of one timed after the other."""
+    names = list(fns)
     for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000.0)
-    return float(np.median(times))
+        for name in names:
+            fns[name]()
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for round_ in range(repeats):
+        shift = round_ % len(names) if names else 0
+        for name in names[shift:] + names[:shift]:
+            start = clock()
+            fns[name]()
+            times[name].append((clock() - start) * 1000.0)
+    return {name: float(np.median(t)) for name, t in times.items()}
 
 
 def plot_roc(curves: dict[str, tuple[FloatArray, NDArray[np.bool_]]], png: Path) -> Path:

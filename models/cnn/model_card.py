@@ -361,6 +361,12 @@ def render_model_card(
         "",
         "### Inference time per face (batch of 1, median, this machine's CPU)",
         "",
+        "Each figure the median of one call per round over the `--timing-repeats` rounds, the "
+        "calls of a round in turns, so a machine whose speed drifts (this one is shared) slows "
+        "them alike. Before 2026-12-07 each was timed in a run of its own, one after the "
+        "other: the same code measured dlib at 104-144 ms and the in-house model at 9.8-14.3 ms "
+        "end to end in four such runs of 50 calls on a quiet machine (7.8x to 14.7x).",
+        "",
         "| what | ms |",
         "|---|---|",
     ]

@@ -22,7 +22,7 @@ from .evaluate import (
     closed_set,
     fused_distances,
     index_pairs,
-    median_ms,
+    interleaved_median_ms,
     pair_distances,
     plot_roc,
     verification_report,
@@ -595,7 +595,9 @@ def _timings(config: EvaluationConfig, cohort: NDArray[np.float32]) -> dict[str,
     """Median ms per face at batch size 1 on one LFW image, both end to end (from image, box
     and landmarks) and encoder only (dlib on its 150x150 chip, ours on its aligned crop), and
     the cohort statistics of the in-house vector (``cohort``: the shipped one), which the
-    fused rule adds to every in-house embedding."""
+    fused rule adds to every in-house embedding; all timed in turns, round after round
+    (:func:`~models.cnn.evaluate.interleaved_median_ms`), so the ratios compare like with
+    like on a machine whose speed drifts."""
     import dlib as dlib_lib  # noqa: PLC0415
     import face_recognition  # noqa: PLC0415
     import face_recognition.api as fr_api  # noqa: PLC0415
@@ -612,16 +614,14 @@ def _timings(config: EvaluationConfig, cohort: NDArray[np.float32]) -> dict[str,
     chip = dlib_lib.get_face_chip(image, shape, size=150, padding=0.25)
     crop = _crop(face)[None]
     normaliser, vector = Cohort(cohort), ours.embed([face])
-    n = config.timing_repeats
-    return {
-        "dlib end to end": median_ms(lambda: dlib_model.embed([face]), n),
-        "inhouse end to end": median_ms(lambda: ours.embed([face]), n),
-        "dlib encoder only (150x150 chip)": median_ms(
-            lambda: fr_api.face_encoder.compute_face_descriptor(chip), n
-        ),
-        "inhouse encoder only (aligned crop)": median_ms(lambda: ours.embed_crops(crop), n),
-        INHOUSE_COHORT_MS: median_ms(lambda: normaliser.stats(vector), n),
-    }
+    return interleaved_median_ms({
+        "dlib end to end": lambda: dlib_model.embed([face]),
+        "inhouse end to end": lambda: ours.embed([face]),
+        "dlib encoder only (150x150 chip)": lambda: fr_api.face_encoder.compute_face_descriptor(
+            chip),
+        "inhouse encoder only (aligned crop)": lambda: ours.embed_crops(crop),
+        INHOUSE_COHORT_MS: lambda: normaliser.stats(vector),
+    }, config.timing_repeats)
 
 
 def _crop(face: FaceInput) -> NDArray[np.uint8]:

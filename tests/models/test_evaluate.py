@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -462,3 +463,24 @@ def test_camera_fusion_and_fused_thresholds_on_normalised_in_house_scores() -> N
         assert normalised[name] == pytest.approx(plain[name], abs=1e-6)
     assert normalised["inhouse"] == plain["inhouse"]
     assert normalised["dlib"] == plain["dlib"]
+
+
+def test_timings_take_turns_round_after_round() -> None:
+    from models.cnn.evaluate import interleaved_median_ms
+
+    now = [0.0]
+    calls: list[str] = []
+
+    def costing(name: str, ms: float) -> Callable[[], None]:
+        def call() -> None:
+            calls.append(name)
+            now[0] += ms / 1000.0
+
+        return call
+
+    medians = interleaved_median_ms({"slow": costing("slow", 100.0), "fast": costing("fast", 10.0)},
+                                    4, warmup=1, clock=lambda: now[0])
+    assert medians == pytest.approx({"slow": 100.0, "fast": 10.0})
+    # One warm-up call each, then four rounds of one call each, the order turning.
+    assert calls == ["slow", "fast", "slow", "fast", "fast", "slow", "slow", "fast",
+                     "fast", "slow"]
