@@ -147,7 +147,8 @@ def all_groups(session: Session, course_id: int) -> list[ReviewGroup]:
     for (class_session_id, student_id), found in members.items():
         student = roster[student_id]
         found.sort(key=lambda s: (s.closeness, s.seen_at, s.sighting_id))
-        other = roster.get(look_alike(found[0].evidence, student_id) or -1)
+        other_id = look_alike(found[0].evidence, student_id)
+        other = None if other_id is None else roster.get(other_id)
         groups.append(ReviewGroup(
             class_session_id, starts[class_session_id], student_id, student.student_number,
             student.display_name, found, rejected.get((class_session_id, student_id), 0),

@@ -159,7 +159,8 @@ def simulate_rule(
             order = np.argsort(scores, axis=1, kind="stable")[:, :2]
             rows = np.arange(len(scores))
             parts["best"].append(scores[rows, order[:, 0]])
-            parts["second"].append(scores[rows, order[:, 1]])
+            parts["second"].append(scores[rows, order[:, 1]] if order.shape[1] > 1
+                                   else np.full(len(scores), np.inf))  # a roster of one
             parts["right"].append(order[:, 0] == own)
             also_order = np.argmin(other, axis=1)
             parts["also_best"].append(other[rows, also_order])

@@ -276,6 +276,11 @@ def test_rule_simulation_keeps_the_rosters_and_prices_a_margin() -> None:
     fnir_m, wrong_m, _ = rule.rates(threshold, 0.3)
     assert wrong_m == 0.0
     assert fnir_m < fnir + 0.05
+    # A roster of one has no runner-up: any margin is clear.
+    alone = simulate_rule(person, {"m": vectors}, lambda d: d["m"], roster=1, trials=5,
+                          strangers=2)
+    assert np.isinf(alone.mated.second).all()
+    assert alone.rates(threshold, 100.0) == alone.rates(threshold, 0.0)
 
 
 def test_rule_simulation_accepts_what_the_second_model_accepts_unless_they_differ() -> None:
