@@ -2,12 +2,12 @@
 
 Rows (embeddings, photos, sightings, consents, attendance records, review decisions, the
 student) are deleted in the caller's transaction, and other faces' sightings stop naming the
-student as their nearest match. Files (kept enrollment photos, sighting
-thumbnails) can not take part in it, so they are deleted only after the outermost commit of
-the session; a rollback keeps them, matching the rows that are then still there. With
-``PRAGMA secure_delete=ON`` (``attendance.db.engine``) SQLite zeroes the freed pages, so the
-embedding bytes are in no database file or dump afterwards; PostgreSQL dumps never contain
-deleted rows.
+student as their nearest match or as the fused score's runner-up. Files (kept enrollment
+photos, sighting thumbnails) can not take part in it, so they are deleted only after the
+outermost commit of the session; a rollback keeps them, matching the rows that are then
+still there. With ``PRAGMA secure_delete=ON`` (``attendance.db.engine``) SQLite zeroes the
+freed pages, so the embedding bytes are in no database file or dump afterwards; PostgreSQL
+dumps never contain deleted rows.
 
 The audit log keeps every entry, but the student's personal data in it (number, name, email,
 photo hashes, ...) is replaced by a random pseudonym (``attendance.services.audit_pseudonyms``);
@@ -202,7 +202,8 @@ def _identity(session: Session, student: Student) -> ErasedIdentity:
 
 def _mentioning(session: Session, student_id: int) -> list[Sighting]:
     """Other faces' sightings, in the sessions of the student's courses, whose evidence
-    names the student as a model's ``candidate`` (nearest match)."""
+    names the student as a model's ``candidate`` (nearest match) or the fused score's
+    ``runner_up``."""
     courses = select(Enrollment.course_id).where(Enrollment.student_id == student_id).union(
         select(ClassSession.course_id)
         .join(AttendanceRecord, AttendanceRecord.class_session_id == ClassSession.id)
@@ -216,7 +217,7 @@ def _mentioning(session: Session, student_id: int) -> list[Sighting]:
 
 
 def _unname(session: Session, student_id: int) -> int:
-    """Remove the student as the nearest match from the evidence of the sightings of
+    """Remove the student as nearest match and runner-up from the evidence of the sightings of
     :func:`_mentioning`; returns how many changed."""
     mentioning = _mentioning(session, student_id)
     for sighting in mentioning:

@@ -1,9 +1,14 @@
 """The evidence behind a student's mark in one class session: every sighting of them (with
 each model's figures and any teacher's verdict), and their best match per model, whose
-thumbnail the session page shows."""
+thumbnail the session page shows.
+
+A figure may be about another student (a model's nearest was someone else, or the fused
+score's runner-up): :func:`evidence_names` gives the names the page may show for them, only
+of students on the course's roster with consent (``roster.nameable_students``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from ..db import Camera, ReviewDecision, Sighting
 from ..matching.fused import FUSED_KEY
-from .unsure import ModelEvidence, model_evidence
+from .roster import nameable_students
+from .unsure import ModelEvidence, mentioned, model_evidence
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,16 @@ def sighting_evidence(
                     d.actor if d else None, s.dedupe_key)
         for s, camera, d in rows
     ]
+
+
+def evidence_names(
+    session: Session, course_id: int, evidences: Iterable[list[ModelEvidence]]
+) -> dict[int, tuple[str, str]]:
+    """(student number, name) by id of the students these figures are about who may be named
+    in the course's pages (on its roster, with consent); anyone else stays unnamed."""
+    ids = set().union(*(mentioned(e) for e in evidences))
+    return {i: (s.student_number, s.display_name)
+            for i, s in nameable_students(session, course_id, ids).items()}
 
 
 @dataclass(frozen=True)
@@ -116,4 +132,5 @@ def best_matches(session: Session, class_session_id: int) -> dict[int, BestMatch
     }
 
 
-__all__ = ["BestMatch", "EvidenceRow", "ModelMatch", "best_matches", "sighting_evidence"]
+__all__ = ["BestMatch", "EvidenceRow", "ModelMatch", "best_matches", "evidence_names",
+           "sighting_evidence"]

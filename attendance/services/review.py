@@ -37,6 +37,7 @@ from .evidence import BestMatch as BestMatch
 from .evidence import EvidenceRow as EvidenceRow
 from .evidence import ModelMatch as ModelMatch
 from .evidence import best_matches as best_matches
+from .evidence import evidence_names as evidence_names
 from .evidence import sighting_evidence as sighting_evidence
 from .records import count_sighting
 from .review_queue import pending_group

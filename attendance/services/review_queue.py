@@ -8,8 +8,9 @@ ordered newest session first, then by when the camera first saw the face, and pa
 
 Only candidates who are on the course's roster and whose active consent covers the course
 are asked about: nobody else may be named. The same holds for the other student a face left
-unknown because it looks about as much like two students resembles (``look_alike``): named
-beside the question only when they too are on the roster with consent.
+unknown because it looks about as much like two students resembles (``look_alike``), and
+the students each figure of a shown sighting is about (``ReviewPage.names``): named only when
+they too are on the roster with consent (``roster.nameable_students``).
 """
 
 from __future__ import annotations
@@ -21,17 +22,10 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from ..db import (
-    Camera,
-    ClassSession,
-    Enrollment,
-    ReviewDecision,
-    Sighting,
-    Student,
-    Verdict,
-    consent_covers,
-)
+from ..db import Camera, ClassSession, ReviewDecision, Sighting, Verdict
 from ..errors import InvalidInput
+from .evidence import evidence_names
+from .roster import nameable_students
 from .unsure import ModelEvidence, closeness, look_alike, model_evidence, unsure
 
 #: Most recent sightings of a course examined for the queue.
@@ -111,6 +105,9 @@ class ReviewPage:
     pages: int
     total_groups: int
     total_sightings: int
+    #: (student number, name) by id of the students the shown groups' closest sightings'
+    #: figures are about, where they may be named (``evidence.evidence_names``).
+    names: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 def review_groups(
@@ -127,15 +124,14 @@ def review_groups(
     pages = max(1, -(-len(groups) // per_page))
     page = min(page, pages)
     shown = groups[(page - 1) * per_page: page * per_page]
-    return ReviewPage(shown, page, pages, len(groups), sum(len(g.sightings) for g in groups))
+    return ReviewPage(shown, page, pages, len(groups), sum(len(g.sightings) for g in groups),
+                      evidence_names(session, course_id, [g.best.evidence for g in shown]))
 
 
 def all_groups(session: Session, course_id: int) -> list[ReviewGroup]:
     """Every group of the course's queue, newest session first, then by first sighting."""
     pending = _pending_unsure(session, ClassSession.course_id == course_id)
-    roster = {s.id: s for s in session.scalars(
-        select(Student).join(Enrollment, Enrollment.student_id == Student.id)
-        .where(Enrollment.course_id == course_id, consent_covers(Student.id, course_id)))}
+    roster = nameable_students(session, course_id)
     members: dict[tuple[int, int], list[GroupSighting]] = {}
     starts: dict[int, datetime] = {}
     for item in pending:

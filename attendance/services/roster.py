@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .. import access
 from ..access import Action, Principal
-from ..db import Enrollment, Student
+from ..db import Enrollment, Student, consent_covers
 from ..errors import NotFound
 from ..messages import Message
 
@@ -95,6 +95,23 @@ def roster(session: Session, course_id: int) -> list[Student]:
     )
 
 
+def nameable_students(
+    session: Session, course_id: int, student_ids: Collection[int] | None = None
+) -> dict[int, Student]:
+    """The students a face may be named as on the course's dashboard pages, by id: those on
+    its roster whose active consent covers the course (of ``student_ids`` only, when given).
+
+    Nobody else is named beside a face, not even as the one it looks like: the review queue
+    and the evidence page both ask this."""
+    query = (select(Student).join(Enrollment, Enrollment.student_id == Student.id)
+             .where(Enrollment.course_id == course_id, consent_covers(Student.id, course_id)))
+    if student_ids is not None:
+        if not student_ids:
+            return {}
+        query = query.where(Student.id.in_(set(student_ids)))
+    return {s.id: s for s in session.scalars(query)}
+
+
 def _resolve_students(
     session: Session, student_ids: Iterable[int], student_numbers: Iterable[str]
 ) -> list[Student]:
@@ -119,4 +136,4 @@ def _resolve_students(
     return [found[k] for k in sorted(found)]
 
 
-__all__ = ["add_to_roster", "remove_from_roster", "roster"]
+__all__ = ["add_to_roster", "nameable_students", "remove_from_roster", "roster"]

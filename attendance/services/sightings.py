@@ -22,6 +22,7 @@ from ._record_rows import check_aware, require_on_roster, session_and_course
 from ._upsert import insert_ignoring_conflict
 from .consent import consenting_students
 from .records import count_sighting
+from .unsure import student_id_of
 
 #: A face box in pixels, (top, right, bottom, left) as face_recognition orders it.
 Box = tuple[int, int, int, int]
@@ -60,7 +61,8 @@ def record_sighting(
     stored makes the call a no-op, so a retried write neither duplicates nor counts twice.
     A student who is not on the course roster is refused with :class:`InvalidInput`; one
     without an active consent covering the course (withdrawn while the sighting waited in a
-    worker's spool) is stored as an unknown face, and no model's candidate names them.
+    worker's spool) is stored as an unknown face, and the evidence names them nowhere (neither as
+    a model's candidate nor as the fused runner-up).
     """
     check_aware(seen_at, "seen_at")
     _class_session, course = session_and_course(session, class_session_id)
@@ -115,19 +117,29 @@ def record_sighting(
     return SightingOutcome(sighting, False, record)
 
 
+#: The keys of a model's entry in ``evidence`` that name a student: its nearest
+#: (``candidate``) and, in the fused score's entry, the next nearest (``runner_up``).
+_NAMING_KEYS = ("candidate", "runner_up")
+
+
 def evidence_candidates(evidence: Mapping[str, Any]) -> set[int]:
-    """The student ids the models named in ``evidence`` (``{model: {"candidate": id}}``)."""
-    return {entry["candidate"] for entry in evidence.values()
-            if isinstance(entry, Mapping) and isinstance(entry.get("candidate"), int)}
+    """The student ids ``evidence`` names (``{model: {"candidate": id, "runner_up": id}}``)."""
+    return {entry[key] for entry in evidence.values() if isinstance(entry, Mapping)
+            for key in _NAMING_KEYS if student_id_of(entry.get(key)) is not None}
 
 
 def without_candidates(evidence: Mapping[str, Any], unnamed: set[int]) -> dict[str, Any]:
-    """``evidence`` with the candidates in ``unnamed`` removed (and not accepted)."""
-    return {
-        model: {**entry, "candidate": None, "accepted": False}
-        if isinstance(entry, Mapping) and entry.get("candidate") in unnamed else entry
-        for model, entry in evidence.items()
-    }
+    """``evidence`` naming none of ``unnamed``: such a candidate is removed (and its entry
+    no longer accepted), such a runner-up removed."""
+    out: dict[str, Any] = {}
+    for model, entry in evidence.items():
+        if isinstance(entry, Mapping):
+            if student_id_of(entry.get("candidate")) in unnamed:
+                entry = {**entry, "candidate": None, "accepted": False}
+            if student_id_of(entry.get("runner_up")) in unnamed:
+                entry = {**entry, "runner_up": None}
+        out[model] = entry
+    return out
 
 
 __all__ = ["Box", "SightingOutcome", "evidence_candidates", "record_sighting",

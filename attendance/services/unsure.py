@@ -57,6 +57,8 @@ class ModelEvidence:
     ambiguous: bool = False
     #: The fused score only: the second nearest student (None in older evidence).
     runner_up: int | None = None
+    #: The fused score only: how much further the runner-up's fused distance is.
+    runner_up_gap: float | None = None
 
     @property
     def fused(self) -> bool:
@@ -71,25 +73,30 @@ def model_evidence(evidence: Mapping[str, Any]) -> list[ModelEvidence]:
     for model, raw in sorted(evidence.items(), key=lambda item: (item[0] == FUSED_KEY, item[0])):
         if not isinstance(raw, Mapping):
             continue
-        distance, threshold = raw.get("distance"), raw.get("threshold")
-        distance = float(distance) if isinstance(distance, int | float) else None
-        threshold = float(threshold) if isinstance(threshold, int | float) else None
-        candidate = raw.get("candidate")
+        distance, threshold = _number(raw.get("distance")), _number(raw.get("threshold"))
         accepted = raw.get("accepted")
         if accepted is None:  # older evidence: accepted means within the threshold
             accepted = distance is not None and threshold is not None and distance <= threshold
-        probability, runner_up = raw.get("p"), raw.get("runner_up")
         out.append(ModelEvidence(model, distance, threshold, str(raw.get("version", "")),
-                                 _student_id(candidate), bool(accepted),
-                                 float(probability) if isinstance(probability, int | float)
-                                 else None, raw.get("ambiguous") is True,
-                                 _student_id(runner_up)))
+                                 student_id_of(raw.get("candidate")), bool(accepted),
+                                 _number(raw.get("p")), raw.get("ambiguous") is True,
+                                 student_id_of(raw.get("runner_up")), _number(raw.get("margin"))))
     return out
 
 
-def _student_id(value: object) -> int | None:
+def _number(value: object) -> float | None:
+    """A figure stored in evidence JSON (an int or a float, not a bool), else None."""
+    return None if isinstance(value, bool) or not isinstance(value, int | float) else float(value)
+
+
+def student_id_of(value: object) -> int | None:
     """A student id stored in evidence JSON (an int, not a bool), else None."""
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def mentioned(evidence: list[ModelEvidence]) -> set[int]:
+    """Every student the evidence names: each model's nearest and the fused runner-up."""
+    return {i for e in evidence for i in (e.candidate, e.runner_up) if i is not None}
 
 
 def look_alike(evidence: list[ModelEvidence], candidate: int) -> int | None:
@@ -190,4 +197,4 @@ def _closest(evidence: list[ModelEvidence]) -> int | None:
 
 __all__ = ["DIFFERENT_STUDENTS", "FUSED_REVIEW_MARGIN", "REVIEW_MARGIN", "TWO_STUDENTS_ALIKE",
            "ModelEvidence", "closeness", "disagree_reason", "fused_reason", "is_unsure",
-           "look_alike", "model_evidence", "unsure"]
+           "look_alike", "mentioned", "model_evidence", "student_id_of", "unsure"]

@@ -101,6 +101,10 @@ def test_review_questions_with_faces(
     height = page.evaluate("document.documentElement.scrollHeight")
     assert height < 1400, f"the queue of 3 questions is {height} px tall"
     page.screenshot(path=str(screenshots / "15_review_queue.png"), full_page=True)
+    ariel.get_by_text("Distances of the closest sighting").click()  # whom each figure is about
+    expect(ariel).to_contain_text(
+        "runner-up: Gerhard Schroeder (S7), only 0.30 further (within the margin: about as alike)")
+    ariel.screenshot(path=str(screenshots / "15b_review_figures.png"))
 
     page.get_by_role("button", name="Not Ariel Sharon").click()
     expect(page.get_by_text("Noted: not Ariel Sharon (3 sighting(s)).")).to_be_visible()

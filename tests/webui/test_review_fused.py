@@ -183,14 +183,15 @@ def test_a_face_like_two_students_is_asked_about_in_the_teachers_language(
 def test_a_look_alike_is_named_only_from_the_roster_with_consent(
     classroom: Classroom, session_factory: sessionmaker[Session],
 ) -> None:
+    from attendance.services.consent import withdraw_consent
     from attendance.services.review_queue import all_groups
 
     first, second = classroom.student_ids
     with session_factory.begin() as session:
-        consent_for(session, [first])  # the runner-up has not consented (yet)
         stranger = Student(student_number="X999", display_name="Not On Roster")
         session.add(stranger)
         session.flush()
+        consent_for(session, [first, second, stranger.id])
         for minute, runner_up in ((3, second), (4, stranger.id)):
             record_sighting(
                 session, class_session_id=classroom.session_id, student_id=None,
@@ -200,6 +201,8 @@ def test_a_look_alike_is_named_only_from_the_roster_with_consent(
                                     "runner_up": runner_up, "margin": 0.4, "ambiguous": True}},
                 min_sightings=2)
     with session_factory() as session:
+        withdraw_consent(session, second, actor="test")  # since the faces were seen
+        session.commit()
         groups = all_groups(session, classroom.course_id)
         assert [g.student_id for g in groups] == [first]
         assert groups[0].look_alike is None  # neither may be named here
@@ -207,3 +210,136 @@ def test_a_look_alike_is_named_only_from_the_roster_with_consent(
         session.commit()
         groups = all_groups(session, classroom.course_id)
         assert groups[0].look_alike == ("S002", "Li Wei")
+
+
+
+def _about_others(factory: sessionmaker[Session], classroom: Classroom) -> int:
+    """Two sightings counted for the second student: one whose in-house nearest and fused
+    runner-up were the first student, one whose were a student on no roster of the course
+    (all consenting); returns that student's id."""
+    first, second = classroom.student_ids
+    with factory.begin() as session:
+        outsider = Student(student_number="X999", display_name="Not On Roster")
+        session.add(outsider)
+        session.flush()
+        consent_for(session, [first, second, outsider.id])
+        for minute, other, gap in ((5, first, 2.5), (6, outsider.id, 1.5)):
+            record_sighting(
+                session, class_session_id=classroom.session_id, student_id=second,
+                seen_at=datetime(2026, 3, 2, 8, minute, tzinfo=UTC), box=(10, 60, 60, 10),
+                evidence={"dlib": _entry(0.3, 0.55, second, True),
+                          "inhouse": _entry(0.45, 0.5, other, True),
+                          "fused": {**_fused(-9.0, second, True, 0.999877), "runner_up": other,
+                                    "margin": gap, "ambiguous": False}},
+                min_sightings=2)
+        return outsider.id
+
+
+def test_the_evidence_page_says_whom_each_figure_is_about(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom,
+    session_factory: sessionmaker[Session],
+) -> None:
+    _about_others(session_factory, classroom)
+    second = classroom.student_ids[1]
+    auth.login("alice")
+    url = f"/sessions/{classroom.session_id}/students/{second}/evidence"
+    page = client.get(url).get_data(as_text=True)
+    assert "accepted); nearest: Zoë Ångström (S001)" in page  # the in-house figure
+    assert "runner-up: Zoë Ångström (S001), 2.50 further" in page
+    # Somebody on no roster of the course is never named, only said to be someone else.
+    assert "accepted); nearest: another student" in page
+    assert "runner-up: another student, 1.50 further" in page
+    assert "Not On Roster" not in page
+    assert "X999" not in page
+    assert "nearest: this student" not in page  # figures about the student say nothing more
+    spanish = client.get(url, headers={"Accept-Language": "es-MX"}).get_data(as_text=True)
+    assert "segundo más cercano: Zoë Ångström (S001), 2,50 más lejos" in spanish
+    assert "más cercano: otro estudiante" in spanish
+
+
+def test_a_student_whose_consent_was_withdrawn_is_not_named_beside_a_figure(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom,
+    session_factory: sessionmaker[Session],
+) -> None:
+    from attendance.services.consent import withdraw_consent
+
+    first, second = classroom.student_ids
+    _about_others(session_factory, classroom)
+    with session_factory.begin() as session:
+        withdraw_consent(session, first, actor="test")
+    auth.login("alice")
+    page = client.get(f"/sessions/{classroom.session_id}/students/{second}/evidence"
+                      ).get_data(as_text=True)
+    assert "runner-up: another student, 2.50 further" in page
+    assert "Zoë Ångström" not in page
+    assert "S001" not in page
+
+
+def test_the_queue_says_the_runner_up_is_within_the_margin(
+    client: FlaskClient, auth: AuthActions, classroom: Classroom,
+    session_factory: sessionmaker[Session],
+) -> None:
+    first, second = classroom.student_ids
+    with session_factory.begin() as session:
+        consent_for(session, classroom.student_ids)
+        record_sighting(
+            session, class_session_id=classroom.session_id, student_id=None,
+            seen_at=datetime(2026, 3, 2, 8, 3, tzinfo=UTC), box=(10, 60, 60, 10),
+            evidence={"dlib": _entry(0.4, 0.55, second, True),
+                      "fused": {**_fused(-6.0, first, True, 0.9975), "runner_up": second,
+                                "margin": 0.4, "ambiguous": True}},
+            min_sightings=2)
+    auth.login("alice")
+    queue = client.get(f"/courses/{classroom.course_id}/review").get_data(as_text=True)
+    assert ("runner-up: Li Wei (S002), only 0.40 further (within the margin: about as alike)"
+            in queue)
+    assert "accepted); nearest: Li Wei (S002)" in queue  # dlib's nearest was the runner-up
+
+
+def test_figures_name_only_roster_students_with_consent(
+    classroom: Classroom, session_factory: sessionmaker[Session],
+) -> None:
+    from attendance.services.consent import withdraw_consent
+    from attendance.services.evidence import evidence_names
+    from attendance.services.roster import nameable_students
+
+    first, second = classroom.student_ids
+    outsider = _about_others(session_factory, classroom)
+    evidence = [model_evidence({"dlib": _entry(0.3, 0.55, outsider, True),
+                                "fused": {**_fused(-9.0, first, True, 0.9), "runner_up": second,
+                                          "margin": 2.0}})]
+    assert evidence[0][1].runner_up_gap == 2.0
+    with session_factory() as session:
+        assert evidence_names(session, classroom.course_id, evidence) == {
+            first: ("S001", "Zoë Ångström"), second: ("S002", "Li Wei")}  # not the outsider
+        assert nameable_students(session, classroom.course_id, []) == {}
+        withdraw_consent(session, second, actor="test")
+        session.commit()
+        assert set(evidence_names(session, classroom.course_id, evidence)) == {first}
+        assert set(nameable_students(session, classroom.course_id)) == {first}
+
+
+def test_a_runner_up_without_consent_is_not_stored(
+    classroom: Classroom, session_factory: sessionmaker[Session],
+) -> None:
+    first, second = classroom.student_ids
+    with session_factory.begin() as session:
+        consent_for(session, [first])
+        stored = record_sighting(
+            session, class_session_id=classroom.session_id, student_id=first,
+            seen_at=datetime(2026, 3, 2, 8, 7, tzinfo=UTC), box=(10, 60, 60, 10),
+            evidence={"dlib": _entry(0.3, 0.55, first, True),
+                      "fused": {**_fused(-9.0, first, True, 0.9), "runner_up": second,
+                                "margin": 3.0}},
+            min_sightings=2).sighting
+        assert stored.evidence["fused"]["runner_up"] is None
+        assert stored.evidence["fused"]["candidate"] == first  # the rest is kept
+        assert stored.evidence["fused"]["margin"] == 3.0
+
+
+def test_stored_figures_of_the_wrong_type_are_ignored() -> None:
+    fused = model_evidence({"fused": {**_fused(0.0, 7, True, 0.9), "distance": True,
+                                      "runner_up": 8, "margin": "far"}})[0]
+    assert fused.distance is None
+    assert fused.runner_up == 8
+    assert fused.runner_up_gap is None

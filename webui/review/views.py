@@ -26,6 +26,7 @@ from attendance.services.review import (
     GroupVerdict,
     confirm_group,
     confirm_sighting,
+    evidence_names,
     reject_group,
     reject_sighting,
     sighting_evidence,
@@ -225,12 +226,13 @@ def evidence(session_id: int, student_id: int) -> str:
     class_session = class_session_or_404(session, current_identity(), session_id)
     student = student_or_404(session, current_identity(), student_id)
     rows = sighting_evidence(session, class_session.id, student.id)
+    names = evidence_names(session, class_session.course_id, [r.evidence for r in rows])
     instance_path = settings().instance_path
     with_thumbnail = {r.sighting_id for r in rows
                       if existing_thumbnail(instance_path, r.seen_at, r.dedupe_key) is not None}
     return render_template("review/evidence.html", class_session=class_session,
                            course=class_session.course, student=student, rows=rows,
-                           with_thumbnail=with_thumbnail, settings=settings())
+                           with_thumbnail=with_thumbnail, names=names, settings=settings())
 
 
 def _page_number(raw: str | None) -> int:

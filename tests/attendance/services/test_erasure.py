@@ -75,14 +75,18 @@ def _setup(factory: sessionmaker[Session], settings: Settings) -> tuple[int, int
         _, class_session, (ada, bob) = add_course_with_session(session, students=2, consent=False)
         _enrolled(session, settings, ada, class_session.id, 1)
         _enrolled(session, settings, bob, class_session.id, 2)
-        # A stranger's face for which Ada was the nearest (rejected) match, and Bob for another.
-        for n, (dlib, inhouse) in enumerate(((ada.id, ada.id), (bob.id, ada.id))):
+        # A stranger's face for which Ada was the nearest (rejected) match, and Bob for
+        # another; a third looked about as much like Bob as like Ada (the fused runner-up).
+        for n, (dlib, inhouse, runner_up) in enumerate(
+                ((ada.id, ada.id, None), (bob.id, ada.id, None), (bob.id, bob.id, ada.id))):
+            fused = {"fused": {"distance": -5.0, "candidate": bob.id, "accepted": True,
+                               "runner_up": runner_up, "margin": 0.4, "ambiguous": True}}
             session.add(Sighting(
                 class_session_id=class_session.id, seen_at=SEEN, student_id=None, box_top=0,
                 box_right=1, box_bottom=1, box_left=0, dedupe_key=f"stranger-{n}",
                 evidence={"dlib": {"distance": 0.7, "candidate": dlib, "accepted": False},
                           "inhouse": {"distance": 0.9, "candidate": inhouse,
-                                      "accepted": False}}))
+                                      "accepted": False}, **(fused if runner_up else {})}))
         stored = list(session.scalars(select(FaceEmbedding.vector).where(
             FaceEmbedding.student_id == ada.id)))
         return ada.id, bob.id, stored
@@ -141,7 +145,7 @@ def test_erasing_a_student_removes_face_data_files_and_bytes(
     assert (report.embeddings, report.photos, report.photo_files, report.sightings,
             report.thumbnails, report.attendance_records, report.consents) == (2, 2, 2, 2, 2,
                                                                               1, 1)
-    assert report.mentions == 2
+    assert report.mentions == 3
     removed = before - _files(settings.instance_path)
     assert len(removed) == 4
     assert all("1" in name for name in removed)
@@ -153,7 +157,9 @@ def test_erasing_a_student_removes_face_data_files_and_bytes(
         strangers = session.scalars(select(Sighting).where(Sighting.student_id.is_(None))
                                     .order_by(Sighting.dedupe_key)).all()
         assert [(s.evidence["dlib"]["candidate"], s.evidence["inhouse"]["candidate"])
-                for s in strangers] == [(None, None), (bob, None)]
+                for s in strangers] == [(None, None), (bob, None), (bob, bob)]
+        assert strangers[2].evidence["fused"]["runner_up"] is None  # no longer named
+        assert strangers[2].evidence["fused"]["candidate"] == bob
         assert strangers[0].evidence["dlib"]["distance"] == 0.7
         entry = session.scalars(select(AuditLog).where(AuditLog.action == "student.delete")).one()
         assert entry.details["embeddings"] == 2
