@@ -16,7 +16,12 @@ from models.cnn.embedder import (
     DEFAULT_WEIGHTS,
     TEST_TIME_ZOOM,
     KerasCnnEmbedder,
+    embedding_views,
+    load_embedding_model,
+    zoom_matrix,
+    zoomed,
 )
+from models.cnn.runtime import LiteRtModel, convert_to_litert
 from models.dlib_resnet import DlibResNetEmbedder
 
 
@@ -73,7 +78,7 @@ def test_zoom_must_enlarge(zoom: float) -> None:
 
 def test_views_are_averaged(shipped: KerasCnnEmbedder) -> None:
     """The default vector is the mean of four single-view vectors: the crop, its centre
-    zoomed in (cut and enlarged here by OpenCV, not by the embedder's TensorFlow op), and
+    zoomed in (cut and enlarged here by OpenCV, not by the embedder's own resampling), and
     both mirrored."""
     import cv2  # noqa: PLC0415
 
@@ -99,6 +104,54 @@ def test_views_are_averaged(shipped: KerasCnnEmbedder) -> None:
     got = shipped.embed_crops(crops)
     unzoomed = KerasCnnEmbedder(zoom=None).embed_crops(crops)
     assert np.abs(got - expected).max() < 0.1 * np.abs(got - unzoomed).max()
+
+
+def test_zoom_resamples_as_tensorflow_crop_and_resize() -> None:
+    """The zoomed view is TensorFlow's ``crop_and_resize`` of the central box, which the
+    views were measured with (docs/model_card.md), to a grey level (rounding at .5)."""
+    import tensorflow as tf  # noqa: PLC0415
+
+    crops = np.random.default_rng(3).integers(0, 256, (4, INPUT_SIZE, INPUT_SIZE, 3), np.uint8)
+    margin = (1.0 - 1.0 / TEST_TIME_ZOOM) / 2.0
+    boxes = tf.constant([[margin, margin, 1.0 - margin, 1.0 - margin]] * len(crops))
+    expected = tf.image.crop_and_resize(
+        tf.cast(crops, tf.float32), boxes, tf.range(len(crops)), (INPUT_SIZE, INPUT_SIZE)
+    ).numpy()
+    expected = np.clip(np.rint(expected), 0, 255)
+    got = zoomed(crops, TEST_TIME_ZOOM).astype(np.float64)
+    assert np.abs(got - expected).max() <= 1
+    assert (got != expected).mean() < 0.01
+    np.testing.assert_allclose(zoom_matrix(INPUT_SIZE, TEST_TIME_ZOOM).sum(axis=1), 1.0,
+                               rtol=1e-6)
+
+
+def test_views() -> None:
+    crops = np.random.default_rng(4).integers(0, 256, (2, INPUT_SIZE, INPUT_SIZE, 3), np.uint8)
+    four = embedding_views(crops, flip_average=True, zoom=TEST_TIME_ZOOM)
+    assert len(four) == 4
+    np.testing.assert_array_equal(four[2], crops[:, :, ::-1])
+    np.testing.assert_array_equal(four[3], four[1][:, :, ::-1])
+    assert len(embedding_views(crops, flip_average=True, zoom=None)) == 2
+    (alone,) = embedding_views(crops, flip_average=False, zoom=None)
+    np.testing.assert_array_equal(alone, crops)
+
+
+def test_litert_runs_the_keras_model() -> None:
+    """The runtime's vectors are the Keras model's up to float rounding, for a single face
+    and a batch (the interpreter re-plans its tensors when the batch size changes)."""
+    model = load_embedding_model(DEFAULT_WEIGHTS)
+    network = LiteRtModel(convert_to_litert(model))
+    crops = np.random.default_rng(5).integers(0, 256, (9, INPUT_SIZE, INPUT_SIZE, 3), np.uint8)
+    batch = crops.astype(np.float32)
+    expected = model(batch, training=False).numpy()
+    for part in (batch[:1], batch, batch[:1]):
+        got = network(part)
+        assert got.dtype == np.float32
+        assert np.linalg.norm(got - expected[: len(part)], axis=1).max() < 1e-3
+    # The output is a copy, not the interpreter's buffer that the next call overwrites.
+    first = network(batch[:1])
+    network(batch[1:2])
+    np.testing.assert_array_equal(first, network(batch[:1]))
 
 
 def test_protocol() -> None:
@@ -142,7 +195,8 @@ def test_corrupt_weights_are_rejected(tmp_path: Path) -> None:
 def test_import_is_cheap() -> None:
     code = (
         "import sys, models, models.cnn, models.loading; "
-        "heavy = [m for m in ('keras', 'tensorflow', 'dlib', 'face_recognition') "
+        "heavy = [m for m in ('keras', 'tensorflow', 'ai_edge_litert', 'dlib', "
+        "'face_recognition') "
         "if m in sys.modules]; print(heavy); sys.exit(1 if heavy else 0)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)

@@ -58,7 +58,7 @@ def test_saved_model_round_trip(tiny_run: tuple[TrainConfig, TrainResult], tmp_p
     again = keras.saving.load_model(str(again_path))
     expected = np.asarray(loaded(crops.astype(np.float32), training=False))
     np.testing.assert_allclose(np.asarray(again(crops.astype(np.float32))), expected, atol=1e-6)
-    # The embedder (architecture + load_weights + tf.function) gives the same numbers.
+    # The embedder (architecture + load_weights + LiteRT) gives the same numbers.
     np.testing.assert_allclose(
         KerasCnnEmbedder(result.model_path, flip_average=False, zoom=None).embed_crops(crops),
         expected,
