@@ -165,7 +165,15 @@ class KerasCnnEmbedder:
     def _load(self) -> _Forward:
         with self._lock:
             if self._forward is None:
-                network = LiteRtModel(convert_to_litert(load_embedding_model(self.weights)))
+                model = load_embedding_model(self.weights)
+                try:
+                    network = LiteRtModel(convert_to_litert(model))
+                except Exception as exc:  # the converter and the interpreter raise many kinds
+                    raise ModelLoadError(
+                        f"the in-house CNN {self.weights} could not be prepared for LiteRT "
+                        f"({exc.__class__.__name__}: {exc}). Reinstall the project "
+                        "(scripts/setup.sh installs ai-edge-litert and TensorFlow)."
+                    ) from exc
                 flip, zoom = self.flip_average, self.zoom
 
                 def forward(crops: NDArray[np.uint8]) -> NDArray[np.float32]:

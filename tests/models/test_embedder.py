@@ -192,6 +192,17 @@ def test_corrupt_weights_are_rejected(tmp_path: Path) -> None:
         KerasCnnEmbedder(path).embed_crops(np.zeros((1, INPUT_SIZE, INPUT_SIZE, 3), np.uint8))
 
 
+def test_runtime_failure_is_a_load_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import models.cnn.embedder as embedder_module  # noqa: PLC0415
+
+    def broken(model: object) -> bytes:
+        raise RuntimeError("converter exploded")
+
+    monkeypatch.setattr(embedder_module, "convert_to_litert", broken)
+    with pytest.raises(ModelLoadError, match="could not be prepared for LiteRT.*exploded"):
+        KerasCnnEmbedder().embed_crops(np.zeros((1, INPUT_SIZE, INPUT_SIZE, 3), np.uint8))
+
+
 def test_import_is_cheap() -> None:
     code = (
         "import sys, models, models.cnn, models.loading; "
