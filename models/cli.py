@@ -188,6 +188,13 @@ def _weights_file(path: Path) -> Path:
     "in-house model's cohort next to it",
 )
 @click.option("--timing-repeats", default=100, show_default=True)
+@click.option(
+    "--refit-cohorts",
+    is_flag=True,
+    help="draw the in-house synthetic cohorts anew even where the one beside the weights was "
+    "made for them (by default those are reused, so that a rerun, also on another CPU, "
+    "reproduces the fusion and its thresholds)",
+)
 def evaluate_command(
     lfw_dir: Path,
     cache_dir: Path,
@@ -198,11 +205,13 @@ def evaluate_command(
     card: Path,
     write_fusion: bool,
     timing_repeats: int,
+    refit_cohorts: bool,
 ) -> None:
     """Score dlib, in-house (cross-fold) and fusion on LFW View 2; rewrite the model card, and
     the fusion parameters and the cohorts (of the shipped and of the cross-fold weights)
-    shipped with the weights (the first run also computes camera-like
-    versions of the folds 6-10 images, about 5 minutes on 2 cores, cached in --cache-dir)."""
+    shipped with the weights: a cohort already beside weights it was made for is kept unless
+    --refit-cohorts (the first run also computes camera-like versions of the folds 6-10
+    images, about 5 minutes on 2 cores, cached in --cache-dir)."""
     import json  # noqa: PLC0415
 
     from .cnn.cohort import save_cohort  # noqa: PLC0415
@@ -228,6 +237,7 @@ def evaluate_command(
             figures_dir=figures_dir,
             camera_probes_path=cache_dir / "lfw_camera_probes_v1.npz",
             timing_repeats=timing_repeats,
+            refit_cohorts=refit_cohorts,
         )
     )
     runs = _training_runs(runs_dir)

@@ -326,7 +326,9 @@ def render_model_card(
         f"{summary.fusion_weights[2]:.3f}), written with the operating thresholds below to "
         f"`{summary.fusion_file}`; the shipped weights' own cohort goes beside them "
         f"(`{summary.fusion_file.removesuffix('.fusion.json')}.cohort.npz`), and each "
-        "cross-fold model's beside it.",
+        "cross-fold model's beside it. The in-house cohorts of this evaluation: "
+        f"{summary.cohorts_source or 'fitted anew by this evaluation'} (`--refit-cohorts` "
+        "draws new ones).",
         "",
         f"ROC figure: `{summary.roc_png}` (regenerated with the card).",
         "",

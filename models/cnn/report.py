@@ -12,8 +12,16 @@ from numpy.typing import NDArray
 
 from ..protocol import FaceInput
 from .camera_probes import compute_camera_probes
-from .cohort import Cohort, asnorm, cohort_path, cohort_stats, fit_mixture_cohort
-from .embedder import TEST_TIME_ZOOM, KerasCnnEmbedder, views_suffix
+from .cohort import (
+    Cohort,
+    CohortError,
+    asnorm,
+    cohort_path,
+    cohort_stats,
+    fit_mixture_cohort,
+    load_cohort,
+)
+from .embedder import TEST_TIME_ZOOM, KerasCnnEmbedder, views_suffix, weights_digest
 from .evaluate import (
     ClosedSetResult,
     FloatArray,
@@ -88,6 +96,11 @@ class EvaluationConfig:
     #: the images as they are, ``attendance bench classroom`` measured 1.79% for an earlier
     #: face_cnn_v2's threshold set at a simulated 1%.
     inhouse_fpir: float = 0.005
+    #: Draw the in-house models' synthetic cohorts anew even where the one beside the weights
+    #: was made for them. Off by default: a new draw lands elsewhere when the vectors move in
+    #: their fourth decimal (another CPU's float rounding), and every cohort-normalised figure,
+    #: the fusion and its thresholds with it (docs/model_card.md, "The CNN on LiteRT").
+    refit_cohorts: bool = False
 
 
 #: Margins over the runner-up tried for the fused rule (minus-logit units).
@@ -158,6 +171,8 @@ class EvaluationSummary:
     #: The ``fused`` rule's threshold and margin over the runner-up (:func:`_fused_rule`),
     #: what they and the others tried cost and save on the simulated rosters.
     fused_rule: FusedRuleChoice | None = None
+    #: Where the in-house cohorts came from: the ones beside the weights, or fitted anew.
+    cohorts_source: str = ""
 
 
 def _embed_rows(
@@ -207,11 +222,10 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
         np.flatnonzero(~np.isin(features.person, sorted(people_in_folds(pairs, folds))))
         for folds in (set(range(5)), set(range(5, 10)))
     )
+    reused: list[bool] = []
     inhouse_cohorts = (
-        fit_mixture_cohort(KerasCnnEmbedder(config.model_a).embed_crops(crops[train_a]),
-                           seed=config.seed),
-        fit_mixture_cohort(KerasCnnEmbedder(config.model_b).embed_crops(crops[train_b]),
-                           seed=config.seed),
+        _inhouse_cohort(config, config.model_a, crops[train_a], reused),
+        _inhouse_cohort(config, config.model_b, crops[train_b], reused),
     )
     dlib_cohorts = (fit_mixture_cohort(dlib[train_a], seed=config.seed),
                     fit_mixture_cohort(dlib[train_b], seed=config.seed))
@@ -280,8 +294,7 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
     cohorts = {
         "A": inhouse_cohorts[0],
         "B": inhouse_cohorts[1],
-        "shipped": fit_mixture_cohort(KerasCnnEmbedder(config.shipped).embed_crops(crops),
-                                      seed=config.seed),
+        "shipped": _inhouse_cohort(config, config.shipped, crops, reused),
     }
     timings = _timings(config, cohorts["shipped"])
     import keras  # noqa: PLC0415 - already imported by the embedder above
@@ -311,7 +324,29 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
         cohort_open_set=cohort_open,
         cohorts=cohorts,
         fused_rule=fused_rule,
+        cohorts_source=(
+            "the ones beside the weights, made for them by an earlier evaluation" if all(reused)
+            else "fitted anew by this evaluation" if not any(reused)
+            else "fitted anew where none beside the weights was made for them, else those"
+        ),
     )
+
+
+def _inhouse_cohort(config: EvaluationConfig, weights: Path, crops: NDArray[np.uint8],
+                    reused: list[bool]) -> NDArray[np.float32]:
+    """The synthetic cohort of ``weights``: the one beside them if it was made for these very
+    weights (unless ``config.refit_cohorts``), else a mixture fitted to their embeddings of
+    ``crops`` (their training faces). Appends to ``reused`` whether it was reused."""
+    if not config.refit_cohorts:
+        try:
+            cohort = load_cohort(weights, weights_digest(weights))
+        except CohortError as exc:
+            logger.info("fitting a new cohort for %s: %s", weights.name, exc)
+        else:
+            reused.append(True)
+            return cohort.vectors
+    reused.append(False)
+    return fit_mixture_cohort(KerasCnnEmbedder(weights).embed_crops(crops), seed=config.seed)
 
 
 def _cohort_normalised(

@@ -489,3 +489,32 @@ def test_timings_take_turns_round_after_round() -> None:
     # One warm-up call each, then four rounds of one call each, the order turning.
     assert calls == ["slow", "fast", "slow", "fast", "fast", "slow", "slow", "fast",
                      "fast", "slow"]
+
+
+def test_evaluation_reuses_the_cohort_made_for_these_weights(tmp_path: Path) -> None:
+    """A rerun keeps the cohort beside the weights (a new draw would move every normalised
+    figure); one made for other weights, or ``refit_cohorts``, gets a new fit."""
+    import shutil  # noqa: PLC0415
+
+    from models.cnn.cohort import MIXTURE_DRAWS, save_cohort  # noqa: PLC0415
+    from models.cnn.embedder import DEFAULT_WEIGHTS, weights_digest  # noqa: PLC0415
+    from models.cnn.report import EvaluationConfig, _inhouse_cohort  # noqa: PLC0415
+
+    weights = tmp_path / "w.keras"
+    shutil.copy(DEFAULT_WEIGHTS, weights)
+    rng = np.random.default_rng(0)
+    crops = rng.integers(0, 256, (200, 64, 64, 3), np.uint8)
+    shipped = rng.normal(0.0, 0.1, (300, 128)).astype(np.float32)
+    save_cohort(weights, shipped, weights_digest(weights))
+    config = EvaluationConfig(*(Path("unused"),) * 8)
+    reused: list[bool] = []
+
+    np.testing.assert_allclose(_inhouse_cohort(config, weights, crops, reused), shipped,
+                               atol=1e-3)  # stored as float16
+    refitted = _inhouse_cohort(dataclasses.replace(config, refit_cohorts=True), weights, crops,
+                               reused)
+    assert refitted.shape == (MIXTURE_DRAWS, 128)
+    save_cohort(weights, shipped, "0123456789")  # made for other weights
+    other = _inhouse_cohort(config, weights, crops, reused)
+    assert reused == [True, False, False]
+    np.testing.assert_array_equal(other, refitted)  # the same seed, the same draw
