@@ -317,8 +317,9 @@ on LiteRT's XNNPACK kernels; the zoomed view is cut with the same bilinear weigh
 TensorFlow's `crop_and_resize`, in numpy. Timed in turns with dlib on one LFW face
 (a scratch script, 100 rounds, run three times on a quiet machine): before 8.07-8.66 ms,
 after 3.38-3.53 ms (one run 5.70), dlib 75.3-76.5 ms: 8.7-9.3x before, 13.2-22.3x after; in
-batches of 8 and 64 faces both cost 2.8-3.0 ms a face. This evaluation's own timing (the
-results below) gave 3.50 against 75.50 ms, 21.6x. The vectors are the same up to float
+batches of 8 and 64 faces both cost 2.8-3.0 ms a face. The evaluation's own timing (the
+results below) gave 3.50 against 75.50 ms (21.6x) and, in a rerun, 3.82 against 76.72 ms
+(20.1x). The vectors are the same up to float
 rounding (at most 1.4e-4 apart over 256 crops, in dlib's units), so the version, and every
 stored embedding, stays valid.
 
