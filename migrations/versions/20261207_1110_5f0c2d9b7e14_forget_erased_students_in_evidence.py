@@ -8,6 +8,8 @@ erased. Student ids are never reused, so such an id names nobody, but an erasure
 no trace of the student: this revision removes every ``candidate`` and ``runner_up`` that names
 no existing student (a candidate so removed no longer counts as accepted, as erasure does).
 Sightings are read and rewritten in batches by id, so a large table is never held in memory.
+The rule is written out here rather than imported from ``attendance.services.sightings``, so
+that this revision does what it did whatever that code becomes.
 
 Downgrade changes nothing: the removed ids named deleted rows, and there is nothing to put back.
 

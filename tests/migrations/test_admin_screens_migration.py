@@ -6,20 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
 from attendance import migrate
-from attendance.db import Base, make_engine
-from tests.conftest import database_url
+from attendance.db import make_engine
+from tests.conftest import database_url, drop_schema
 
 BEFORE = "583d7a93edd8"
 REVISION = "e28e49b8fbb3"
-
-
-def _reset(engine: Engine) -> None:
-    Base.metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
@@ -28,7 +22,7 @@ def test_existing_accounts_keep_their_password_and_camera_ids_are_never_reused(
 ) -> None:
     url = database_url(kind, request, tmp_path)
     engine = make_engine(url)
-    _reset(engine)
+    drop_schema(engine)
     try:
         migrate.upgrade(url, BEFORE)
         with engine.begin() as conn:
@@ -64,5 +58,5 @@ def test_existing_accounts_keep_their_password_and_camera_ids_are_never_reused(
         migrate.downgrade(url, BEFORE)
         assert migrate.current_revision(engine) == BEFORE
     finally:
-        _reset(engine)
+        drop_schema(engine)
         engine.dispose()

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
 from attendance import migrate
-from attendance.db import Base, make_engine
-from tests.conftest import database_url
+from attendance.db import make_engine
+from tests.conftest import database_url, drop_schema
 
 BEFORE = "79a1987f7d72"
 REVISION = "5f0c2d9b7e14"
@@ -30,19 +30,13 @@ UNTOUCHED: list[dict[str, Any]] = [
 ]
 
 
-def _reset(engine: Engine) -> None:
-    Base.metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-
-
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_erased_students_are_forgotten_and_nothing_else_changes(
     kind: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     url = database_url(kind, request, tmp_path)
     engine = make_engine(url)
-    _reset(engine)
+    drop_schema(engine)
     try:
         migrate.upgrade(url, BEFORE)
         with engine.begin() as conn:
@@ -80,5 +74,5 @@ def test_erased_students_are_forgotten_and_nothing_else_changes(
         migrate.downgrade(url, BEFORE)
         assert migrate.current_revision(engine) == BEFORE
     finally:
-        _reset(engine)
+        drop_schema(engine)
         engine.dispose()

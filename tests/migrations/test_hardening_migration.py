@@ -13,18 +13,12 @@ import pytest
 from sqlalchemy import Engine, func, select, table, text
 
 from attendance import migrate
-from attendance.db import Base, make_engine
-from tests.conftest import database_url
+from attendance.db import make_engine
+from tests.conftest import database_url, drop_schema
 
 BEFORE = "0b3e534a7ff1"
 REVISION = "583d7a93edd8"
 REBUILT = ("students", "face_photos", "consents", "attendance_records", "sightings")
-
-
-def _reset(engine: Engine) -> None:
-    Base.metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
 
 
 def _seed(engine: Engine) -> None:
@@ -75,7 +69,7 @@ def test_upgrade_keeps_every_row_and_never_reuses_ids(
 ) -> None:
     url = database_url(kind, request, tmp_path)
     engine = make_engine(url)
-    _reset(engine)
+    drop_schema(engine)
     try:
         migrate.upgrade(url, BEFORE)
         _seed(engine)
@@ -103,5 +97,5 @@ def test_upgrade_keeps_every_row_and_never_reuses_ids(
         migrate.downgrade(url, BEFORE)  # and back, keeping the rows
         assert migrate.current_revision(engine) == BEFORE
     finally:
-        _reset(engine)
+        drop_schema(engine)
         engine.dispose()
