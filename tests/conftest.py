@@ -78,14 +78,6 @@ def database_url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> s
     return base
 
 
-def drop_schema(engine: Engine) -> None:
-    """Drop the ORM's tables and Alembic's version table: an empty database again, for the
-    migration tests that upgrade from an earlier revision."""
-    Base.metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_kind(request: pytest.FixtureRequest) -> str:
     kind: str = request.param

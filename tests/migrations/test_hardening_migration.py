@@ -7,14 +7,10 @@ and index, and afterwards hand out ids that were never used before.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from sqlalchemy import Engine, func, select, table, text
 
 from attendance import migrate
-from attendance.db import make_engine
-from tests.conftest import database_url, drop_schema
+from tests.migrations.conftest import EmptyDatabase
 
 BEFORE = "0b3e534a7ff1"
 REVISION = "583d7a93edd8"
@@ -63,39 +59,32 @@ def _counts(engine: Engine) -> dict[str, int]:
                 for t in tables}
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_upgrade_keeps_every_row_and_never_reuses_ids(
-    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+    empty_database: EmptyDatabase,
 ) -> None:
-    url = database_url(kind, request, tmp_path)
-    engine = make_engine(url)
-    drop_schema(engine)
-    try:
-        migrate.upgrade(url, BEFORE)
-        _seed(engine)
-        before = _counts(engine)
-        migrate.upgrade(url)
-        assert migrate.current_revision(engine) == migrate.head_revision(url)
-        assert _counts(engine) == before  # nothing cascaded away in the rebuild
-        if kind == "sqlite":
-            with engine.connect() as conn:
-                schema = {name: sql for name, sql in conn.execute(text(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'table'"))}
-            for table in REBUILT:
-                assert "AUTOINCREMENT" in schema[table], table
-            assert "ck_attendance_records_status_valid" in schema["attendance_records"]
-            assert "uq_students_student_number" in schema["students"]
-            assert "REFERENCES students" in schema["face_embeddings"]
-        with engine.begin() as conn:
-            conn.execute(text("DELETE FROM students WHERE id = 2"))  # cascades to its rows
-            conn.execute(text(
-                "INSERT INTO students (student_number, display_name, active, created_at) "
-                "VALUES ('S3', 'Grace', true, CURRENT_TIMESTAMP)"))
-            new_id = conn.execute(text(
-                "SELECT id FROM students WHERE student_number = 'S3'")).scalar_one()
-        assert new_id == 3
-        migrate.downgrade(url, BEFORE)  # and back, keeping the rows
-        assert migrate.current_revision(engine) == BEFORE
-    finally:
-        drop_schema(engine)
-        engine.dispose()
+    url, engine = empty_database.url, empty_database.engine
+    migrate.upgrade(url, BEFORE)
+    _seed(engine)
+    before = _counts(engine)
+    migrate.upgrade(url)
+    assert migrate.current_revision(engine) == migrate.head_revision(url)
+    assert _counts(engine) == before  # nothing cascaded away in the rebuild
+    if empty_database.kind == "sqlite":
+        with engine.connect() as conn:
+            schema = {name: sql for name, sql in conn.execute(text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'table'"))}
+        for table in REBUILT:
+            assert "AUTOINCREMENT" in schema[table], table
+        assert "ck_attendance_records_status_valid" in schema["attendance_records"]
+        assert "uq_students_student_number" in schema["students"]
+        assert "REFERENCES students" in schema["face_embeddings"]
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM students WHERE id = 2"))  # cascades to its rows
+        conn.execute(text(
+            "INSERT INTO students (student_number, display_name, active, created_at) "
+            "VALUES ('S3', 'Grace', true, CURRENT_TIMESTAMP)"))
+        new_id = conn.execute(text(
+            "SELECT id FROM students WHERE student_number = 'S3'")).scalar_one()
+    assert new_id == 3
+    migrate.downgrade(url, BEFORE)  # and back, keeping the rows
+    assert migrate.current_revision(engine) == BEFORE
