@@ -6,9 +6,9 @@ compared with every enrolled photo of a roster of 30, so a stranger is falsely a
 simulated rosters: rosters of ``roster`` people with 1-3 enrolled photos each, probed with one
 image of people not on the roster (non-mated: the false-positive identification rate, FPIR,
 is the share accepted) and with another image of roster people (mated: FNIR, the share not
-found). The simulation uses only the people of View 2 folds 6-10, embedded by model B (which
-never saw them), so nothing is fitted on the folds 1-5 people that `attendance bench
-classroom` films with model A.
+found, a student named as another included). The simulation uses only the people of View 2
+folds 6-10, embedded by model B (which never saw them), so nothing is fitted on the folds 1-5
+people that `attendance bench classroom` films with model A.
 """
 
 from __future__ import annotations
@@ -34,10 +34,20 @@ Normalisers = dict[str, tuple[CohortStats, CohortStats]]
 
 @dataclass(frozen=True)
 class OpenSetScores:
-    """Each probe's best score against a simulated roster: mated and non-mated."""
+    """Each probe's best score against a simulated roster, mated and non-mated, and whether
+    each mated probe's best student is its own (``mated_right``; None: all of them). A mated
+    probe counts as found only when its best student is its own and accepted: a student named
+    as another is not found, as in :meth:`RuleScores.rates`."""
 
     mated: FloatArray
     non_mated: FloatArray
+    mated_right: NDArray[np.bool_] | None = None
+
+    def _found_scores(self) -> FloatArray:
+        """The mated probes' best scores, infinite where the best is another student."""
+        if self.mated_right is None:
+            return self.mated
+        return np.where(self.mated_right, self.mated, np.inf)
 
     def threshold_at_fpir(self, fpir: float) -> float:
         """The largest score accepting at most ``fpir`` of the non-mated probes."""
@@ -46,18 +56,22 @@ class OpenSetScores:
         return float(ordered[k] - 1e-9) if k < len(ordered) else float(ordered[-1])
 
     def threshold_at_fnir(self, fnir: float) -> float:
-        """The smallest score missing at most ``fnir`` of the mated probes."""
-        ordered = np.sort(self.mated)
+        """The smallest score missing at most ``fnir`` of the mated probes (the loosest
+        threshold when the probes named as another student alone miss more)."""
+        ordered = np.sort(self._found_scores())
         k = int(np.floor(fnir * len(ordered)))
-        return float(ordered[len(ordered) - 1 - k]) if k < len(ordered) else float(ordered[0])
+        at = ordered[len(ordered) - 1 - k] if k < len(ordered) else ordered[0]
+        if not np.isfinite(at):
+            finite = ordered[np.isfinite(ordered)]
+            at = finite[-1] if len(finite) else np.inf
+        return float(at)
 
     def fpir(self, threshold: float) -> float:
         return float(np.mean(self.non_mated <= threshold))
 
     def fnir(self, threshold: float) -> float:
-        """Mated probes whose best score is above the threshold (a wrong best student is
-        counted as found here; rosters of different people make that rare)."""
-        return float(np.mean(self.mated > threshold))
+        """Mated probes not found: best score above the threshold, or best student another."""
+        return float(np.mean(~(self._found_scores() <= threshold)))
 
 
 def simulate_rosters(
@@ -81,13 +95,16 @@ def simulate_rosters(
     distance (:func:`models.cnn.cohort.asnorm_matrix`) before each student's nearest photo is taken.
     """
     mated: list[float] = []
+    right: list[bool] = []
     non_mated: list[float] = []
     for trial in _roster_trials(person, embeddings, roster=roster, trials=trials,
                                 strangers=strangers, seed=seed, probes=probes,
                                 normalisers=normalisers):
-        mated += np.min(scorer(trial.mated), axis=1).tolist()
+        scores = scorer(trial.mated)  # row k: a probe of student k
+        mated += np.min(scores, axis=1).tolist()
+        right += (np.argmin(scores, axis=1) == np.arange(len(scores))).tolist()
         non_mated += np.min(scorer(trial.non_mated), axis=1).tolist()
-    return OpenSetScores(np.array(mated), np.array(non_mated))
+    return OpenSetScores(np.array(mated), np.array(non_mated), np.array(right, dtype=bool))
 
 
 @dataclass(frozen=True)

@@ -285,8 +285,7 @@ def run_evaluation(config: EvaluationConfig) -> EvaluationSummary:
     cohort_open += [
         (label, (raw_open[name][1], open_set[name][1]), (raw_open[name][2], open_set[name][2]))
         for name, label in (("fusion", "fusion, as strict as dlib (refitted)"),
-                            (FUSED_RULE, "fused rule at the fusion's threshold, no margin "
-                                         "(a student named as another counted as found)"))
+                            (FUSED_RULE, "fused rule at the fusion's threshold, no margin"))
     ]
     # The default rule as shipped: the threshold and margin chosen for it.
     chosen = fused_rule.chosen

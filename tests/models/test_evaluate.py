@@ -270,7 +270,10 @@ def test_rule_simulation_keeps_the_rosters_and_prices_a_margin() -> None:
     threshold = 1.0  # people other than the twins are about 4 apart
     fnir, wrong, fpir = rule.rates(threshold, 0.0)
     assert wrong > 0  # a twin named as the other
-    assert fnir == pytest.approx(plain.fnir(threshold) + wrong)
+    # Both count a student named as another as not found.
+    assert fnir == pytest.approx(plain.fnir(threshold))
+    assert plain.mated_right is not None
+    assert np.mean(~plain.mated_right) == pytest.approx(wrong)
     assert fpir == plain.fpir(threshold)
     # A margin wider than the twins' gap leaves them unknown, costing the others little.
     fnir_m, wrong_m, _ = rule.rates(threshold, 0.3)
@@ -331,6 +334,22 @@ def test_open_set_thresholds_at_a_miss_rate_and_at_a_stranger_rate() -> None:
     strict = scores.threshold_at_fpir(0.1)
     assert scores.fpir(strict) == pytest.approx(0.1)
     assert scores.fnir(strict) == pytest.approx(0.4)  # 0.7, 0.8, 0.9 and 1.0 are missed
+
+
+def test_open_set_counts_a_student_named_as_another_as_not_found() -> None:
+    from models.cnn.openset import OpenSetScores
+
+    scores = OpenSetScores(
+        mated=np.array([0.1, 0.2, 0.3, 0.4, 0.5]),
+        non_mated=np.array([2.0, 3.0]),
+        mated_right=np.array([True, False, True, True, True]),
+    )
+    assert scores.fnir(1.0) == pytest.approx(0.2)  # 0.2 named another student
+    assert scores.fnir(0.35) == pytest.approx(0.6)  # and 0.4, 0.5 above the threshold
+    assert scores.threshold_at_fnir(0.4) == pytest.approx(0.4)
+    # No threshold misses fewer than the one named as another: the loosest is returned.
+    assert scores.threshold_at_fnir(0.0) == pytest.approx(0.5)
+    assert scores.fnir(scores.threshold_at_fnir(0.0)) == pytest.approx(0.2)
 
 
 def test_open_set_probes_are_searched_against_rosters_enrolled_from_the_embeddings() -> None:
