@@ -357,6 +357,28 @@ dlib 7.42% → 7.70%, the in-house model 54.72% → 54.89%, the fusion as strict
 example, the in-house model at FPIR 1% 46.98% → 47.28% raw and 36.02% → 36.34% normalised.
 The FNIRs quoted above from earlier stages were measured the old way.
 
+## Two stages tried and not shipped (2026-12-07, later)
+
+On model A only (the harder half: on folds 1-5 the shipped A scores 0.9477 accuracy, TAR
+0.877 at FAR = 1% and 0.719 at 0.1%, four views), 50 minutes each, side by side, one thread
+each, learning rate 1e-3 with the usual warm-up and cosine decay, without the teacher morphs
+(their cache takes 43 minutes to rebuild):
+
+* trained further as it is (75 epochs): 0.9550, 0.857 and 0.663, more pairs right at the
+  best threshold but fewer at the strict ones the fused rule and the classroom rely on;
+* widened first without changing its function (Net2WiderNet: stem 24 to 32 channels, stages
+  32/64/128/192 to 40/80/160/256, outputs equal to 3.5e-7 before the copies' incoming weights
+  were jittered by 2% of each layer's spread; 1.63 million parameters instead of 1.09; one
+  face's four views 4.9-5.2 ms on LiteRT against 2.8-3.0 ms), then trained the same way (50
+  epochs): 0.9527, 0.855 and 0.685.
+
+Neither beats the shipped A at FAR = 1% or 0.1%, the wider network gained nothing over the
+same one at equal wall time, and averaging the vectors of any two of the three (twice the
+cost) did not help either (at best 0.9533, 0.873 and 0.693). The student still underfits:
+its vectors of its own training images lie a median 0.26 from dlib's (in dlib's units),
+against 0.35 for people it never saw. Closing the gap to 0.97 needs far longer training with
+the morphs than this CPU gives in a session.
+
 ## Architecture
 
 `models/cnn/architecture.py`: a 24-channel stem at 64x64, four stride-2 3x3 conv stages
