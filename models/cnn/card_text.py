@@ -351,10 +351,11 @@ marked as somebody else) and as `attendance bench classroom` always has. The sim
 records whether each probe's best student is its own (`OpenSetScores.mated_right` in
 `models/cnn/openset.py`), and every table counts a student named as another as not found.
 Every shipped threshold is set by FPIR or by the fused rule's own table, so none moved: the
-fusion file's weights and thresholds are the same to the last digit. What moved, in the operating-threshold table:
-dlib 7.42% → 7.70%, the in-house model 54.72% → 54.89%, the fusion as strict as dlib 6.64% →
-6.97%, the fusion as sensitive as dlib (not used) 7.37% → 7.66%; in the cohort table, for
-example, the in-house model at FPIR 1% 46.98% → 47.28% raw and 36.02% → 36.34% normalised.
+fusion file's weights and thresholds are the same to the last digit. What moved, in the
+operating-threshold table: dlib 7.42% → 7.70%, the in-house model 54.72% → 54.89%, the
+fusion as strict as dlib 6.64% → 6.97%, the fusion as sensitive as dlib (not used) 7.37% →
+7.66%; in the cohort table, for example, the in-house model at FPIR 1% 46.98% → 47.28% raw
+and 36.02% → 36.34% normalised.
 The FNIRs quoted above from earlier stages were measured the old way.
 
 ## Two stages tried and not shipped (2026-12-07, later)
