@@ -86,12 +86,13 @@ def model() -> None:
 )
 @click.option(
     "--morph-set",
-    type=click.Choice(["uniform", "look-alike"]),
+    type=click.Choice(["uniform", "look-alike", "uniform-2"]),
     default="uniform",
     show_default=True,
-    help="which teacher morphs: 'uniform' blends two training images drawn at random (48,000, "
-    "the shipped weights' morphs); 'look-alike' is 24,000 new ones, half of them blends of "
-    "two people dlib places close together (about 30 min on 2 cores)",
+    help="which teacher morphs: 'uniform' blends two training images drawn at random (48,000); "
+    "'look-alike' is 24,000 new ones, half of them blends of two people dlib places close "
+    "together (about 30 min on 2 cores); 'uniform-2' is 48,000 new ones drawn as 'uniform' "
+    "with another seed (about 35 min on 2 cores; the shipped weights' last stage)",
 )
 @click.option("--install", is_flag=True, help="copy the result over the shipped weights")
 def train_command(
@@ -172,8 +173,8 @@ def _weights_file(path: Path) -> Path:
     show_default=True,
     type=click.Path(path_type=Path, file_okay=False),
     help="where the training runs' records (A/, B/, full/, each followed by its optional "
-    "<name>-continued/, <name>-views/, <name>-morphs/, <name>-more-morphs/ and "
-    "<name>-look-alike/ stages: "
+    "<name>-continued/, <name>-views/, <name>-morphs/, <name>-more-morphs/, "
+    "<name>-look-alike/ and <name>-new-morphs/ stages: "
     "summary.txt, history.csv, command.txt, learning_curves.png) are kept for the card",
 )
 @click.option("--figures-dir", required=True, type=click.Path(path_type=Path))
@@ -272,7 +273,8 @@ def _training_runs(runs_dir: Path) -> dict[str, Path]:
     stages in which its weights were trained further (warm-started), in this order:
     ``<name>-continued/`` (more epochs), ``<name>-views/`` (with teacher views),
     ``<name>-morphs/`` (with teacher morphs), ``<name>-more-morphs/`` (with twice as many) and
-    ``<name>-look-alike/`` (with new morphs, half of them blends of look-alikes)."""
+    ``<name>-look-alike/`` (with new morphs, half of them blends of look-alikes) and
+    ``<name>-new-morphs/`` (with new uniform morphs, ``--morph-set uniform-2``)."""
     runs: dict[str, Path] = {}
     for name, folder in (("A (cross-fold)", "A"), ("B (cross-fold)", "B"), ("shipped", "full")):
         runs[name] = runs_dir / folder
@@ -282,6 +284,7 @@ def _training_runs(runs_dir: Path) -> dict[str, Path]:
             ("morphs", "with teacher morphs"),
             ("more-morphs", "with twice the teacher morphs"),
             ("look-alike", "with look-alike morphs"),
+            ("new-morphs", "with new teacher morphs"),
         ):
             if (runs_dir / f"{folder}-{suffix}").is_dir():
                 runs[f"{name}, {stage}"] = runs_dir / f"{folder}-{suffix}"
