@@ -272,7 +272,7 @@ def _training_runs(runs_dir: Path) -> dict[str, Path]:
     """The training records the card lists, by name: A/, B/ and full/, each followed by the
     stages in which its weights were trained further (warm-started), in this order:
     ``<name>-continued/`` (more epochs), ``<name>-views/`` (with teacher views),
-    ``<name>-morphs/`` (with teacher morphs), ``<name>-more-morphs/`` (with twice as many) and
+    ``<name>-morphs/`` (with teacher morphs), ``<name>-more-morphs/`` (with twice as many),
     ``<name>-look-alike/`` (with new morphs, half of them blends of look-alikes) and
     ``<name>-new-morphs/`` (with new uniform morphs, ``--morph-set uniform-2``)."""
     runs: dict[str, Path] = {}
