@@ -491,7 +491,12 @@ rule recalled 474 of 489 students in the rows room (474 before; dlib 472) and 46
 the seated one (464 before; dlib 464), no false presence in either, and per face at FPIR 1%
 missed 4.78% and 6.59% (4.84% and 7.24% before; dlib 7.91% and 9.48%). The in-house model
 alone recalled 57.3% and 56.8% (52.4% and 50.6% before) at an FPIR per face of 0.60% and
-0.38% (0.26% and 0.21% before), both within the 1% it is held to. The embedder's version
+0.38% (0.26% and 0.21% before), both within the 1% it is held to. On the second draw of
+sessions (seed 1; `docs/benchmarks.md`, "New teacher morphs") the `fused` rule recalled 488
+and 480 of 504 (dlib 484 and 478) with no false presence, and per face at FPIR 1% missed
+11.76% in the rows room (dlib 12.33%) but 14.28% in the seated one, 0.16 points more than
+dlib's 14.12% (13.76% before): the first run in which the fusion misses more faces than dlib
+at that point. The embedder's version
 changes with the weights, so `attendance embeddings backfill` adds the new vectors to photos
 already enrolled.
 
