@@ -496,9 +496,8 @@ sessions (seed 1; `docs/benchmarks.md`, "New teacher morphs") the `fused` rule r
 and 480 of 504 (dlib 484 and 478) with no false presence, and per face at FPIR 1% missed
 11.76% in the rows room (dlib 12.33%) but 14.28% in the seated one, 0.16 points more than
 dlib's 14.12% (13.76% before): the first run in which the fusion misses more faces than dlib
-at that point. The embedder's version
-changes with the weights, so `attendance embeddings backfill` adds the new vectors to photos
-already enrolled.
+at that point. The embedder's version changes with the weights, so `attendance embeddings
+backfill` adds the new vectors to photos already enrolled.
 
 Accuracy 0.97 and TAR 0.90 at FAR = 1% on raw distances remain out of reach. New
 teacher-labelled faces are still the one lever that moves the student, at about 0.09 s of
