@@ -449,8 +449,8 @@ What this says:
 
 ## New teacher morphs (2026-12-07, night): shipped
 
-Every stage of the evening section above trained on teacher morphs the shipped weights had
-already seen. This stage gives them new ones: 48,000 new morphs, drawn as the uniform ones
+The teacher-morph stages of the evening section above trained on morphs the shipped weights
+had already seen. This stage gives them new ones: 48,000 new morphs, drawn as the uniform ones
 with another seed (`--morph-set uniform-2`, `lfw_morphs_uniform_s2.npz`, 24,000 within each
 split's training people; the cache took 35 minutes on 2 cores). Both cross-fold models were
 warm-started from the shipped ones and trained on them with the usual augmentation, 48
