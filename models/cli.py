@@ -86,13 +86,21 @@ def model() -> None:
 )
 @click.option(
     "--morph-set",
-    type=click.Choice(["uniform", "look-alike", "uniform-2"]),
+    type=click.Choice(["uniform", "look-alike", "uniform-2", "uniform-3"]),
     default="uniform",
     show_default=True,
     help="which teacher morphs: 'uniform' blends two training images drawn at random (48,000); "
     "'look-alike' is 24,000 new ones, half of them blends of two people dlib places close "
     "together (about 30 min on 2 cores); 'uniform-2' is 48,000 new ones drawn as 'uniform' "
-    "with another seed (about 35 min on 2 cores; the shipped weights' last stage)",
+    "with another seed (about 35 min on 2 cores); 'uniform-3' is 96,000 more with a third seed "
+    "(the shipped weights' last stage; see the model card for a faster dlib to compute them)",
+)
+@click.option(
+    "--morph-batch",
+    default=64,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="teacher morphs added to each batch of images (with --teacher-morphs)",
 )
 @click.option("--install", is_flag=True, help="copy the result over the shipped weights")
 def train_command(
@@ -110,6 +118,7 @@ def train_command(
     teacher_views: bool,
     teacher_morphs: bool,
     morph_set: str,
+    morph_batch: int,
     install: bool,
 ) -> None:
     """Distil dlib's embeddings into the in-house CNN (features are computed once, cached)."""
@@ -134,6 +143,7 @@ def train_command(
         views_path=cache_dir / "lfw_views_v1.npz" if teacher_views else None,
         morphs_path=cache_dir / MORPH_SETS[morph_set].file_name if teacher_morphs else None,
         morph_set=morph_set,
+        morph_batch=morph_batch,
     )
     output.mkdir(parents=True, exist_ok=True)
     (output / "command.txt").write_text(_command_line("train") + "\n")
@@ -273,8 +283,9 @@ def _training_runs(runs_dir: Path) -> dict[str, Path]:
     stages in which its weights were trained further (warm-started), in this order:
     ``<name>-continued/`` (more epochs), ``<name>-views/`` (with teacher views),
     ``<name>-morphs/`` (with teacher morphs), ``<name>-more-morphs/`` (with twice as many),
-    ``<name>-look-alike/`` (with new morphs, half of them blends of look-alikes) and
-    ``<name>-new-morphs/`` (with new uniform morphs, ``--morph-set uniform-2``)."""
+    ``<name>-look-alike/`` (with new morphs, half of them blends of look-alikes),
+    ``<name>-new-morphs/`` (with new uniform morphs, ``--morph-set uniform-2``) and
+    ``<name>-third-morphs/`` (with more new ones, ``--morph-set uniform-3``)."""
     runs: dict[str, Path] = {}
     for name, folder in (("A (cross-fold)", "A"), ("B (cross-fold)", "B"), ("shipped", "full")):
         runs[name] = runs_dir / folder
@@ -285,6 +296,7 @@ def _training_runs(runs_dir: Path) -> dict[str, Path]:
             ("more-morphs", "with twice the teacher morphs"),
             ("look-alike", "with look-alike morphs"),
             ("new-morphs", "with new teacher morphs"),
+            ("third-morphs", "with a third set of teacher morphs"),
         ):
             if (runs_dir / f"{folder}-{suffix}").is_dir():
                 runs[f"{name}, {stage}"] = runs_dir / f"{folder}-{suffix}"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from models.cli import _folds, _training_runs, model
@@ -16,8 +18,8 @@ def test_fold_parsing() -> None:
 
 
 def test_training_runs_list_later_stages_after_their_run(tmp_path: Path) -> None:
-    folders = ("A", "A-views", "A-new-morphs", "A-morphs", "A-look-alike", "A-continued", "B",
-               "B-views", "full")
+    folders = ("A", "A-views", "A-third-morphs", "A-new-morphs", "A-morphs", "A-look-alike",
+               "A-continued", "B", "B-views", "full")
     for folder in folders:
         (tmp_path / folder).mkdir()
     runs = _training_runs(tmp_path)
@@ -28,6 +30,7 @@ def test_training_runs_list_later_stages_after_their_run(tmp_path: Path) -> None
         "A (cross-fold), with teacher morphs",
         "A (cross-fold), with look-alike morphs",
         "A (cross-fold), with new teacher morphs",
+        "A (cross-fold), with a third set of teacher morphs",
         "B (cross-fold)",
         "B (cross-fold), with teacher views",
         "shipped",
@@ -36,6 +39,7 @@ def test_training_runs_list_later_stages_after_their_run(tmp_path: Path) -> None
     assert runs["B (cross-fold), with teacher views"] == tmp_path / "B-views"
     assert runs["A (cross-fold), with teacher morphs"] == tmp_path / "A-morphs"
     assert runs["A (cross-fold), with new teacher morphs"] == tmp_path / "A-new-morphs"
+    assert runs["A (cross-fold), with a third set of teacher morphs"] == tmp_path / "A-third-morphs"
 
 
 def test_commands_listed() -> None:
@@ -61,3 +65,33 @@ def test_train_offers_every_morph_set_and_no_other() -> None:
     result = CliRunner().invoke(model, args)
     assert result.exit_code == 2
     assert "'odd' is not one of" in result.output
+
+
+def test_train_passes_the_morph_batch_to_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import models.cnn.lfw as lfw  # noqa: PLC0415
+    import models.cnn.train as train  # noqa: PLC0415
+
+    seen: list[train.TrainConfig] = []
+
+    def fake_train(config: train.TrainConfig) -> Any:
+        seen.append(config)
+        raise SystemExit(0)  # stop before the result is reported
+
+    monkeypatch.setattr(lfw, "ensure_unpacked", lambda lfw_dir, cache_dir: tmp_path / "images")
+    monkeypatch.setattr(train, "train", fake_train)
+    args = ["train", "--cache-dir", str(tmp_path), "--lfw-dir", str(tmp_path), "--output",
+            str(tmp_path / "run"), "--teacher-morphs", "--morph-set", "uniform-3",
+            "--morph-batch", "128"]
+    result = CliRunner().invoke(model, args)
+    assert result.exit_code == 0, result.output
+    assert seen[0].morph_batch == 128
+    assert seen[0].morphs_path == tmp_path / "lfw_morphs_uniform_s3.npz"
+
+
+def test_train_rejects_an_empty_morph_batch() -> None:
+    args = ["train", "--cache-dir", "x", "--lfw-dir", "y", "--output", "z", "--morph-batch", "0"]
+    result = CliRunner().invoke(model, args)
+    assert result.exit_code == 2
+    assert "--morph-batch" in result.output

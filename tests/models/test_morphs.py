@@ -82,6 +82,14 @@ def test_the_uniform_set_is_the_shipped_weights_morphs() -> None:
     assert MORPH_SETS["look-alike"].file_name != uniform.file_name
 
 
+def test_every_morph_set_has_its_own_cache_and_seed() -> None:
+    """A new set must draw new morphs: a shared seed would repeat another set's blends."""
+    sets = list(MORPH_SETS.values())
+    assert len({s.file_name for s in sets}) == len(sets)
+    assert len({s.seed for s in sets}) == len(sets)
+    assert MORPH_SETS["uniform-3"].per_split == 48_000
+
+
 def test_blend_weights_the_first_chip_by_alpha() -> None:
     first = np.full((4, 4, 3), 200, dtype=np.uint8)
     second = np.full((4, 4, 3), 100, dtype=np.uint8)
