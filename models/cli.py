@@ -92,8 +92,9 @@ def model() -> None:
     help="which teacher morphs: 'uniform' blends two training images drawn at random (48,000); "
     "'look-alike' is 24,000 new ones, half of them blends of two people dlib places close "
     "together (about 30 min on 2 cores); 'uniform-2' is 48,000 new ones drawn as 'uniform' "
-    "with another seed (about 35 min on 2 cores); 'uniform-3' is 96,000 more with a third seed "
-    "(the shipped weights' last stage; see the model card for a faster dlib to compute them)",
+    "with another seed (about 35 min on 2 cores; the shipped weights' last stage); 'uniform-3' "
+    "is 96,000 more with a third seed (31 min on 2 cores with dlib built against OpenBLAS: see "
+    "the model card)",
 )
 @click.option(
     "--morph-batch",
@@ -283,9 +284,8 @@ def _training_runs(runs_dir: Path) -> dict[str, Path]:
     stages in which its weights were trained further (warm-started), in this order:
     ``<name>-continued/`` (more epochs), ``<name>-views/`` (with teacher views),
     ``<name>-morphs/`` (with teacher morphs), ``<name>-more-morphs/`` (with twice as many),
-    ``<name>-look-alike/`` (with new morphs, half of them blends of look-alikes),
-    ``<name>-new-morphs/`` (with new uniform morphs, ``--morph-set uniform-2``) and
-    ``<name>-third-morphs/`` (with more new ones, ``--morph-set uniform-3``)."""
+    ``<name>-look-alike/`` (with new morphs, half of them blends of look-alikes) and
+    ``<name>-new-morphs/`` (with new uniform morphs, ``--morph-set uniform-2``)."""
     runs: dict[str, Path] = {}
     for name, folder in (("A (cross-fold)", "A"), ("B (cross-fold)", "B"), ("shipped", "full")):
         runs[name] = runs_dir / folder
@@ -296,7 +296,6 @@ def _training_runs(runs_dir: Path) -> dict[str, Path]:
             ("more-morphs", "with twice the teacher morphs"),
             ("look-alike", "with look-alike morphs"),
             ("new-morphs", "with new teacher morphs"),
-            ("third-morphs", "with a third set of teacher morphs"),
         ):
             if (runs_dir / f"{folder}-{suffix}").is_dir():
                 runs[f"{name}, {stage}"] = runs_dir / f"{folder}-{suffix}"

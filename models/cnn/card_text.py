@@ -504,6 +504,68 @@ teacher-labelled faces are still the one lever that moves the student, at about 
 dlib per label and core (dlib describes a batch of chips no faster than one chip at a time:
 85-89 ms a chip either way on this CPU).
 
+## A third set of teacher morphs (2026-12-07, late night): not shipped
+
+The stage above found new teacher-labelled faces to be the one lever that moves the student.
+Each label is a pass of dlib's ResNet, and the `dlib-bin` wheel the project installs is built
+without BLAS. dlib 20.0.0 built from source against OpenBLAS gives the same descriptors (at
+most 3e-7 apart on 20 chips) in 32 ms a chip against the wheel's 150 ms, timed one after the
+other on the same machine while both cores computed the LFW features (with OpenBLAS's default
+of a thread per core it took 641 ms: set `OPENBLAS_NUM_THREADS=1`). It was built with Debian's
+`libopenblas-dev` and `liblapack-dev` installed, by `pip download dlib==20.0.0 --no-binary
+:all: --no-deps` and `pip install --target DIR` of the unpacked source, and put on the
+`PYTHONPATH` of the morph computation only; the project still installs the wheel. With it
+96,000 new morphs, twice the stage above's, took 31 minutes on 2 cores (38 ms a morph per
+process, where the wheel took 88-107 ms): `--morph-set uniform-3`, `lfw_morphs_uniform_s3.npz`,
+seed 3, 48,000 within each split's training people.
+
+Both cross-fold models were warm-started from the shipped ones and trained on them as in the
+stage above (50 minutes each, side by side, one thread each, peak learning rate 5e-4), but with
+as many morphs as images in each batch (`--morph-batch 128`, was 64), since the student already
+fits the images it is shown: 24 and 27 epochs, best validation loss 0.1389 (A) and 0.1483 (B),
+against 0.1402 and 0.1499 (`docs/training/A-third-morphs/` and `B-third-morphs/`). Four views,
+raw distances (the scratch script of the stage above):
+
+| weights | pairs | accuracy | TAR, FAR 1% | TAR, FAR 0.1% | AUC |
+|---|---|---|---|---|---|
+| before | folds 1-5 (model A) | 0.9537 | 0.885 | 0.742 | 0.9919 |
+| third morphs | folds 1-5 (model A) | 0.9607 | 0.867 | 0.692 | 0.9917 |
+| averaged with before | folds 1-5 (model A) | 0.9580 | 0.876 | 0.710 | 0.9918 |
+| before | folds 6-10 (model B) | 0.9700 | 0.897 | 0.496 | 0.9958 |
+| third morphs | folds 6-10 (model B) | 0.9693 | 0.905 | 0.417 | 0.9958 |
+| averaged with before | folds 6-10 (model B) | 0.9703 | 0.906 | 0.464 | 0.9959 |
+| before | all 6,000 | 0.9637 | 0.8867 | 0.7220 | 0.9939 |
+| third morphs | all 6,000 | 0.9618 | 0.8917 | 0.6763 | 0.9938 |
+| averaged with before | all 6,000 | 0.9652 | 0.8897 | 0.7047 | 0.9940 |
+| 0.7 third morphs, 0.3 before | all 6,000 | 0.9638 | 0.8947 | 0.6913 | 0.9939 |
+
+The trained weights alone trade again: model A gains 0.007 accuracy and loses TAR, model B
+gains TAR at FAR = 1% and loses it at 0.1%, and over all 6,000 pairs TAR at FAR = 0.1% falls
+below the 0.70 the issue asks for. Pooled accuracy falls although neither half's fell by more
+than 0.0007: the two models' distances drifted apart, and View 2 picks one threshold for both.
+The mean of each model's weights and its predecessor's (the same network, at no extra cost per
+face) keeps most of both: over all 6,000 pairs it gains 0.0015 accuracy, 0.003 TAR at FAR = 1%
+and 0.0001 AUC, and keeps TAR at FAR = 0.1% above 0.70. The shipped model was trained the same
+way from the shipped weights on all 13,233 images and all 96,000 morphs (14 minutes on two
+threads, 5 epochs) and averaged with them likewise, and `attendance model evaluate` was run on
+the three averaged models (2026-12-07 22:24 UTC). Cohort-normalised, as the fused rule scores
+it, the in-house model fell from 0.9667 to 0.9653 accuracy and from 0.9263 to 0.9193 TAR at
+FAR = 1%, and rose from 0.8067 to 0.8393 at 0.1%; the fusion as the matcher fuses scored
+0.9890, 0.9867 and 0.9503 (0.9887, 0.9863 and 0.9547 with the shipped weights). On the
+simulated rosters the refitted fused rule (threshold -3.901, margin 1.7) missed 6.91% of the
+students (6.97% with the shipped weights), named 0.122% as another student (0.122%) and 4.69%
+of the strangers (4.71%). Every change is within a few pairs or probes, some up and some down,
+and new weights change the embedder's version, so that every school would have to run
+`attendance embeddings backfill`: they are not shipped, and the weights stay those of the stage
+above. The morph set and `--morph-batch` stay in `attendance model train` for the next round.
+
+What this round says: 96,000 new teacher labels on top of the 48,000 of the stage above bought
+less than those had, and moved each half in its own direction. Closing the gap to 0.97 raw will
+need more than another round of the same. The drift between the two cross-fold models'
+distances is worth looking at first: with these trained weights alone the pooled accuracy,
+0.9618, fell below the mean of the halves', 0.9650, where with the shipped weights it is above
+it (0.9637 against 0.9619).
+
 ## Architecture
 
 `models/cnn/architecture.py`: a 24-channel stem at 64x64, four stride-2 3x3 conv stages

@@ -17,7 +17,11 @@ that split, so a cross-fold model never sees a held-out face, even blended) with
   alignments put the five landmarks at fixed places, so the two blends show the same mix.
 
 Computed once, cached as an .npz outside the repository (about 0.1 s per morph per
-process: 43 minutes for both splits on 2 cores).
+process with the ``dlib-bin`` wheel, which is built without BLAS: 43 minutes for 48,000 morphs
+on 2 cores). dlib built from source against OpenBLAS computes the same descriptors (within
+3e-7) several times faster: 96,000 morphs took 31 minutes on 2 cores. Run it with
+``OPENBLAS_NUM_THREADS=1``, one thread per worker; the model card's "A third set of teacher
+morphs" says how it was built and what it measured.
 """
 
 from __future__ import annotations
@@ -63,9 +67,9 @@ class MorphSet:
 #: The morph sets ``attendance model train --teacher-morphs --morph-set SET`` knows:
 #: ``uniform`` (two training images drawn at random, as the shipped weights were trained),
 #: ``look-alike`` (new morphs, half of them blends of two people dlib places close together)
-#: ``uniform-2`` (48,000 new morphs drawn as ``uniform`` with another seed) and ``uniform-3``
-#: (96,000 more, 48,000 per split, with a third seed: the last stage of the shipped weights was
-#: trained on them).
+#: ``uniform-2`` (48,000 new morphs drawn as ``uniform`` with another seed: the last stage of
+#: the shipped weights was trained on them) and ``uniform-3`` (96,000 more, 48,000 per split,
+#: with a third seed; tried, not shipped: see the model card).
 MORPH_SETS: dict[str, MorphSet] = {
     "uniform": MorphSet("lfw_morphs_v2.npz", MORPHS_PER_SPLIT, 0.0, 0),
     "look-alike": MorphSet("lfw_morphs_lookalike_v1.npz", 12_000, 0.5, 1),
