@@ -523,8 +523,8 @@ Both cross-fold models were warm-started from the shipped ones and trained on th
 stage above (50 minutes each, side by side, one thread each, peak learning rate 5e-4), but with
 as many morphs as images in each batch (`--morph-batch 128`, was 64), since the student already
 fits the images it is shown: 24 and 27 epochs, best validation loss 0.1389 (A) and 0.1483 (B),
-against 0.1402 and 0.1499 (`docs/training/A-third-morphs/` and `B-third-morphs/`). Four views,
-raw distances (the scratch script of the stage above):
+against 0.1402 and 0.1499 (the records are not kept, as for the other stages not shipped).
+Four views, raw distances (the scratch script of the stage above):
 
 | weights | pairs | accuracy | TAR, FAR 1% | TAR, FAR 0.1% | AUC |
 |---|---|---|---|---|---|
