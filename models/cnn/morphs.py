@@ -66,7 +66,7 @@ class MorphSet:
 
 #: The morph sets ``attendance model train --teacher-morphs --morph-set SET`` knows:
 #: ``uniform`` (two training images drawn at random, as the shipped weights were trained),
-#: ``look-alike`` (new morphs, half of them blends of two people dlib places close together)
+#: ``look-alike`` (new morphs, half of them blends of two people dlib places close together),
 #: ``uniform-2`` (48,000 new morphs drawn as ``uniform`` with another seed: the last stage of
 #: the shipped weights was trained on them) and ``uniform-3`` (96,000 more, 48,000 per split,
 #: with a third seed; tried, not shipped: see the model card).
