@@ -103,6 +103,14 @@ def model() -> None:
     type=click.IntRange(min=1),
     help="teacher morphs added to each batch of images (with --teacher-morphs)",
 )
+@click.option(
+    "--ema",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(min=0.0, max=1.0, max_open=True),
+    help="momentum of a moving average of the weights, which is validated and saved instead "
+    "of the weights themselves (0: none; 0.998 averages about the last 500 steps)",
+)
 @click.option("--install", is_flag=True, help="copy the result over the shipped weights")
 def train_command(
     lfw_dir: Path,
@@ -120,6 +128,7 @@ def train_command(
     teacher_morphs: bool,
     morph_set: str,
     morph_batch: int,
+    ema: float,
     install: bool,
 ) -> None:
     """Distil dlib's embeddings into the in-house CNN (features are computed once, cached)."""
@@ -145,6 +154,7 @@ def train_command(
         morphs_path=cache_dir / MORPH_SETS[morph_set].file_name if teacher_morphs else None,
         morph_set=morph_set,
         morph_batch=morph_batch,
+        ema=ema,
     )
     output.mkdir(parents=True, exist_ok=True)
     (output / "command.txt").write_text(_command_line("train") + "\n")

@@ -24,6 +24,11 @@ so validation losses stay comparable between runs with and without views.
 With ``morphs_path``, every batch also holds ``morph_batch`` teacher morphs
 (:mod:`models.cnn.morphs`: two training faces blended, with dlib's descriptor of the blend),
 drawn at random among the morphs both of whose images are training images of this run.
+
+With ``ema`` above 0, the run also keeps an exponential moving average of the weights
+(Polyak averaging, updated after every step with that momentum; batch-normalisation statistics
+included); validation scores, and the best epoch saves, the averaged weights instead of the
+raw ones.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ import csv
 import logging
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +85,7 @@ class TrainConfig:
     morphs_path: Path | None = None  # teacher morphs cache (models.cnn.morphs); None = none
     morph_set: str = "uniform"  # how that cache is drawn when computed (morphs.MORPH_SETS)
     morph_batch: int = 64  # teacher morphs added to each batch of images when morphs are used
+    ema: float = 0.0  # momentum of the weights' moving average kept and saved; 0 = none
     workers: int = 2  # processes for the one-off feature computation
     threads: int = 0  # TensorFlow threads for training; 0 = TensorFlow's default
     model_name: str = "face_cnn"
@@ -187,6 +195,38 @@ def _augment(config: TrainConfig, images: Any, seed: Any) -> Any:
     return tf.clip_by_value(x, 0.0, 255.0)
 
 
+class WeightAverage:
+    """An exponential moving average of all of a model's weights (batch-normalisation
+    statistics included): ``average = momentum * average + (1 - momentum) * weights`` at
+    every :meth:`update`, starting from the weights as they are when it is made."""
+
+    def __init__(self, model: Any, momentum: float) -> None:
+        import tensorflow as tf  # noqa: PLC0415
+
+        if not 0.0 < momentum < 1.0:
+            raise ValueError(f"the average's momentum must lie between 0 and 1 (got {momentum})")
+        self.model = model
+        self.momentum = momentum
+        self.averages = [tf.Variable(w.numpy(), trainable=False) for w in model.weights]
+
+    def update(self) -> None:
+        """Move the averages towards the current weights (callable inside a tf.function)."""
+        for average, weight in zip(self.averages, self.model.weights, strict=True):
+            average.assign(self.momentum * average + (1.0 - self.momentum) * weight.value)
+
+    @contextmanager
+    def swapped_in(self) -> Iterator[None]:
+        """The model holds the averaged weights inside the block, its own ones again after."""
+        own = [w.numpy() for w in self.model.weights]
+        for weight, average in zip(self.model.weights, self.averages, strict=True):
+            weight.assign(average.numpy())
+        try:
+            yield
+        finally:
+            for weight, value in zip(self.model.weights, own, strict=True):
+                weight.assign(value)
+
+
 def _learning_rate(
     config: TrainConfig, step: int, total_steps: int, warmup: int, elapsed: float
 ) -> float:
@@ -261,6 +301,7 @@ def train(config: TrainConfig) -> TrainResult:
         embedding = model.get_layer("embedding")
         embedding.bias.assign(teacher[train_rows].mean(axis=0))
     optimizer = keras.optimizers.AdamW(config.learning_rate, weight_decay=config.weight_decay)
+    average = WeightAverage(model, config.ema) if config.ema > 0 else None
 
     @tf.function(reduce_retracing=True)  # type: ignore[untyped-decorator]
     def train_step(images: Any, targets: Any, seed: Any) -> tuple[Any, Any]:
@@ -270,6 +311,8 @@ def train(config: TrainConfig) -> TrainResult:
             loss = vector + pairs
         grads = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+        if average is not None:
+            average.update()
         return vector, pairs
 
     @tf.function(reduce_retracing=True)  # type: ignore[untyped-decorator]
@@ -278,6 +321,12 @@ def train(config: TrainConfig) -> TrainResult:
         return distillation_loss(student, targets, config.pair_weight)
 
     def validate() -> tuple[float, float]:
+        if average is None:
+            return validate_current()
+        with average.swapped_in():
+            return validate_current()
+
+    def validate_current() -> tuple[float, float]:
         # Fixed batches of the (sorted) validation rows: comparable from epoch to epoch.
         sums = np.zeros(2)
         batches = 0
@@ -334,7 +383,11 @@ def train(config: TrainConfig) -> TrainResult:
         )
         if row["val_loss"] < best:
             best = row["val_loss"]
-            model.save_weights(str(best_weights))
+            if average is None:
+                model.save_weights(str(best_weights))
+            else:
+                with average.swapped_in():
+                    model.save_weights(str(best_weights))
         if time.monotonic() - start >= config.max_minutes * 60.0:
             logger.info("wall-time budget of %.1f min spent; stopping", config.max_minutes)
             break

@@ -81,10 +81,11 @@ def test_train_passes_the_morph_batch_to_the_run(
     monkeypatch.setattr(train, "train", fake_train)
     args = ["train", "--cache-dir", str(tmp_path), "--lfw-dir", str(tmp_path), "--output",
             str(tmp_path / "run"), "--teacher-morphs", "--morph-set", "uniform-3",
-            "--morph-batch", "128"]
+            "--morph-batch", "128", "--ema", "0.998"]
     result = CliRunner().invoke(model, args)
     assert result.exit_code == 0, result.output
     assert seen[0].morph_batch == 128
+    assert seen[0].ema == 0.998
     assert seen[0].morphs_path == tmp_path / "lfw_morphs_uniform_s3.npz"
 
 
@@ -93,3 +94,11 @@ def test_train_rejects_an_empty_morph_batch() -> None:
     result = CliRunner().invoke(model, args)
     assert result.exit_code == 2
     assert "--morph-batch" in result.output
+
+
+@pytest.mark.parametrize("ema", ["1", "1.5", "-0.1"])
+def test_train_rejects_a_weight_average_momentum_outside_0_1(ema: str) -> None:
+    args = ["train", "--cache-dir", "x", "--lfw-dir", "y", "--output", "z", "--ema", ema]
+    result = CliRunner().invoke(model, args)
+    assert result.exit_code == 2
+    assert "--ema" in result.output

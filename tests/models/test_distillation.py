@@ -1,4 +1,5 @@
-"""face_cnn_v2's training pieces that need no data: batch order, loss, augmentation."""
+"""face_cnn_v2's training pieces that need no data: batch order, loss, augmentation, the
+weights' moving average."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.cnn.train import TrainConfig, _augment, distillation_loss, pair_batches_order
+from models.cnn.architecture import EMBEDDING_DIM, INPUT_SIZE, build_embedding_model
+from models.cnn.train import (
+    TrainConfig,
+    WeightAverage,
+    _augment,
+    distillation_loss,
+    pair_batches_order,
+)
 
 
 def test_pair_batches_put_one_persons_images_side_by_side() -> None:
@@ -68,3 +76,24 @@ def test_augment_without_changes_is_the_identity() -> None:
     # Only the random flip is left: each image is itself or its mirror.
     for got, image in zip(out, images.astype(np.float32), strict=True):
         assert np.allclose(got, image, atol=1e-3) or np.allclose(got, image[:, ::-1], atol=1e-3)
+
+
+def test_weight_average_follows_the_weights_and_swaps_back() -> None:
+    model = build_embedding_model((INPUT_SIZE, INPUT_SIZE, 3), EMBEDDING_DIM)
+    start = [w.numpy().copy() for w in model.weights]
+    average = WeightAverage(model, 0.75)
+    for weight in model.weights:
+        weight.assign(weight.numpy() + 1.0)
+    average.update()  # 0.75 * start + 0.25 * (start + 1) = start + 0.25
+    with average.swapped_in():
+        for weight, before in zip(model.weights, start, strict=True):
+            np.testing.assert_allclose(weight.numpy(), before + 0.25, atol=1e-5)
+    for weight, before in zip(model.weights, start, strict=True):
+        np.testing.assert_allclose(weight.numpy(), before + 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize("momentum", [0.0, 1.0, -0.5])
+def test_weight_average_rejects_a_momentum_outside_0_1(momentum: float) -> None:
+    with pytest.raises(ValueError, match="momentum"):
+        WeightAverage(build_embedding_model((INPUT_SIZE, INPUT_SIZE, 3), EMBEDDING_DIM), momentum)
+

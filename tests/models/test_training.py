@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -64,3 +65,24 @@ def test_saved_model_round_trip(tiny_run: tuple[TrainConfig, TrainResult], tmp_p
         expected,
         atol=1e-5,
     )
+
+
+def test_a_run_with_a_weight_average_saves_the_average(
+    smoke_config: Callable[..., TrainConfig], tmp_path: Path
+) -> None:
+    """With momentum 0.999 and a few steps the average barely leaves the warm start, while
+    the raw weights move: the saved model is the average."""
+    from models.cnn.embedder import load_embedding_model
+
+    first = train(smoke_config(tmp_path / "first"))
+    config = smoke_config(tmp_path / "ema", init_weights=first.model_path, ema=0.999,
+                          learning_rate=5e-2)
+    result = train(config)
+    crops = load_features(config.features_path).crops[:4].astype(np.float32)
+    start = np.asarray(load_embedding_model(first.model_path)(crops, training=False))
+    saved = np.asarray(load_embedding_model(result.model_path)(crops, training=False))
+    assert np.abs(saved - start).max() < 0.05 * np.abs(start).max()
+    raw = train(smoke_config(tmp_path / "raw", init_weights=first.model_path,
+                             learning_rate=5e-2))
+    moved = np.asarray(load_embedding_model(raw.model_path)(crops, training=False))
+    assert np.abs(moved - start).max() > 4 * np.abs(saved - start).max()
