@@ -68,13 +68,15 @@ class MorphSet:
 #: ``uniform`` (two training images drawn at random, as the shipped weights were trained),
 #: ``look-alike`` (new morphs, half of them blends of two people dlib places close together),
 #: ``uniform-2`` (48,000 new morphs drawn as ``uniform`` with another seed: the last stage of
-#: the shipped weights was trained on them) and ``uniform-3`` (96,000 more, 48,000 per split,
-#: with a third seed; tried, not shipped: see the model card).
+#: the shipped weights was trained on them), ``uniform-3`` (96,000 more, 48,000 per split,
+#: with a third seed; tried, not shipped: see the model card) and ``uniform-4`` (48,000 more,
+#: 24,000 per split, with a fourth seed).
 MORPH_SETS: dict[str, MorphSet] = {
     "uniform": MorphSet("lfw_morphs_v2.npz", MORPHS_PER_SPLIT, 0.0, 0),
     "look-alike": MorphSet("lfw_morphs_lookalike_v1.npz", 12_000, 0.5, 1),
     "uniform-2": MorphSet("lfw_morphs_uniform_s2.npz", MORPHS_PER_SPLIT, 0.0, 2),
     "uniform-3": MorphSet("lfw_morphs_uniform_s3.npz", 2 * MORPHS_PER_SPLIT, 0.0, 3),
+    "uniform-4": MorphSet("lfw_morphs_uniform_s4.npz", MORPHS_PER_SPLIT, 0.0, 4),
 }
 
 
