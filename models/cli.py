@@ -104,6 +104,14 @@ def model() -> None:
     help="teacher morphs added to each batch of images (with --teacher-morphs)",
 )
 @click.option(
+    "--pair-weight",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(min=0.0),
+    help="weight of the loss on the pairwise distances within a batch, next to the loss on the "
+    "vectors (weight 1)",
+)
+@click.option(
     "--ema",
     default=0.0,
     show_default=True,
@@ -128,6 +136,7 @@ def train_command(
     teacher_morphs: bool,
     morph_set: str,
     morph_batch: int,
+    pair_weight: float,
     ema: float,
     install: bool,
 ) -> None:
@@ -154,6 +163,7 @@ def train_command(
         morphs_path=cache_dir / MORPH_SETS[morph_set].file_name if teacher_morphs else None,
         morph_set=morph_set,
         morph_batch=morph_batch,
+        pair_weight=pair_weight,
         ema=ema,
     )
     output.mkdir(parents=True, exist_ok=True)

@@ -81,11 +81,12 @@ def test_train_passes_the_morph_batch_to_the_run(
     monkeypatch.setattr(train, "train", fake_train)
     args = ["train", "--cache-dir", str(tmp_path), "--lfw-dir", str(tmp_path), "--output",
             str(tmp_path / "run"), "--teacher-morphs", "--morph-set", "uniform-3",
-            "--morph-batch", "128", "--ema", "0.998"]
+            "--morph-batch", "128", "--ema", "0.998", "--pair-weight", "6"]
     result = CliRunner().invoke(model, args)
     assert result.exit_code == 0, result.output
     assert seen[0].morph_batch == 128
     assert seen[0].ema == 0.998
+    assert seen[0].pair_weight == 6.0
     assert seen[0].morphs_path == tmp_path / "lfw_morphs_uniform_s3.npz"
 
 
