@@ -94,7 +94,8 @@ def model() -> None:
     "together (about 30 min on 2 cores); 'uniform-2' is 48,000 new ones drawn as 'uniform' "
     "with another seed (about 35 min on 2 cores; the shipped weights' last stage); 'uniform-3' "
     "is 96,000 more with a third seed (31 min on 2 cores with dlib built against OpenBLAS: see "
-    "the model card); 'uniform-4' is 48,000 more with a fourth seed (half the time of 'uniform-3')",
+    "the model card); 'uniform-4' is 48,000 more with a fourth seed (8 min on 2 cores with that "
+    "dlib)",
 )
 @click.option(
     "--morph-batch",
