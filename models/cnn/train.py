@@ -27,8 +27,8 @@ drawn at random among the morphs both of whose images are training images of thi
 
 With ``ema`` above 0, the run also keeps an exponential moving average of the weights
 (Polyak averaging, updated after every step with that momentum; batch-normalisation statistics
-included); validation scores, and the best epoch saves, the averaged weights instead of the
-raw ones.
+included). Validation then scores the average instead of the weights themselves, and the best
+epoch's average is what is saved.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ import logging
 import math
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -320,13 +320,11 @@ def train(config: TrainConfig) -> TrainResult:
         student = model(tf.cast(images, tf.float32), training=False)
         return distillation_loss(student, targets, config.pair_weight)
 
-    def validate() -> tuple[float, float]:
-        if average is None:
-            return validate_current()
-        with average.swapped_in():
-            return validate_current()
+    def kept() -> AbstractContextManager[None]:
+        """Inside it the model holds the weights that are validated and saved."""
+        return nullcontext() if average is None else average.swapped_in()
 
-    def validate_current() -> tuple[float, float]:
+    def validate() -> tuple[float, float]:
         # Fixed batches of the (sorted) validation rows: comparable from epoch to epoch.
         sums = np.zeros(2)
         batches = 0
@@ -363,7 +361,8 @@ def train(config: TrainConfig) -> TrainResult:
                 targets = np.concatenate([targets, morphs.dlib[picked]])
             sums += [float(v) for v in train_step(images, targets, seed)]
             step += 1
-        val_vector, val_pairs = validate()
+        with kept():
+            val_vector, val_pairs = validate()
         row = {
             "epoch": epoch,
             "loss": float(sums.sum() / steps),
@@ -383,11 +382,8 @@ def train(config: TrainConfig) -> TrainResult:
         )
         if row["val_loss"] < best:
             best = row["val_loss"]
-            if average is None:
+            with kept():
                 model.save_weights(str(best_weights))
-            else:
-                with average.swapped_in():
-                    model.save_weights(str(best_weights))
         if time.monotonic() - start >= config.max_minutes * 60.0:
             logger.info("wall-time budget of %.1f min spent; stopping", config.max_minutes)
             break
