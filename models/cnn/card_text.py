@@ -584,8 +584,8 @@ LiteRT vectors give this card's 0.9637; accuracy, TAR at FAR = 1% and at 0.1%):
   crop and the crop zoomed in by 1.12 (shipped) 0.9630, 0.8867, 0.7220; by 1.08 instead
   0.9627, 0.8960, 0.7203; by 1.16 instead 0.9632, 0.8997, 0.7033; by 1.08 and 1.16 0.9637,
   0.8900, 0.7140; by 1.08, 1.12 and 1.16 0.9638, 0.8890, 0.7237; by 1.04 to 1.16 0.9623,
-  0.8867, 0.7257; by 1.04 to 1.20 0.9615, 0.8853, 0.7313. Twice or three times today's
-  compute buys at most 0.0008 accuracy. The 1.16 zoom would lift TAR at FAR = 1% to 0.8997
+  0.8867, 0.7257; by 1.04 to 1.20 0.9615, 0.8853, 0.7313. One and a half to three times
+  today's compute buys at most 0.0008 accuracy. The 1.16 zoom would lift TAR at FAR = 1% to 0.8997
   and cost 0.019 at 0.1%, but it is chosen on the very pairs it is scored on, so it is no
   fair gain.
 * **Vectors scaled to unit length** (each view's, or their mean): 0.9617, 0.885, 0.729.
@@ -596,11 +596,11 @@ LiteRT vectors give this card's 0.9637; accuracy, TAR at FAR = 1% and at 0.1%):
 
 So the gap to 0.97 lies in the network, not in the protocol or the views.
 
-**A moving average of the weights.** The stages above gained most when a run's weights were
-averaged with its starting point's. `attendance model train --ema M` now keeps an exponential
-moving average of all the weights (batch-normalisation statistics included; `M` the momentum),
-and validates and saves the average instead of the weights themselves
-(`models/cnn/train.py`, `WeightAverage`). 48,000 new teacher morphs were drawn for it
+**A moving average of the weights.** In the stages above, averaging a run's weights with its
+starting point's kept the best of both more than once. `attendance model train --ema M` now
+keeps an exponential moving average of all the weights (batch-normalisation statistics
+included; `M` the momentum), and validates and saves the average instead of the weights
+themselves (`models/cnn/train.py`, `WeightAverage`). 48,000 new teacher morphs were drawn for it
 (`--morph-set uniform-4`, seed 4, 24,000 within each split's training people): 7.7 minutes on
 2 cores with the OpenBLAS build of dlib of the section above (104 morphs a second). Both
 cross-fold models were warm-started from the shipped ones and trained as in the stage that
@@ -633,15 +633,15 @@ What this says:
   pairwise term weighted 6, so the saved B models are close to the shipped B (the average
   keeps 91% of the start after one epoch of B, 46% after eight): on B these runs say little
   beyond "no better". Model A's best was its last epoch (59) with the moving average.
-* The validation losses show why (each run's validation images: people the run trains on,
+* The validation losses suggest why (each run's validation images: people the run trains on,
   images it never saw). Over the 48-minute runs the vector term fell (A 0.1251 to 0.1204, B
   0.1327 to 0.1279) while the pairwise term rose (A 0.0150 to 0.0186, B 0.0172 to 0.0233, as
   logged: twice the mean squared difference). The student moves its vectors closer to dlib's
   while the distances between them, what verification thresholds, drift away from dlib's.
   Weighting the pairwise term three times as much held it level on A (0.0075 to 0.0076 per unit
   of weight) but did not bring it down, and B's still rose (0.0086 to 0.0096).
-* The teacher morphs teach the student where dlib puts blends of training faces; the
-  distances that decide pairs of people it never saw are not what they improve. A next round
+* A reading: the teacher morphs teach the student where dlib puts blends of training faces,
+  and the distances that decide pairs of people it never saw are not what they improve. A next round
   should aim at those distances directly, for example a pairwise term over morphs and images
   of different batches (a memory of recent teacher and student vectors), or train on pairs
   scored against the teacher's verification decision instead of its raw distance.
