@@ -96,4 +96,3 @@ def test_weight_average_follows_the_weights_and_swaps_back() -> None:
 def test_weight_average_rejects_a_momentum_outside_0_1(momentum: float) -> None:
     with pytest.raises(ValueError, match="momentum"):
         WeightAverage(build_embedding_model((INPUT_SIZE, INPUT_SIZE, 3), EMBEDDING_DIM), momentum)
-
